@@ -1,0 +1,34 @@
+"""cat-survey: conversational surveys, honest scores and department-routed themes."""
+
+import os
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: config, database, blueprints, commands, error pages."""
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get(
+        "CAT_SURVEY_INSTANCE_PATH"
+    )
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+
+    from cat_survey.config import load_config
+
+    load_config(app, test_config)
+
+    from cat_survey.db import init_db
+
+    init_db(app)
+
+    from cat_survey.cli import register_commands
+
+    register_commands(app)
+
+    from cat_survey.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from cat_survey import health
+
+    app.register_blueprint(health.bp)
+    return app

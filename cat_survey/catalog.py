@@ -1,0 +1,111 @@
+"""Putting content into the database: survey definitions and the department catalog.
+
+Loading is idempotent. A survey file whose text is unchanged adds nothing; a changed
+file adds a new ``SurveyVersion`` (responses keep the version they answered), and
+the department catalog is upserted by slug so edits reach existing departments.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from sqlalchemy import func
+
+from analysis.routing import load_catalog
+from cat_survey.db import db
+from cat_survey.definitions import SurveyDefinition, load_definition, parse_definition
+from cat_survey.models import Department, Survey, SurveyVersion
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What loading one survey file did."""
+
+    slug: str
+    version: int
+    created: bool
+
+
+def load_survey_file(path: str | Path) -> LoadResult:
+    """Store a survey file as a new version unless its latest version is identical."""
+    definition = load_definition(path)
+    source = Path(path).read_text(encoding="utf-8")
+    survey = db.session.scalar(db.select(Survey).filter_by(slug=definition.slug))
+    if survey is None:
+        survey = Survey(slug=definition.slug, title=definition.title.get())
+        db.session.add(survey)
+        db.session.flush()
+    latest = latest_version(survey)
+    if latest is not None and latest.checksum == definition.checksum:
+        return LoadResult(definition.slug, latest.number, created=False)
+    number = (latest.number if latest else 0) + 1
+    survey.title = definition.title.get()
+    db.session.add(
+        SurveyVersion(
+            survey=survey,
+            number=number,
+            checksum=definition.checksum,
+            source=source,
+            source_path=str(path),
+        )
+    )
+    db.session.flush()
+    return LoadResult(definition.slug, number, created=True)
+
+
+def latest_version(survey: Survey) -> SurveyVersion | None:
+    """The newest version of a survey, which new responses answer."""
+    return db.session.scalar(
+        db.select(SurveyVersion)
+        .filter_by(survey_id=survey.id)
+        .order_by(SurveyVersion.number.desc())
+        .limit(1)
+    )
+
+
+def definition_of(version: SurveyVersion) -> SurveyDefinition:
+    """The parsed definition a stored version holds (parsed once per process)."""
+    return parsed_source(version.source, version.source_path)
+
+
+@lru_cache(maxsize=256)
+def parsed_source(source: str, source_path: str) -> SurveyDefinition:
+    """Parse stored definition text; versions never change, so caching is safe."""
+    return parse_definition(source, file=source_path)
+
+
+@dataclass(frozen=True)
+class DepartmentLoadResult:
+    """How many departments loading the catalog created and updated."""
+
+    created: int
+    updated: int
+
+
+def load_departments(path: str | Path) -> DepartmentLoadResult:
+    """Create or update one Department per catalog entry, matched by slug."""
+    catalog = load_catalog(path)
+    existing = {
+        department.slug: department
+        for department in db.session.scalars(db.select(Department))
+    }
+    created = updated = 0
+    for entry in catalog.departments:
+        department = existing.get(entry.slug)
+        if department is None:
+            department = Department(slug=entry.slug)
+            db.session.add(department)
+            created += 1
+        else:
+            updated += 1
+        department.name = entry.name
+        department.description = entry.description
+        department.keywords = list(entry.keywords)
+        department.examples = list(entry.examples)
+    db.session.flush()
+    return DepartmentLoadResult(created, updated)
+
+
+def count_rows(model: type) -> int:
+    """How many rows a table holds."""
+    return db.session.scalar(db.select(func.count()).select_from(model)) or 0

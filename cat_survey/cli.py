@@ -1,0 +1,170 @@
+"""Command line: ``flask --app cat_survey <command>``.
+
+One group per noun (``surveys``, ``departments``, ``users``) plus the top-level
+``init-db`` and ``seed-demo``. Each command wraps an importable function, prints
+with ``click.echo`` and fails with a ``ClickException`` (exit status 1).
+"""
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
+from flask_migrate import upgrade
+from werkzeug.security import generate_password_hash
+
+from analysis.routing import CatalogError
+from cat_survey.catalog import load_departments, load_survey_file
+from cat_survey.db import MIGRATIONS_DIR, db
+from cat_survey.definitions import DefinitionError, load_definition, survey_files
+from cat_survey.models import Department, Role, User
+
+surveys_cli = AppGroup("surveys", help="Check and load survey definitions.")
+departments_cli = AppGroup("departments", help="Load the department catalog.")
+users_cli = AppGroup("users", help="Manage staff accounts.")
+
+
+def register_commands(app: Flask) -> None:
+    """Attach every command group to the app's ``flask`` command."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(surveys_cli)
+    app.cli.add_command(departments_cli)
+    app.cli.add_command(users_cli)
+
+
+@click.command("init-db")
+@with_appcontext
+def init_db_command() -> None:
+    """Create or upgrade the database schema to the latest migration."""
+    upgrade(directory=str(MIGRATIONS_DIR))
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+def definition_paths(paths: tuple[str, ...]) -> list[Path]:
+    """The files named, or every survey file of the configured folder."""
+    if paths:
+        return [Path(path) for path in paths]
+    found = survey_files(current_app.config["SURVEYS_DIR"])
+    if not found:
+        raise click.ClickException(
+            f"no survey files in {current_app.config['SURVEYS_DIR']}"
+        )
+    return found
+
+
+@surveys_cli.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+def surveys_check(paths: tuple[str, ...]) -> None:
+    """Validate survey files; list every problem and exit 1 if there is any."""
+    problems = 0
+    for path in definition_paths(paths):
+        try:
+            definition = load_definition(path)
+        except DefinitionError as error:
+            problems += len(error.problems)
+            for problem in error.problems:
+                click.echo(str(problem), err=True)
+            continue
+        click.echo(f"ok  {path} ({len(definition.questions)} questions)")
+    if problems:
+        raise click.ClickException(f"{problems} problem(s) found")
+
+
+@surveys_cli.command("load")
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=False))
+def surveys_load(paths: tuple[str, ...]) -> None:
+    """Store survey files; a changed file becomes a new version."""
+    for path in definition_paths(paths):
+        try:
+            result = load_survey_file(path)
+        except DefinitionError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error)) from error
+        state = "new version" if result.created else "unchanged"
+        click.echo(f"{result.slug}: version {result.version} ({state})")
+    db.session.commit()
+
+
+@departments_cli.command("load")
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+def departments_load(path: str | None) -> None:
+    """Create or update departments from the catalog file."""
+    path = path or current_app.config["DEPARTMENTS_FILE"]
+    try:
+        result = load_departments(path)
+    except CatalogError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"departments: {result.created} created, {result.updated} updated")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", help="Display name (defaults to the e-mail's local part).")
+@click.option("--role", type=click.Choice([role.value for role in Role]), required=True)
+@click.option("--department", help="Department slug; required for advocates.")
+@click.password_option(help="Prompted for when not given.")
+def users_create(
+    email: str, name: str | None, role: str, department: str | None, password: str
+) -> None:
+    """Create a staff account."""
+    user = create_user(
+        email, password, role=role, name=name, department_slug=department
+    )
+    db.session.commit()
+    where = f" in {department}" if department else ""
+    click.echo(f"created {user.role} {user.email}{where}")
+
+
+def create_user(
+    email: str,
+    password: str,
+    *,
+    role: str,
+    name: str | None = None,
+    department_slug: str | None = None,
+) -> User:
+    """Add a staff account after checking its role, department and uniqueness."""
+    email = email.strip().lower()
+    if "@" not in email:
+        raise click.ClickException(f"{email!r} is not an e-mail address")
+    if len(password) < 8:
+        raise click.ClickException("the password needs at least 8 characters")
+    if db.session.scalar(db.select(User).filter_by(email=email)):
+        raise click.ClickException(f"a user {email} already exists")
+    department = None
+    if department_slug:
+        department = db.session.scalar(
+            db.select(Department).filter_by(slug=department_slug)
+        )
+        if department is None:
+            raise click.ClickException(
+                f"no department {department_slug!r}; run 'departments load' first"
+            )
+    if role == Role.ADVOCATE and department is None:
+        raise click.ClickException("an advocate needs --department")
+    user = User(
+        email=email,
+        name=name or email.split("@")[0],
+        password_hash=generate_password_hash(password),
+        role=role,
+        department=department,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@click.command("seed-demo")
+@click.option("--responses", default=2000, show_default=True)
+@click.option("--seed", default=7, show_default=True, help="Random seed.")
+@with_appcontext
+def seed_demo_command(responses: int, seed: int) -> None:
+    """Fill the database with demo staff and a year of realistic responses."""
+    from cat_survey.demo import seed_demo
+
+    summary = seed_demo(responses=responses, seed=seed)
+    db.session.commit()
+    click.echo(summary)

@@ -1,0 +1,61 @@
+"""Configuration: code defaults, then ``instance/config.py``, then the environment.
+
+The order follows the Flask tutorial: what ships in code is a safe default for a laptop,
+the instance folder holds what one installation chooses, and the environment (as set
+by a process manager or CI) wins over both. Tests pass ``test_config`` last.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def load_config(app: Flask, test_config: dict | None = None) -> None:
+    """Fill ``app.config`` from defaults, instance file, environment and tests."""
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    project_root = Path(app.root_path).parent
+
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'cat_survey.sqlite'}",
+        SURVEYS_DIR=str(project_root / "surveys"),
+        DEPARTMENTS_FILE=str(project_root / "surveys" / "departments.yaml"),
+        # Large enough for a long free-text answer, small enough to refuse abuse.
+        MAX_CONTENT_LENGTH=1 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=25,
+        MAIL_SENDER="cat-survey@localhost",
+        BASE_URL="http://127.0.0.1:5000",
+    )
+    app.config.from_pyfile("config.py", silent=True)
+
+    if database_url := os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = database_url
+    if secret_key := os.environ.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key
+    app.config.from_prefixed_env("CAT_SURVEY")
+
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = instance_secret_key(instance)
+
+
+def instance_secret_key(instance: Path) -> str:
+    """Return this installation's secret key, generating it on first run."""
+    path = instance / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    # Created owner-only: the key signs every session cookie.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(key)
+    return key

@@ -1,0 +1,698 @@
+"""Survey definitions: ``surveys/<slug>.yaml`` files turned into frozen dataclasses.
+
+A definition is content, written by people, so every mistake a person makes is
+reported at once, each naming the file, the line, the question and the field, and
+saying what was expected. The YAML is read with PyYAML's safe loader, extended only
+to remember the line on which every mapping and key stands.
+
+Question types and the scales they imply:
+
+=============  =====================================================
+``nps``        0-10, "how likely are you to recommend"
+``csat``       1-5 satisfaction
+``ces``        1-7 agreement with "made it easy"
+``sus``        expands to the ten standard SUS items (1-5), ids ``<id>_1``..``_10``
+``umux_lite``  expands to the two standard UMUX-Lite items (1-7), ``<id>_1``, ``_2``
+``rating``     ``min``/``max`` with optional ``labels``
+``choice``     one of ``options`` (each ``value`` and ``label``)
+``multi_choice`` any of ``options``
+``text``       free text up to ``max_length`` characters
+=============  =====================================================
+"""
+
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cat_survey.conditions import ConditionError, Node, names_in, parse_condition
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(?:\|([^{}]*))?\}")
+DEFAULT_TEXT_LENGTH = 1000
+MAX_TEXT_LENGTH = 10_000
+
+SURVEY_FIELDS = {
+    "slug", "title", "description", "locale", "locales", "hidden", "intro",
+    "thank_you", "questions",
+}  # fmt: skip
+QUESTION_FIELDS = {
+    "id", "type", "prompt", "help", "required", "when", "min", "max", "labels",
+    "options", "max_length", "placeholder",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in one or more locales; ``get`` falls back to the default locale."""
+
+    translations: tuple[tuple[str, str], ...]
+
+    def get(self, locale: str | None = None) -> str:
+        """The text in ``locale``, else in the first locale written."""
+        by_locale = dict(self.translations)
+        if locale in by_locale:
+            return by_locale[locale]
+        return self.translations[0][1] if self.translations else ""
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """Locales this text is written in."""
+        return tuple(locale for locale, _ in self.translations)
+
+    @classmethod
+    def of(cls, text: str | Mapping[str, str], locale: str = "en") -> "Text":
+        """Build from a plain string (in ``locale``) or a locale mapping."""
+        if isinstance(text, str):
+            return cls(((locale, text),))
+        return cls(tuple((str(key), str(value)) for key, value in text.items()))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer a choice question offers."""
+
+    value: str
+    label: Text
+
+
+@dataclass(frozen=True)
+class Question:
+    """One step of the conversation, after expansion of SUS and UMUX-Lite."""
+
+    id: str
+    type: str
+    prompt: Text
+    required: bool = True
+    help: Text | None = None
+    when: Node | None = None
+    when_source: str | None = None
+    min: int | None = None
+    max: int | None = None
+    min_label: Text | None = None
+    max_label: Text | None = None
+    options: tuple[Option, ...] = ()
+    max_length: int | None = None
+    placeholder: Text | None = None
+    # 1-based position within an expanded SUS or UMUX-Lite block, else None.
+    item: int | None = None
+
+    @property
+    def is_scale(self) -> bool:
+        """True for questions answered with a number on a scale."""
+        return self.min is not None
+
+    def option_label(self, value: str, locale: str | None = None) -> str:
+        """The label shown for an option's value (the value itself if unknown)."""
+        for option in self.options:
+            if option.value == value:
+                return option.label.get(locale)
+        return value
+
+
+@dataclass(frozen=True)
+class SurveyDefinition:
+    """A parsed, validated survey: what ``surveys/<slug>.yaml`` says."""
+
+    slug: str
+    title: Text
+    questions: tuple[Question, ...]
+    locale: str = "en"
+    locales: tuple[str, ...] = ("en",)
+    description: Text | None = None
+    intro: Text | None = None
+    thank_you: Text | None = None
+    hidden: tuple[str, ...] = ()
+    checksum: str = ""
+    source_path: str = ""
+    _by_id: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({question.id: question for question in self.questions})
+
+    def question(self, question_id: str) -> Question | None:
+        """The question with this id, or None."""
+        return self._by_id.get(question_id)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a definition file, located as precisely as the file allows."""
+
+    file: str
+    line: int | None
+    message: str
+    question: str | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        parts = [where]
+        if self.question:
+            parts.append(f"question '{self.question}'")
+        if self.field:
+            parts.append(f"field '{self.field}'")
+        return f"{': '.join(parts)}: {self.message}"
+
+
+class DefinitionError(ValueError):
+    """A definition file with one or more problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = problems
+
+
+# -- Standard instruments -----------------------------------------------------
+
+SCALES: dict[str, tuple[int, int]] = {
+    "nps": (0, 10),
+    "csat": (1, 5),
+    "ces": (1, 7),
+    "sus": (1, 5),
+    "umux_lite": (1, 7),
+}
+SCALE_LABELS: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "nps": (
+        {"en": "Not at all likely", "ja": "まったく思わない"},
+        {"en": "Extremely likely", "ja": "非常にそう思う"},
+    ),
+    "csat": (
+        {"en": "Very dissatisfied", "ja": "とても不満"},
+        {"en": "Very satisfied", "ja": "とても満足"},
+    ),
+}
+AGREEMENT = (
+    {"en": "Strongly disagree", "ja": "まったくそう思わない"},
+    {"en": "Strongly agree", "ja": "強くそう思う"},
+)
+# Brooke (1996), "SUS: a quick and dirty usability scale", with the common
+# Japanese translation; odd items are positive, even items negative.
+SUS_ITEMS = (
+    ("I think that I would like to use this system frequently.",
+     "このシステムをしばしば使いたいと思う。"),
+    ("I found the system unnecessarily complex.",
+     "このシステムは不必要なほど複雑だと感じた。"),
+    ("I thought the system was easy to use.",
+     "このシステムは容易に使いこなせると思った。"),
+    ("I think that I would need the support of a technical person to be able to "
+     "use this system.",
+     "このシステムを使うには技術に詳しい人のサポートが必要だと思う。"),
+    ("I found the various functions in this system were well integrated.",
+     "このシステムのさまざまな機能はよくまとまっていると感じた。"),
+    ("I thought there was too much inconsistency in this system.",
+     "このシステムには一貫性のないところが多すぎると思った。"),
+    ("I would imagine that most people would learn to use this system very quickly.",
+     "たいていの人はこのシステムの使い方をすぐに覚えられると思う。"),
+    ("I found the system very cumbersome to use.",
+     "このシステムはとても扱いにくいと感じた。"),
+    ("I felt very confident using the system.",
+     "このシステムを自信を持って使えた。"),
+    ("I needed to learn a lot of things before I could get going with this system.",
+     "このシステムを使い始める前に多くのことを学ぶ必要があった。"),
+)  # fmt: skip
+# Lewis, Utesch & Maher (2013), "UMUX-LITE: when there's no time for the SUS".
+UMUX_LITE_ITEMS = (
+    ("This system's capabilities meet my requirements.",
+     "このシステムの機能は私の要件を満たしている。"),
+    ("This system is easy to use.", "このシステムは使いやすい。"),
+)  # fmt: skip
+EXPANDED = {"sus": SUS_ITEMS, "umux_lite": UMUX_LITE_ITEMS}
+QUESTION_TYPES = ("nps", "csat", "ces", "sus", "umux_lite", "rating", "choice",
+                  "multi_choice", "text")  # fmt: skip
+
+
+# -- Reading YAML with line numbers --------------------------------------------
+
+
+class Located(dict):
+    """A YAML mapping that remembers its line and the line of each key."""
+
+    line: int = 0
+    key_lines: dict[Any, int]
+
+
+class LineLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, keeping line numbers on mappings for error messages."""
+
+
+def construct_located_map(loader: LineLoader, node: yaml.MappingNode) -> Iterator:
+    """Build a ``Located`` mapping from a YAML node (a PyYAML two-step constructor)."""
+    mapping = Located()
+    yield mapping
+    mapping.line = node.start_mark.line + 1
+    mapping.key_lines = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
+    mapping.update(loader.construct_mapping(node, deep=True))
+
+
+LineLoader.add_constructor("tag:yaml.org,2002:map", construct_located_map)
+
+
+def read_yaml(source: str, file: str) -> Any:
+    """Parse YAML text safely; a syntax error becomes a Problem with its line."""
+    try:
+        return yaml.load(source, Loader=LineLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        reason = getattr(error, "problem", None) or str(error)
+        raise DefinitionError(
+            [Problem(file, line, f"this is not valid YAML: {reason}")]
+        ) from error
+
+
+def line_of(mapping: Any, key: str | None = None) -> int | None:
+    """The line of ``key`` in a located mapping, or of the mapping itself."""
+    if not isinstance(mapping, Located):
+        return None
+    if key is not None and key in mapping.key_lines:
+        return mapping.key_lines[key]
+    return mapping.line
+
+
+# -- Validation ------------------------------------------------------------------
+
+
+class DefinitionReader:
+    """Turns one parsed YAML document into a SurveyDefinition, gathering problems."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self.locales: tuple[str, ...] = ("en",)
+        self.default_locale = "en"
+
+    def problem(
+        self,
+        mapping: Any,
+        key: str | None,
+        message: str,
+        *,
+        question: str | None = None,
+    ) -> None:
+        """Record a problem at ``key`` of ``mapping``."""
+        self.problems.append(
+            Problem(self.file, line_of(mapping, key), message, question, key)
+        )
+
+    def read(self, document: Any, checksum: str) -> SurveyDefinition:
+        """Validate a survey document; raise DefinitionError listing every problem."""
+        if not isinstance(document, dict):
+            raise DefinitionError(
+                [
+                    Problem(
+                        self.file, 1, "expected a mapping with slug, title, questions"
+                    )
+                ]
+            )
+        for key in document.keys() - SURVEY_FIELDS:
+            self.problem(
+                document, key, f"unknown field; expected one of {sorted(SURVEY_FIELDS)}"
+            )
+        slug = document.get("slug")
+        if not isinstance(slug, str) or not SLUG.match(slug):
+            self.problem(
+                document,
+                "slug",
+                "expected a slug of lowercase letters, digits and dashes, "
+                f"got {slug!r}",
+            )
+        self.read_locales(document)
+        hidden = self.read_hidden(document)
+        title = self.text(document, "title", required=True)
+        questions = self.read_questions(document, hidden)
+        if self.problems:
+            raise DefinitionError(self.problems)
+        return SurveyDefinition(
+            slug=slug,
+            title=title,
+            questions=tuple(questions),
+            locale=self.default_locale,
+            locales=self.locales,
+            description=self.text(document, "description"),
+            intro=self.text(document, "intro"),
+            thank_you=self.text(document, "thank_you"),
+            hidden=hidden,
+            checksum=checksum,
+            source_path=self.file,
+        )
+
+    def read_locales(self, document: dict) -> None:
+        locale = document.get("locale", "en")
+        locales = document.get("locales", [locale])
+        if not isinstance(locale, str):
+            self.problem(document, "locale", f"expected a locale code, got {locale!r}")
+            return
+        if not isinstance(locales, list) or not all(
+            isinstance(item, str) for item in locales
+        ):
+            self.problem(document, "locales", "expected a list of locale codes")
+            return
+        if locale not in locales:
+            self.problem(document, "locale", f"'{locale}' is not among locales")
+        self.default_locale = locale
+        self.locales = tuple(locales)
+
+    def read_hidden(self, document: dict) -> tuple[str, ...]:
+        hidden = document.get("hidden", [])
+        if not isinstance(hidden, list) or not all(
+            isinstance(name, str) and IDENTIFIER.match(name) for name in hidden
+        ):
+            self.problem(
+                document,
+                "hidden",
+                "expected a list of field names (lowercase letters, digits, _)",
+            )
+            return ()
+        return tuple(hidden)
+
+    def text(
+        self,
+        mapping: dict,
+        key: str,
+        *,
+        required: bool = False,
+        question: str | None = None,
+    ) -> Text | None:
+        """A text field: a string, or a mapping of locale to string."""
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.problem(mapping, key, "is missing", question=question)
+            return None
+        if isinstance(value, str):
+            return Text.of(value, self.default_locale)
+        if (
+            isinstance(value, dict)
+            and value
+            and all(isinstance(text, str) for text in value.values())
+        ):
+            unknown = [locale for locale in value if locale not in self.locales]
+            if unknown:
+                self.problem(
+                    mapping,
+                    key,
+                    f"translation for {unknown[0]!r}, which is not among the "
+                    f"survey's locales {list(self.locales)}",
+                    question=question,
+                )
+            return Text.of(value)
+        self.problem(
+            mapping,
+            key,
+            "expected a text, or a mapping of locale to text such as "
+            "{en: ..., ja: ...}",
+            question=question,
+        )
+        return None
+
+    def read_questions(self, document: dict, hidden: tuple[str, ...]) -> list[Question]:
+        raw_questions = document.get("questions")
+        if not isinstance(raw_questions, list) or not raw_questions:
+            self.problem(
+                document, "questions", "expected a non-empty list of questions"
+            )
+            return []
+        all_ids = {raw.get("id") for raw in raw_questions if isinstance(raw, dict)}
+        questions: list[Question] = []
+        known = set(hidden)
+        for raw in raw_questions:
+            for question in self.read_question(raw, known, all_ids):
+                if question.id in known:
+                    self.problem(
+                        raw,
+                        "id",
+                        "duplicate id; every question (and hidden field) needs its own",
+                        question=question.id,
+                    )
+                known.add(question.id)
+                questions.append(question)
+        return questions
+
+    def read_question(
+        self, raw: Any, earlier: set[str], all_ids: set[Any]
+    ) -> list[Question]:
+        """One YAML question, expanded to the questions it stands for."""
+        if not isinstance(raw, dict):
+            self.problems.append(
+                Problem(self.file, None, f"expected a question mapping, got {raw!r}")
+            )
+            return []
+        qid = raw.get("id")
+        if not isinstance(qid, str) or not IDENTIFIER.match(qid):
+            self.problem(
+                raw,
+                "id",
+                "expected an id of lowercase letters, digits and _ starting with a "
+                f"letter, got {qid!r}",
+            )
+            qid = str(qid)
+        for key in raw.keys() - QUESTION_FIELDS:
+            self.problem(
+                raw,
+                key,
+                f"unknown field; expected one of {sorted(QUESTION_FIELDS)}",
+                question=qid,
+            )
+        qtype = raw.get("type")
+        if qtype not in QUESTION_TYPES:
+            self.problem(
+                raw,
+                "type",
+                f"unknown type {qtype!r}; expected one of {', '.join(QUESTION_TYPES)}",
+                question=qid,
+            )
+            return []
+        when, when_source = self.read_when(raw, qid, earlier, all_ids)
+        required = raw.get("required", qtype != "text")
+        if not isinstance(required, bool):
+            self.problem(raw, "required", "expected true or false", question=qid)
+        common = {
+            "required": bool(required),
+            "when": when,
+            "when_source": when_source,
+            "help": self.text(raw, "help", question=qid),
+        }
+        if qtype in EXPANDED:
+            return self.expand(raw, qid, qtype, common)
+
+        prompt = self.text(raw, "prompt", required=True, question=qid)
+        if prompt is not None:
+            self.check_placeholders(raw, qid, prompt, earlier, all_ids)
+        question = Question(
+            id=qid, type=qtype, prompt=prompt or Text(()), **common,
+            **self.type_fields(raw, qid, qtype),
+        )  # fmt: skip
+        return [question]
+
+    def expand(self, raw: dict, qid: str, qtype: str, common: dict) -> list[Question]:
+        """SUS and UMUX-Lite: their standard items, in their standard order."""
+        low, high = SCALES[qtype]
+        min_label, max_label = (Text.of(label) for label in AGREEMENT)
+        return [
+            Question(
+                id=f"{qid}_{number}",
+                type=qtype,
+                prompt=Text((("en", english), ("ja", japanese))),
+                min=low,
+                max=high,
+                min_label=min_label,
+                max_label=max_label,
+                item=number,
+                **common,
+            )
+            for number, (english, japanese) in enumerate(EXPANDED[qtype], start=1)
+        ]
+
+    def type_fields(self, raw: dict, qid: str, qtype: str) -> dict[str, Any]:
+        """Scale bounds, labels, options or length: what the type needs."""
+        if qtype in SCALES:
+            low, high = SCALES[qtype]
+            default_labels = SCALE_LABELS.get(qtype, AGREEMENT)
+            min_label, max_label = self.read_labels(raw, qid, default_labels)
+            return {"min": low, "max": high, "min_label": min_label,
+                    "max_label": max_label}  # fmt: skip
+        if qtype == "rating":
+            low, high = raw.get("min", 1), raw.get("max", 5)
+            if not all(type(bound) is int for bound in (low, high)):
+                self.problem(
+                    raw, "min", "min and max must be whole numbers", question=qid
+                )
+            elif low >= high:
+                self.problem(
+                    raw,
+                    "max",
+                    f"min ({low}) must be less than max ({high})",
+                    question=qid,
+                )
+            elif high - low > 100:
+                self.problem(
+                    raw, "max", "a scale of more than 101 points", question=qid
+                )
+            min_label, max_label = self.read_labels(raw, qid, None)
+            return {"min": low, "max": high, "min_label": min_label,
+                    "max_label": max_label}  # fmt: skip
+        if qtype in {"choice", "multi_choice"}:
+            return {"options": self.read_options(raw, qid)}
+        max_length = raw.get("max_length", DEFAULT_TEXT_LENGTH)
+        if type(max_length) is not int or not 1 <= max_length <= MAX_TEXT_LENGTH:
+            self.problem(
+                raw,
+                "max_length",
+                f"expected a whole number from 1 to {MAX_TEXT_LENGTH}, "
+                f"got {max_length!r}",
+                question=qid,
+            )
+        return {"max_length": max_length if type(max_length) is int else None,
+                "placeholder": self.text(raw, "placeholder", question=qid)}  # fmt: skip
+
+    def read_labels(
+        self, raw: dict, qid: str, defaults: tuple[dict, dict] | None
+    ) -> tuple[Text | None, Text | None]:
+        labels = raw.get("labels")
+        if labels is None:
+            return (
+                (Text.of(defaults[0]), Text.of(defaults[1]))
+                if defaults
+                else (None, None)
+            )
+        if not isinstance(labels, dict) or labels.keys() - {"min", "max"}:
+            self.problem(
+                raw, "labels", "expected a mapping with min and max texts", question=qid
+            )
+            return None, None
+        return (
+            self.text(labels, "min", question=qid),
+            self.text(labels, "max", question=qid),
+        )
+
+    def read_options(self, raw: dict, qid: str) -> tuple[Option, ...]:
+        options = raw.get("options")
+        if not isinstance(options, list) or not options:
+            self.problem(
+                raw,
+                "options",
+                "is missing; expected a list of {value: ..., label: ...}",
+                question=qid,
+            )
+            return ()
+        result, seen = [], set()
+        for option in options:
+            if not isinstance(option, dict) or "value" not in option:
+                self.problem(
+                    raw, "options", f"expected value and label, got {option!r}",
+                    question=qid,
+                )  # fmt: skip
+                continue
+            value = option["value"]
+            # YAML 1.1 reads a bare yes/no as a boolean: ask for quotes.
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                self.problem(
+                    option,
+                    "value",
+                    f"expected a text or a number, got {value!r} (quote yes/no/on/off)",
+                    question=qid,
+                )
+                continue
+            if str(value) in seen:
+                self.problem(
+                    option, "value", f"duplicate option value {value!r}", question=qid
+                )
+            seen.add(str(value))
+            label = self.text(option, "label", required=True, question=qid)
+            result.append(Option(str(value), label or Text.of(str(value))))
+        return tuple(result)
+
+    def read_when(
+        self, raw: dict, qid: str, earlier: set[str], all_ids: set[Any]
+    ) -> tuple[Node | None, str | None]:
+        source = raw.get("when")
+        if source is None:
+            return None, None
+        if not isinstance(source, str):
+            self.problem(
+                raw, "when", "expected a condition such as 'nps <= 6'", question=qid
+            )
+            return None, None
+        try:
+            node = parse_condition(source)
+        except ConditionError as error:
+            self.problem(raw, "when", f"{source!r}: {error}", question=qid)
+            return None, None
+        for name in sorted(names_in(node) - earlier):
+            self.problem(raw, "when", self.unknown_name(name, all_ids), question=qid)
+        return node, source
+
+    def check_placeholders(
+        self, raw: dict, qid: str, prompt: Text, earlier: set[str], all_ids: set[Any]
+    ) -> None:
+        for _, text in prompt.translations:
+            for match in PLACEHOLDER.finditer(text):
+                if match.group(1) not in earlier:
+                    message = self.unknown_name(match.group(1), all_ids)
+                    self.problem(raw, "prompt", f"{{{match.group(1)}}}: {message}",
+                                 question=qid)  # fmt: skip
+
+    @staticmethod
+    def unknown_name(name: str, all_ids: set[Any]) -> str:
+        if name in all_ids or name.rsplit("_", 1)[0] in all_ids:
+            return (
+                f"names '{name}', which is asked later; refer only to earlier questions"
+            )
+        return (
+            f"names '{name}', which is neither an earlier question nor a hidden field"
+        )
+
+
+def parse_definition(source: str, *, file: str = "<string>") -> SurveyDefinition:
+    """Parse and validate a definition's YAML text."""
+    checksum = hashlib.sha256(source.encode()).hexdigest()
+    return DefinitionReader(file).read(read_yaml(source, file), checksum)
+
+
+def load_definition(path: str | Path) -> SurveyDefinition:
+    """Read and validate one ``surveys/<slug>.yaml`` file."""
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DefinitionError(
+            [Problem(str(path), None, f"cannot read: {error}")]
+        ) from error
+    return parse_definition(source, file=str(path))
+
+
+def survey_files(directory: str | Path) -> list[Path]:
+    """The survey definition files of a folder (everything but the catalog)."""
+    return sorted(
+        path
+        for path in Path(directory).glob("*.yaml")
+        if path.name != "departments.yaml"
+    )
+
+
+def pipe(text: str, values: Mapping[str, Any]) -> str:
+    """Fill ``{name}`` and ``{name|fallback}`` placeholders with answers or fields.
+
+    The result is plain text: templates escape it on display like any answer.
+    """
+
+    def fill(match: re.Match) -> str:
+        value = values.get(match.group(1))
+        if value is None or value == "":
+            return match.group(2) or ""
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value)
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    return PLACEHOLDER.sub(fill, text)

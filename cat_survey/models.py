@@ -1,0 +1,413 @@
+"""Typed SQLAlchemy models: the catalog, staff, surveys, answers, themes and the outbox.
+
+Data flows one way through these tables: a ``SurveyVersion`` is answered as a
+``SurveyResponse`` made of ``Answer`` rows (one per question, saved at every step);
+an ``AnalysisRun`` groups free-text answers into ``Theme`` rows (through
+``ThemeAnswer``), each routed to a ``Department`` and owned by an advocate (``User``);
+every change to a theme is a ``ThemeEvent``; every message to a person waits in the
+``Notification`` outbox until it is sent.
+
+Answers keep their question's type and a numeric value beside the text so that
+scores are SQL aggregates over one indexed table, never Python loops over rows.
+"""
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
+
+from cat_survey.db import UTCDateTime, db
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware, in UTC."""
+    return datetime.now(UTC)
+
+
+class Role(enum.StrEnum):
+    """What a staff member may do; an advocate works for one department."""
+
+    ADMIN = "admin"
+    CX_LEAD = "cx_lead"
+    ADVOCATE = "advocate"
+
+
+class ResponseStatus(enum.StrEnum):
+    """A response is partial until its last applicable question is answered."""
+
+    PARTIAL = "partial"
+    COMPLETE = "complete"
+
+
+class ThemeStatus(enum.StrEnum):
+    """Where an advocate is with a theme (seed 000: every issue moves to an end)."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    WONT_FIX = "wont_fix"
+
+
+class NotificationStatus(enum.StrEnum):
+    """An outbox row is pending until sent; failures are retried, never dropped."""
+
+    PENDING = "pending"
+    SENT = "sent"
+
+
+def enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
+    """A CHECK constraint that keeps a string column within an enum's values."""
+    allowed = ", ".join(f"'{member.value}'" for member in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_valid")
+
+
+Timestamp = UTCDateTime()
+
+
+class Department(db.Model):
+    """A customer-facing department of the CAT; its catalog entry trains routing."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    examples: Mapped[list[str]] = mapped_column(JSON, default=list)
+    webhook_url: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    advocates: Mapped[list["User"]] = relationship(back_populates="department")
+    themes: WriteOnlyMapped["Theme"] = relationship(back_populates="department")
+
+
+class User(db.Model):
+    """A staff member who signs in: admin, CX lead or a department's advocate."""
+
+    __table_args__ = (
+        enum_check("role", Role),
+        CheckConstraint(
+            "role != 'advocate' OR department_id IS NOT NULL",
+            name="advocate_has_department",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(500))
+    role: Mapped[str] = mapped_column(String(20))
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="RESTRICT"), index=True
+    )
+    is_active: Mapped[bool] = mapped_column(default=True)
+    # Bumped on logout and password change so old session cookies stop working.
+    session_version: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    department: Mapped[Department | None] = relationship(back_populates="advocates")
+
+
+class Survey(db.Model):
+    """A survey known by its slug; its content lives in numbered versions."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    versions: Mapped[list["SurveyVersion"]] = relationship(
+        back_populates="survey", order_by="SurveyVersion.number"
+    )
+    responses: WriteOnlyMapped["SurveyResponse"] = relationship(back_populates="survey")
+
+
+class SurveyVersion(db.Model):
+    """One immutable definition of a survey; responses keep the one they answered."""
+
+    __table_args__ = (UniqueConstraint("survey_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("survey.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    checksum: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    source_path: Mapped[str] = mapped_column(String(500))
+    loaded_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    survey: Mapped[Survey] = relationship(back_populates="versions")
+
+
+class Invitation(db.Model):
+    """A single-use personal link carrying the customer's hidden fields."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), index=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_ref: Mapped[str | None] = mapped_column(String(200), index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    hidden: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    survey: Mapped[Survey] = relationship()
+    response: Mapped["SurveyResponse | None"] = relationship(
+        back_populates="invitation"
+    )
+
+
+class SurveyResponse(db.Model):
+    """One customer's pass through a survey version, partial until complete."""
+
+    __table_args__ = (
+        enum_check("status", ResponseStatus),
+        # The dashboard groups complete responses by period, survey and segment.
+        Index("ix_survey_response_scores", "status", "completed_at", "survey_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), index=True
+    )
+    survey_version_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_version.id", ondelete="RESTRICT"), index=True
+    )
+    # Unique: an invitation is answered at most once, whatever the race.
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL"), unique=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default=ResponseStatus.PARTIAL)
+    customer_ref: Mapped[str | None] = mapped_column(String(200), index=True)
+    segment: Mapped[str | None] = mapped_column(String(100), index=True)
+    hidden: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    channel: Mapped[str] = mapped_column(String(20), default="web")
+    contact_consent: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        Timestamp, default=utcnow, onupdate=utcnow
+    )
+    completed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    survey: Mapped[Survey] = relationship(back_populates="responses")
+    version: Mapped[SurveyVersion] = relationship()
+    invitation: Mapped[Invitation | None] = relationship(back_populates="response")
+    answers: Mapped[list["Answer"]] = relationship(
+        back_populates="response",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="Answer.position",
+    )
+
+
+class Answer(db.Model):
+    """One answer to one question of one response, stored the moment it is given.
+
+    ``number_value`` holds scale answers (NPS, CSAT, CES, SUS items, ratings) so
+    that SQL can aggregate them; ``text_value`` holds free text and single choices;
+    ``choice_values`` the options of a multiple choice.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("response_id", "question_id"),
+        Index("ix_answer_type_response", "question_type", "response_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="CASCADE")
+    )
+    question_id: Mapped[str] = mapped_column(String(100))
+    question_type: Mapped[str] = mapped_column(String(20))
+    # Order of answering, so a transcript replays as the customer saw it.
+    position: Mapped[int] = mapped_column(default=0)
+    number_value: Mapped[float | None] = mapped_column(Float)
+    text_value: Mapped[str | None] = mapped_column(Text)
+    choice_values: Mapped[list[str] | None] = mapped_column(JSON)
+    answered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    response: Mapped[SurveyResponse] = relationship(back_populates="answers")
+    theme_link: Mapped["ThemeAnswer | None"] = relationship(
+        back_populates="answer", passive_deletes=True
+    )
+
+
+class AnalysisRun(db.Model):
+    """One run of the theme model: its parameters, its reach and its fitted model."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey.id", ondelete="SET NULL")
+    )
+    since: Mapped[date | None] = mapped_column(Date)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    answer_count: Mapped[int] = mapped_column(default=0)
+    theme_count: Mapped[int] = mapped_column(default=0)
+    # The pickled model lets new answers join existing themes between runs.
+    model: Mapped[bytes | None] = mapped_column(LargeBinary)
+    started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Theme(db.Model):
+    """A group of answers that say the same thing, routed to one department."""
+
+    __table_args__ = (enum_check("status", ThemeStatus),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey.id", ondelete="SET NULL"), index=True
+    )
+    last_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("analysis_run.id", ondelete="SET NULL")
+    )
+    label: Mapped[str] = mapped_column(String(300))
+    terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    quotes: Mapped[list[int]] = mapped_column(JSON, default=list)
+    centroid: Mapped[list[float] | None] = mapped_column(JSON)
+    size: Mapped[int] = mapped_column(default=0)
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    nps: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default=ThemeStatus.NEW)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    # Size when resolved: a resolved theme that keeps growing reopens.
+    resolved_size: Mapped[int | None]
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    routing_confidence: Mapped[float | None] = mapped_column(Float)
+    routing_terms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    needs_triage: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        Timestamp, default=utcnow, onupdate=utcnow
+    )
+
+    department: Mapped[Department | None] = relationship(back_populates="themes")
+    owner: Mapped[User | None] = relationship()
+    answers: WriteOnlyMapped["ThemeAnswer"] = relationship(
+        back_populates="theme", passive_deletes=True
+    )
+    months: Mapped[list["ThemeMonth"]] = relationship(
+        back_populates="theme",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="ThemeMonth.month",
+    )
+    events: WriteOnlyMapped["ThemeEvent"] = relationship(
+        back_populates="theme", passive_deletes=True
+    )
+
+
+class ThemeAnswer(db.Model):
+    """Membership of an answer in a theme; an answer belongs to one theme at most."""
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True
+    )
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("theme.id", ondelete="CASCADE"), index=True
+    )
+    similarity: Mapped[float | None] = mapped_column(Float)
+
+    theme: Mapped[Theme] = relationship(back_populates="answers")
+    answer: Mapped[Answer] = relationship(back_populates="theme_link")
+
+
+class ThemeMonth(db.Model):
+    """How many answers a theme had in one calendar month, for its trend line."""
+
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True
+    )
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(default=0)
+
+    theme: Mapped[Theme] = relationship(back_populates="months")
+
+
+class ThemeEvent(db.Model):
+    """One line of a theme's audit trail: who changed what, when and why."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("theme.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    from_value: Mapped[str | None] = mapped_column(String(300))
+    to_value: Mapped[str | None] = mapped_column(String(300))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    theme: Mapped[Theme] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class FollowUp(db.Model):
+    """An advocate's note of contacting a customer who consented (closing the loop)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="CASCADE"), index=True
+    )
+    theme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("theme.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class Notification(db.Model):
+    """An e-mail or webhook message waiting in the outbox, retried until sent."""
+
+    __table_args__ = (
+        enum_check("status", NotificationStatus),
+        CheckConstraint("channel IN ('email', 'webhook')", name="channel_valid"),
+        Index("ix_notification_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    recipient: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default=NotificationStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    theme_id: Mapped[int | None] = mapped_column(
+        ForeignKey("theme.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE")
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -1,0 +1,167 @@
+"""The conversation's flow engine: which question comes next, and what an answer is.
+
+Pure functions over a definition, the answers given so far and the hidden fields;
+no database and no Flask, so the web page, the JSON API and the demo data all walk
+a survey the same way.
+
+A question applies when its ``when:`` condition holds over the hidden fields and
+the answers to the questions that apply before it. Answers to questions that no
+longer apply (the customer went back and changed an earlier answer) are ignored,
+and ``stale_answers`` names them so the caller can delete them.
+"""
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cat_survey.conditions import holds
+from cat_survey.definitions import Question, SurveyDefinition
+
+AnswerValue = int | str | list[str] | None
+
+
+class AnswerError(ValueError):
+    """An answer the question cannot take; the message is shown to the customer."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a customer stands: the next question (None when done) and progress."""
+
+    next: Question | None
+    answered: int
+    remaining: int
+
+    @property
+    def progress(self) -> float:
+        """Share of the applicable questions answered, 0 to 1."""
+        total = self.answered + self.remaining
+        return 1.0 if total == 0 else self.answered / total
+
+    @property
+    def completed(self) -> bool:
+        """True once every applicable required question has an answer."""
+        return self.next is None
+
+
+def applicable_questions(
+    definition: SurveyDefinition,
+    answers: Mapping[str, AnswerValue],
+    hidden: Mapping[str, Any],
+) -> list[Question]:
+    """The questions this customer is asked, in order, given what they said."""
+    values: dict[str, Any] = dict(hidden)
+    path = []
+    for question in definition.questions:
+        if question.when is not None and not holds(question.when, values):
+            continue
+        path.append(question)
+        if question.id in answers:
+            values[question.id] = answers[question.id]
+    return path
+
+
+def position(
+    definition: SurveyDefinition,
+    answers: Mapping[str, AnswerValue],
+    hidden: Mapping[str, Any],
+) -> Position:
+    """The first applicable question without an answer, and how far along we are.
+
+    A skipped optional question is stored as an answer of None, so it counts as
+    answered and is not asked again.
+    """
+    path = applicable_questions(definition, answers, hidden)
+    unanswered = [question for question in path if question.id not in answers]
+    return Position(
+        next=unanswered[0] if unanswered else None,
+        answered=len(path) - len(unanswered),
+        remaining=len(unanswered),
+    )
+
+
+def stale_answers(
+    definition: SurveyDefinition,
+    answers: Mapping[str, AnswerValue],
+    hidden: Mapping[str, Any],
+) -> set[str]:
+    """Ids of answers to questions that no longer apply."""
+    path = {
+        question.id for question in applicable_questions(definition, answers, hidden)
+    }
+    return set(answers) - path
+
+
+def clean_answer(question: Question, raw: Any) -> AnswerValue:
+    """Check and convert a submitted value; raise AnswerError with a clear message.
+
+    Accepts what a form posts (strings) and what JSON carries (numbers, lists).
+    An empty answer to an optional question is a skip and becomes None.
+    """
+    if is_empty(raw):
+        if question.required:
+            raise AnswerError("Please answer this question to continue.")
+        return None
+    if question.is_scale:
+        return clean_scale(question, raw)
+    if question.type == "choice":
+        return clean_choice(question, raw)
+    if question.type == "multi_choice":
+        values = raw if isinstance(raw, list) else [raw]
+        chosen = {clean_choice(question, value) for value in values}
+        return [option.value for option in question.options if option.value in chosen]
+    return clean_text(question, raw)
+
+
+def is_empty(raw: Any) -> bool:
+    """True for a missing answer: None, blank text or an empty list."""
+    if raw is None:
+        return True
+    if isinstance(raw, str):
+        return raw.strip() == ""
+    return isinstance(raw, list) and not any(not is_empty(item) for item in raw)
+
+
+def clean_scale(question: Question, raw: Any) -> int:
+    """A whole number within the question's scale."""
+    low, high = question.min, question.max
+    message = f"Please choose a whole number from {low} to {high}."
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise AnswerError(message)
+    try:
+        number = float(raw.strip()) if isinstance(raw, str) else float(raw)
+    except ValueError:
+        raise AnswerError(message) from None
+    if not math.isfinite(number) or not number.is_integer():
+        raise AnswerError(message)
+    if not low <= number <= high:
+        raise AnswerError(message)
+    return int(number)
+
+
+def clean_choice(question: Question, raw: Any) -> str:
+    """One of the question's option values."""
+    if not isinstance(raw, str | int) or isinstance(raw, bool):
+        raise AnswerError("Please choose one of the options.")
+    value = str(raw)
+    if value not in {option.value for option in question.options}:
+        raise AnswerError("Please choose one of the options.")
+    return value
+
+
+def clean_text(question: Question, raw: Any) -> str:
+    """Free text within the length limit, without NUL or other control bytes."""
+    if not isinstance(raw, str):
+        raise AnswerError("Please write your answer as text.")
+    text = raw.replace("\r\n", "\n").strip()
+    if any(ord(char) < 32 and char not in "\n\t" for char in text):
+        raise AnswerError(
+            "Your answer contains invisible control characters; please remove them."
+        )
+    limit = question.max_length or 0
+    if limit and len(text) > limit:
+        raise AnswerError(
+            f"Please keep your answer under {limit} characters (it has {len(text)})."
+        )
+    return text

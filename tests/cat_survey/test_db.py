@@ -1,0 +1,64 @@
+"""The schema: migrations match the models, and SQLite is tuned for concurrency."""
+
+import multiprocessing
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from cat_survey.db import db
+
+
+def test_migrations_match_the_models(app_ctx):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection)
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def sqlite_only(app) -> None:
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite settings")
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(app, app_ctx):
+    sqlite_only(app)
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def write_many(url: str, worker: int, rounds: int) -> None:
+    """Insert departments in read-then-write transactions, as a web worker would."""
+    from cat_survey import create_app
+    from cat_survey.models import Department
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        for number in range(rounds):
+            # Reading first is what makes deferred SQLite transactions fail.
+            db.session.scalar(db.select(db.func.count(Department.id)))
+            db.session.add(Department(slug=f"w{worker}-{number}", name="x"))
+            db.session.commit()
+
+
+def test_concurrent_writers_never_see_database_is_locked(app, app_ctx):
+    sqlite_only(app)
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    context = multiprocessing.get_context("spawn")
+    workers = [
+        context.Process(target=write_many, args=(url, worker, 40))
+        for worker in range(4)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    path = url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        count = connection.execute("SELECT count(*) FROM department").fetchone()[0]
+    assert count == 160

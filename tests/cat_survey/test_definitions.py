@@ -1,0 +1,203 @@
+"""Survey definition files: the shipped ones pass, and every mistake is located."""
+
+import textwrap
+
+import pytest
+from conftest import SURVEYS_DIR
+
+from cat_survey.definitions import (
+    DefinitionError,
+    Text,
+    load_definition,
+    parse_definition,
+    pipe,
+    survey_files,
+)
+
+SURVEYS = survey_files(SURVEYS_DIR)
+
+
+def test_four_surveys_ship():
+    assert {path.stem for path in SURVEYS} == {
+        "relationship-nps",
+        "onboarding-csat",
+        "product-usability",
+        "exit-interview",
+    }
+
+
+@pytest.mark.parametrize("path", SURVEYS, ids=lambda path: path.stem)
+def test_shipped_survey_is_valid_and_bilingual(path):
+    definition = load_definition(path)
+    assert definition.slug == path.stem
+    assert set(definition.locales) == {"en", "ja"}
+    for question in definition.questions:
+        assert set(question.prompt.locales) == {"en", "ja"}, question.id
+
+
+def test_relationship_nps_follow_up_differs_by_nps_group():
+    definition = load_definition(
+        SURVEYS[[p.stem for p in SURVEYS].index("relationship-nps")]
+    )
+    conditions = {q.id: q.when_source for q in definition.questions if q.when_source}
+    assert conditions == {
+        "fix_first": "nps <= 6",
+        "make_it_ten": "nps >= 7 and nps <= 8",
+        "value_most": "nps >= 9",
+    }
+    assert not definition.question("contact_consent").required
+
+
+def test_sus_expands_to_the_ten_standard_items():
+    definition = parse_definition(
+        "slug: s\ntitle: t\nquestions:\n  - {id: sus, type: sus}\n"
+    )
+    ids = [question.id for question in definition.questions]
+    assert ids == [f"sus_{number}" for number in range(1, 11)]
+    first = definition.questions[0]
+    assert (first.min, first.max, first.item) == (1, 5, 1)
+    assert "frequently" in first.prompt.get("en")
+
+
+def test_umux_lite_expands_to_two_seven_point_items():
+    definition = parse_definition(
+        "slug: s\ntitle: t\nquestions:\n  - {id: umux, type: umux_lite}\n"
+    )
+    assert [(q.id, q.min, q.max) for q in definition.questions] == [
+        ("umux_1", 1, 7),
+        ("umux_2", 1, 7),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question_yaml", "scale"),
+    [("{id: q, type: nps, prompt: p}", (0, 10)),
+     ("{id: q, type: csat, prompt: p}", (1, 5)),
+     ("{id: q, type: ces, prompt: p}", (1, 7)),
+     ("{id: q, type: rating, prompt: p, min: 1, max: 10}", (1, 10))],
+)  # fmt: skip
+def test_scale_types_get_their_standard_range(question_yaml, scale):
+    definition = parse_definition(
+        f"slug: s\ntitle: t\nquestions:\n  - {question_yaml}\n"
+    )
+    question = definition.questions[0]
+    assert (question.min, question.max) == scale
+
+
+BROKEN = [
+    # (what a person got wrong, questions YAML, line, question id, field, message)
+    ("unknown type", "  - {id: q1, type: slider, prompt: p}", 4, "q1", "type",
+     "unknown type 'slider'"),
+    ("duplicate id", "  - {id: q1, type: nps, prompt: p}\n"
+     "  - {id: q1, type: text, prompt: p}", 5, "q1", "id", "duplicate id"),
+    ("when names a later question",
+     "  - {id: q1, type: text, prompt: p, when: 'q2 > 3'}\n"
+     "  - {id: q2, type: nps, prompt: p}", 4, "q1", "when", "asked later"),
+    ("when names an unknown name",
+     "  - {id: q1, type: text, prompt: p, when: 'nsp <= 6'}",
+     4, "q1", "when", "neither an earlier question nor a hidden field"),
+    ("when does not parse", "  - {id: q1, type: nps, prompt: p}\n"
+     "  - {id: q2, type: text, prompt: p, when: 'q1 <= '}", 5, "q2", "when",
+     "expected a value"),
+    ("missing options", "  - {id: q1, type: choice, prompt: p}", 4, "q1", "options",
+     "is missing"),
+    ("min greater than max", "  - {id: q1, type: rating, prompt: p, min: 5, max: 1}",
+     4, "q1", "max", "min (5) must be less than max (1)"),
+    ("missing prompt", "  - {id: q1, type: nps}", 4, "q1", "prompt", "is missing"),
+    ("misspelt field", "  - {id: q1, type: choice, prompt: p, optoins: []}", 4, "q1",
+     "optoins", "unknown field"),
+    ("unquoted yes option",
+     "  - id: q1\n    type: choice\n    prompt: p\n    options:\n"
+     "      - {value: yes, label: Yes}", 8, "q1", "value", "quote yes/no"),
+    ("pipe names a later answer", "  - {id: q1, type: text, prompt: 'You said {q2}'}\n"
+     "  - {id: q2, type: nps, prompt: p}", 4, "q1", "prompt", "asked later"),
+    ("text too long allowed", "  - {id: q1, type: text, prompt: p, max_length: 0}", 4,
+     "q1", "max_length", "from 1 to 10000"),
+    ("bad id", "  - {id: Q-1, type: nps, prompt: p}", 4, None, "id", "expected an id"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("questions", "line", "question", "field", "message"),
+    [case[1:] for case in BROKEN],
+    ids=[case[0] for case in BROKEN],
+)
+def test_each_mistake_names_file_line_question_and_field(
+    tmp_path, questions, line, question, field, message
+):
+    path = tmp_path / "broken.yaml"
+    path.write_text(f"slug: broken\ntitle: Broken\nquestions:\n{questions}\n")
+    with pytest.raises(DefinitionError) as raised:
+        load_definition(path)
+    problem = next(p for p in raised.value.problems if p.field == field)
+    assert problem.file == str(path)
+    assert problem.line == line
+    assert problem.question == question
+    assert message in problem.message
+    assert str(path) in str(raised.value)
+
+
+def test_invalid_yaml_names_its_line(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("slug: bad\ntitle: [unclosed\nquestions: []\n")
+    with pytest.raises(DefinitionError) as raised:
+        load_definition(path)
+    (problem,) = raised.value.problems
+    assert problem.line == 3
+    assert "not valid YAML" in problem.message
+
+
+def test_every_problem_is_reported_at_once():
+    source = textwrap.dedent("""\
+        slug: Not A Slug
+        title: t
+        questions:
+          - {id: a, type: slider, prompt: p}
+          - {id: b, type: choice, prompt: p}
+        """)
+    with pytest.raises(DefinitionError) as raised:
+        parse_definition(source, file="x.yaml")
+    fields = [problem.field for problem in raised.value.problems]
+    assert fields == ["slug", "type", "options"]
+
+
+def test_translation_for_an_undeclared_locale_is_refused():
+    source = (
+        "slug: s\ntitle: {en: t, fr: t}\n"
+        "questions:\n  - {id: q, type: nps, prompt: p}\n"
+    )
+    with pytest.raises(DefinitionError, match="'fr'"):
+        parse_definition(source)
+
+
+def test_non_utf8_file_is_refused_with_its_name(tmp_path):
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("title: café".encode("latin-1"))
+    with pytest.raises(DefinitionError, match=r"latin1\.yaml"):
+        load_definition(path)
+
+
+@pytest.mark.parametrize(
+    ("template", "values", "expected"),
+    [
+        ("Hi {first_name}!", {"first_name": "Aiko"}, "Hi Aiko!"),
+        ("Hi {first_name|there}!", {}, "Hi there!"),
+        ("Hi {first_name|there}!", {"first_name": ""}, "Hi there!"),
+        ("You gave {nps}", {"nps": 6}, "You gave 6"),
+        (
+            "Picked {reasons}",
+            {"reasons": ["price", "support"]},
+            "Picked price, support",
+        ),
+        ("Hi {name}", {"name": "<script>"}, "Hi <script>"),
+    ],
+)
+def test_pipe_fills_answers_and_hidden_fields(template, values, expected):
+    # Piping yields plain text; the templates escape it like every answer.
+    assert pipe(template, values) == expected
+
+
+def test_text_falls_back_to_the_first_locale():
+    text = Text.of({"en": "Hello", "ja": "こんにちは"})
+    assert text.get("ja") == "こんにちは"
+    assert text.get("fr") == "Hello"

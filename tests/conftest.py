@@ -1,0 +1,168 @@
+"""Shared fixtures: the app on a real database, its clients, and factories of rows.
+
+The database is SQLite in a temporary folder, or PostgreSQL when
+``TEST_DATABASE_URL`` names a server (``scripts/test`` starts one on loopback and
+runs the suite against both). The schema is built once per session by the real
+migrations; each test starts from empty tables.
+"""
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from cat_survey import create_app
+from cat_survey.catalog import load_departments, load_survey_file
+from cat_survey.cli import create_user
+from cat_survey.db import MIGRATIONS_DIR, db
+from cat_survey.models import Department, User
+
+REPO = Path(__file__).parents[1]
+SURVEYS_DIR = REPO / "surveys"
+DATA_DIR = Path(__file__).parent / "data"
+TEST_PASSWORD = "correct horse battery"
+
+
+def pytest_report_header() -> str:
+    """Say which database this run uses, so a green run says what it proved."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    shown = make_url(url).render_as_string(hide_password=True) if url else "SQLite"
+    return f"cat-survey database: {shown}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """A fresh, empty database for this test session (one per xdist worker)."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+    url = make_url(server)
+    name = f"{url.database}_{worker_id}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def worker_id() -> str:
+    """The xdist worker's name, or 'main' when tests run in one process."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Run the real migrations once per session."""
+    app = create_app(test_settings(database_url, tmp_path_factory.mktemp("inst")))
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        db.engine.dispose()
+    return database_url
+
+
+def test_settings(database_url: str, instance: Path) -> dict[str, Any]:
+    """Configuration shared by every test app."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SURVEYS_DIR": str(SURVEYS_DIR),
+        "DEPARTMENTS_FILE": str(SURVEYS_DIR / "departments.yaml"),
+        "INSTANCE_PATH": str(instance),
+    }
+
+
+@pytest.fixture
+def app(migrated: str, tmp_path: Path) -> Iterator[Flask]:
+    """The application on the session's database; tables are emptied afterwards."""
+    app = create_app(test_settings(migrated, tmp_path))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        empty_tables()
+        db.engine.dispose()
+
+
+def empty_tables() -> None:
+    """Delete every row so the next test starts clean (schema stays)."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{table.name}"' for table in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def app_ctx(app: Flask) -> Iterator[None]:
+    """An application context, for tests that use ``db.session`` directly."""
+    with app.app_context():
+        yield
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for the app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A runner for the app's ``flask`` commands."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def departments(app_ctx: None) -> dict[str, Department]:
+    """The shipped department catalog, loaded; keyed by slug."""
+    load_departments(SURVEYS_DIR / "departments.yaml")
+    db.session.commit()
+    return {
+        department.slug: department
+        for department in db.session.scalars(db.select(Department))
+    }
+
+
+@pytest.fixture
+def make_user(app_ctx: None) -> Callable[..., User]:
+    """Return a factory of staff accounts (password ``TEST_PASSWORD``)."""
+
+    def make(
+        email: str = "lead@example.com",
+        *,
+        role: str = "cx_lead",
+        department: str | None = None,
+    ) -> User:
+        user = create_user(email, TEST_PASSWORD, role=role, department_slug=department)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_survey(app_ctx: None, tmp_path: Path) -> Callable[..., str]:
+    """Return a factory that stores a survey (a shipped slug or YAML text)."""
+
+    def make(slug_or_source: str = "relationship-nps") -> str:
+        if "\n" in slug_or_source:
+            path = tmp_path / "survey.yaml"
+            path.write_text(slug_or_source, encoding="utf-8")
+        else:
+            path = SURVEYS_DIR / f"{slug_or_source}.yaml"
+        result = load_survey_file(path)
+        db.session.commit()
+        return result.slug
+
+    return make
