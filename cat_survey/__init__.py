@@ -20,6 +20,22 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_db(app)
 
+    from cat_survey.extensions import csrf, init_extensions
+
+    init_extensions(app)
+
+    from cat_survey import health
+    from cat_survey.api import bp as api_bp
+    from cat_survey.auth import bp as auth_bp
+    from cat_survey.survey import bp as survey_bp
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(survey_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp)
+    # The API authenticates by the token in its URLs, not by cookies.
+    csrf.exempt(api_bp)
+
     from cat_survey.cli import register_commands
 
     register_commands(app)
@@ -27,8 +43,4 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cat_survey.errors import register_error_handlers
 
     register_error_handlers(app)
-
-    from cat_survey import health
-
-    app.register_blueprint(health.bp)
     return app

@@ -17,11 +17,19 @@ from analysis.routing import CatalogError
 from cat_survey.catalog import load_departments, load_survey_file
 from cat_survey.db import MIGRATIONS_DIR, db
 from cat_survey.definitions import DefinitionError, load_definition, survey_files
+from cat_survey.invitations import (
+    InvitationFileError,
+    create_invitations,
+    links_csv,
+    read_customer_csv,
+)
 from cat_survey.models import Department, Role, User
+from cat_survey.survey.responses import active_survey
 
 surveys_cli = AppGroup("surveys", help="Check and load survey definitions.")
 departments_cli = AppGroup("departments", help="Load the department catalog.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
+invitations_cli = AppGroup("invitations", help="Create personal survey links.")
 
 
 def register_commands(app: Flask) -> None:
@@ -31,6 +39,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(surveys_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(invitations_cli)
 
 
 @click.command("init-db")
@@ -155,6 +164,48 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+@invitations_cli.command("create")
+@click.option("--survey", "slug", required=True, help="Survey slug.")
+@click.option(
+    "--csv",
+    "csv_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Customers: ref, email, name and any hidden fields.",
+)
+@click.option("--expires-days", default=60, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Where to write the links CSV (default: standard output).",
+)
+def invitations_create(
+    slug: str, csv_path: str, expires_days: int, output: str | None
+) -> None:
+    """Make single-use links for the customers of a CSV file."""
+    survey = active_survey(slug)
+    if survey is None:
+        raise click.ClickException(f"no active survey {slug!r}; run 'surveys load'")
+    try:
+        rows = read_customer_csv(Path(csv_path).read_bytes(), csv_path)
+    except InvitationFileError as error:
+        raise click.ClickException(str(error)) from error
+    batch = create_invitations(survey, rows, expires_days=expires_days)
+    db.session.commit()
+    links = links_csv(batch.invitations, current_app.config["BASE_URL"])
+    if output:
+        Path(output).write_text(links, encoding="utf-8")
+    else:
+        click.echo(links, nl=False)
+    for refused in batch.refused:
+        click.echo(f"{csv_path}:{refused.line}: refused: {refused.reason}", err=True)
+    click.echo(
+        f"{len(batch.invitations)} invitation(s) created, {len(batch.refused)} "
+        "row(s) refused",
+        err=True,
+    )
 
 
 @click.command("seed-demo")

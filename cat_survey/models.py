@@ -15,6 +15,7 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -95,7 +96,7 @@ class Department(db.Model):
     themes: WriteOnlyMapped["Theme"] = relationship(back_populates="department")
 
 
-class User(db.Model):
+class User(UserMixin, db.Model):
     """A staff member who signs in: admin, CX lead or a department's advocate."""
 
     __table_args__ = (
@@ -120,6 +121,10 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     department: Mapped[Department | None] = relationship(back_populates="advocates")
+
+    def get_id(self) -> str:
+        """Session id: the user id and session version, so logout ends old cookies."""
+        return f"{self.id}:{self.session_version}"
 
 
 class Survey(db.Model):

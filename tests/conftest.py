@@ -7,6 +7,7 @@ migrations; each test starts from empty tables.
 """
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -166,3 +167,43 @@ def make_survey(app_ctx: None, tmp_path: Path) -> Callable[..., str]:
         return result.slug
 
     return make
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    match = CSRF_INPUT.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+class AuthActions:
+    """Signs a test client in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = TEST_PASSWORD):
+        page = self.client.get("/auth/login")
+        return self.client.post(
+            "/auth/login",
+            data={
+                "email": email,
+                "password": password,
+                "csrf_token": csrf_token(page.text),
+            },
+        )
+
+    def logout(self):
+        page = self.client.get("/auth/login")
+        return self.client.post(
+            "/auth/logout", data={"csrf_token": csrf_token(page.text)}
+        )
+
+
+@pytest.fixture
+def auth(client: FlaskClient) -> AuthActions:
+    """Sign the test client in as a staff member: ``auth.login(email)``."""
+    return AuthActions(client)

@@ -21,8 +21,22 @@ from cat_survey.definitions import Question, SurveyDefinition
 AnswerValue = int | str | list[str] | None
 
 
+def gettext_noop(message: str) -> str:
+    """Mark a message for translation where it is defined, translated where shown."""
+    return message
+
+
 class AnswerError(ValueError):
-    """An answer the question cannot take; the message is shown to the customer."""
+    """An answer the question cannot take; the message is shown to the customer.
+
+    ``template`` and ``params`` let the web page show the message in the customer's
+    language; ``str(error)`` is the English text (what the JSON API returns).
+    """
+
+    def __init__(self, template: str, **params: Any) -> None:
+        super().__init__(template % params if params else template)
+        self.template = template
+        self.params = params
 
 
 @dataclass(frozen=True)
@@ -101,7 +115,7 @@ def clean_answer(question: Question, raw: Any) -> AnswerValue:
     """
     if is_empty(raw):
         if question.required:
-            raise AnswerError("Please answer this question to continue.")
+            raise AnswerError(gettext_noop("Please answer this question to continue."))
         return None
     if question.is_scale:
         return clean_scale(question, raw)
@@ -126,42 +140,54 @@ def is_empty(raw: Any) -> bool:
 def clean_scale(question: Question, raw: Any) -> int:
     """A whole number within the question's scale."""
     low, high = question.min, question.max
-    message = f"Please choose a whole number from {low} to {high}."
+    error = AnswerError(
+        gettext_noop("Please choose a whole number from %(low)s to %(high)s."),
+        low=low,
+        high=high,
+    )
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
-        raise AnswerError(message)
+        raise error
     try:
         number = float(raw.strip()) if isinstance(raw, str) else float(raw)
     except ValueError:
-        raise AnswerError(message) from None
-    if not math.isfinite(number) or not number.is_integer():
-        raise AnswerError(message)
-    if not low <= number <= high:
-        raise AnswerError(message)
+        raise error from None
+    if (
+        not math.isfinite(number)
+        or not number.is_integer()
+        or not low <= number <= high
+    ):
+        raise error
     return int(number)
 
 
 def clean_choice(question: Question, raw: Any) -> str:
     """One of the question's option values."""
     if not isinstance(raw, str | int) or isinstance(raw, bool):
-        raise AnswerError("Please choose one of the options.")
+        raise AnswerError(gettext_noop("Please choose one of the options."))
     value = str(raw)
     if value not in {option.value for option in question.options}:
-        raise AnswerError("Please choose one of the options.")
+        raise AnswerError(gettext_noop("Please choose one of the options."))
     return value
 
 
 def clean_text(question: Question, raw: Any) -> str:
     """Free text within the length limit, without NUL or other control bytes."""
     if not isinstance(raw, str):
-        raise AnswerError("Please write your answer as text.")
+        raise AnswerError(gettext_noop("Please write your answer as text."))
     text = raw.replace("\r\n", "\n").strip()
     if any(ord(char) < 32 and char not in "\n\t" for char in text):
         raise AnswerError(
-            "Your answer contains invisible control characters; please remove them."
+            gettext_noop(
+                "Your answer contains invisible control characters; please remove them."
+            )
         )
     limit = question.max_length or 0
     if limit and len(text) > limit:
         raise AnswerError(
-            f"Please keep your answer under {limit} characters (it has {len(text)})."
+            gettext_noop(
+                "Please keep your answer under %(limit)s characters (it has %(length)s)."
+            ),
+            limit=limit,
+            length=len(text),
         )
     return text

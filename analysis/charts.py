@@ -1,0 +1,569 @@
+"""Dashboard charts rendered to standalone, deterministic SVG bytes.
+
+Charts are drawn on a bare :class:`matplotlib.figure.Figure` (never ``pyplot``, which
+keeps global figure state and needs a GUI-free backend chosen up front) and saved as
+SVG with real ``<text>`` elements, so labels stay searchable and readable by screen
+readers. Every SVG starts with a ``<title>`` and a ``<desc>`` that spell out the data,
+because a chart without an accessible name is invisible to assistive technology.
+
+Output is byte-identical for identical input (fixed style, fixed ``svg.hashsalt``, no
+date in the metadata), so the web app can cache a chart under a hash of its data.
+Rendering holds a lock: matplotlib's style is process-global and the web server may
+render from several threads.
+
+The scores themselves come from :mod:`analysis.scores`; this module only draws them.
+"""
+
+import decimal
+import io
+import math
+import numbers
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+import matplotlib.style
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from analysis.scores import SMALL_SAMPLE_N
+
+__all__ = [
+    "TrendPoint",
+    "bar_svg",
+    "nps_trend_svg",
+    "sparkline_svg",
+    "trend_svg",
+]
+
+#: Style applied on top of matplotlib's defaults for every chart.
+CHART_STYLE: dict[str, object] = {
+    "svg.hashsalt": "cat-survey",
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "figure.titlesize": 10,
+    "figure.titleweight": "bold",
+}
+
+LINE_COLOR = "#1f5fa8"
+PREVIOUS_COLOR = "#c05a00"
+NEGATIVE_COLOR = "#b2333b"
+MUTED_COLOR = "#6b6b6b"
+
+_RENDER_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """One period of a trend: its label, score, 95% interval and sample size.
+
+    A point with ``n == 0`` or ``value is None`` is drawn as a gap, never as zero.
+    Numbers straight from SQL (``Decimal``, NumPy scalars) are stored as float.
+
+    Attributes
+    ----------
+    label : str
+        Period label shown on the x axis ("2024-05").
+    value : float or None
+        The period's score.
+    ci_low, ci_high : float or None
+        The 95% interval; the band is left out where either is ``None``.
+    n : int
+        Number of answers behind the score.
+    """
+
+    label: str
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.label, str):
+            raise ValueError(f"label must be a string, got {self.label!r}")
+        if not _is_number(self.n, whole=True) or self.n < 0:
+            raise ValueError(f"n must be a non-negative int, got {self.n!r}")
+        # Frozen, so normalised values are set the way dataclass __init__ does.
+        object.__setattr__(self, "n", int(self.n))
+        for name in ("value", "ci_low", "ci_high"):
+            number = getattr(self, name)
+            if number is None:
+                continue
+            if not _is_number(number):
+                raise ValueError(f"{name} must be a number or None, got {number!r}")
+            if not math.isfinite(number):
+                raise ValueError(f"{name} must be finite or None, got {number!r}")
+            object.__setattr__(self, name, float(number))
+        if (
+            self.ci_low is not None
+            and self.ci_high is not None
+            and self.ci_low > self.ci_high
+        ):
+            raise ValueError(f"ci_low {self.ci_low} is above ci_high {self.ci_high}")
+
+    @property
+    def is_gap(self) -> bool:
+        """Whether the period has no score to draw."""
+        return self.n == 0 or self.value is None
+
+
+def _is_number(value: object, *, whole: bool = False) -> bool:
+    """Whether ``value`` is a real number (an integer if ``whole``), not a bool."""
+    kinds = numbers.Integral if whole else numbers.Real | decimal.Decimal
+    return isinstance(value, kinds) and not isinstance(value, bool)
+
+
+@contextmanager
+def _chart_style() -> Iterator[None]:
+    """Serialise rendering and pin the style, whatever the user's matplotlibrc."""
+    with _RENDER_LOCK, matplotlib.style.context(["default", CHART_STYLE]):
+        yield
+
+
+def _svg_bytes(figure: Figure, *, title: str, description: str) -> bytes:
+    """Save ``figure`` as SVG with an accessible title and description."""
+    buffer = io.BytesIO()
+    figure.savefig(
+        buffer,
+        format="svg",
+        metadata={"Title": title, "Date": None, "Creator": "cat-survey"},
+    )
+    svg = buffer.getvalue()
+    # matplotlib writes <title> but puts the description only in RDF metadata,
+    # which assistive technology ignores; <desc> is what it reads.
+    desc = f"</title>\n <desc>{escape(description)}</desc>".encode()
+    return svg.replace(b"</title>", desc, 1)
+
+
+def _plain(text: str) -> str:
+    """Escape dollar signs so matplotlib never reads user text as mathtext."""
+    return text.replace("$", r"\$")
+
+
+def _format_number(value: float) -> str:
+    """Short human form of a score for titles and descriptions."""
+    text = f"{value:.1f}".removesuffix(".0")
+    return "0" if text == "-0" else text
+
+
+def _describe_point(point: TrendPoint) -> str:
+    """One period in words, for the SVG description."""
+    if point.is_gap:
+        return f"{point.label}: no data (n={point.n})"
+    text = f"{point.label}: {_format_number(point.value)}"
+    if point.ci_low is not None and point.ci_high is not None:
+        low, high = _format_number(point.ci_low), _format_number(point.ci_high)
+        text += f" (95% interval {low} to {high})"
+    return f"{text}, n={point.n}"
+
+
+def _check_range(name: str, value_range: tuple[float, float]) -> tuple[float, float]:
+    """Validate an axis range as two finite, increasing numbers."""
+    try:
+        low, high = (float(v) for v in value_range)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be (low, high), got {value_range!r}") from None
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"{name} must be finite with low < high, got {value_range!r}")
+    return low, high
+
+
+def _draw_band(axes: Axes, points: Sequence[TrendPoint]) -> None:
+    """Shade the 95% interval over runs of points, with a bar for lone points."""
+    has_band = [
+        not p.is_gap and p.ci_low is not None and p.ci_high is not None for p in points
+    ]
+    runs: list[list[int]] = []
+    for index, banded in enumerate(has_band):
+        if not banded:
+            continue
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    for run in runs:
+        lows = [points[i].ci_low for i in run]
+        highs = [points[i].ci_high for i in run]
+        if len(run) == 1:
+            # A one-point band has no width; a vertical bar shows the interval.
+            axes.vlines(run, lows, highs, color=LINE_COLOR, alpha=0.35, linewidth=4)
+        else:
+            axes.fill_between(run, lows, highs, color=LINE_COLOR, alpha=0.18, lw=0)
+
+
+def _draw_line(axes: Axes, points: Sequence[TrendPoint], *, label: str) -> list[Line2D]:
+    """Draw the score line, broken at gaps, with one marker per period."""
+    values = [math.nan if p.is_gap else p.value for p in points]
+    (line,) = axes.plot(range(len(points)), values, color=LINE_COLOR, linewidth=1.8)
+    line.set_gid("trend-line")
+    for index, point in enumerate(points):
+        if point.is_gap:
+            continue
+        (marker,) = axes.plot(
+            index,
+            point.value,
+            marker="o",
+            markersize=6,
+            color=LINE_COLOR,
+            markerfacecolor="white" if point.n < SMALL_SAMPLE_N else LINE_COLOR,
+        )
+        marker.set_gid(f"point-{index}")
+    return [Line2D([], [], color=LINE_COLOR, marker="o", label=label)]
+
+
+def _mark_small_samples(axes: Axes, points: Sequence[TrendPoint]) -> list[Line2D]:
+    """Legend entry for the hollow small-sample markers, if any period has one."""
+    if not any(not p.is_gap and p.n < SMALL_SAMPLE_N for p in points):
+        return []
+    return [
+        Line2D(
+            [],
+            [],
+            color=LINE_COLOR,
+            marker="o",
+            markerfacecolor="white",
+            linestyle="none",
+            label=f"n < {SMALL_SAMPLE_N} (small sample)",
+        )
+    ]
+
+
+def _mark_previous(axes: Axes, points: Sequence[TrendPoint], index: int) -> Line2D:
+    """Mark the comparison period with a dotted line and a ring; return its legend."""
+    axes.axvline(index, color=PREVIOUS_COLOR, linestyle=":", linewidth=1.2)
+    previous = points[index]
+    if not previous.is_gap:
+        axes.plot(
+            index,
+            previous.value,
+            marker="o",
+            markersize=12,
+            markerfacecolor="none",
+            markeredgecolor=PREVIOUS_COLOR,
+            markeredgewidth=1.6,
+        )
+    return Line2D(
+        [],
+        [],
+        color=PREVIOUS_COLOR,
+        linestyle=":",
+        marker="o",
+        markerfacecolor="none",
+        label="previous period",
+    )
+
+
+def trend_svg(
+    points: Sequence[TrendPoint],
+    *,
+    y_label: str,
+    y_range: tuple[float, float],
+    title: str | None = None,
+    previous_index: int | None = None,
+    baseline: float | None = None,
+) -> bytes:
+    """Line chart of a score over periods with its 95% band, as SVG bytes.
+
+    Parameters
+    ----------
+    points : sequence of TrendPoint
+        One point per period, oldest first; gaps (n = 0 or no value) break the line.
+    y_label : str
+        Name of the score on the y axis ("CSAT (%)", "CES mean", "SUS").
+    y_range : tuple of float
+        Fixed y limits, so periods and charts compare at a glance.
+    title : str, optional
+        Visible and accessible title; defaults to ``y_label``.
+    previous_index : int, optional
+        Index of the period to compare against; it gets a dotted line and a ring.
+    baseline : float, optional
+        Value of a horizontal reference line (0 for NPS).
+
+    Returns
+    -------
+    bytes
+        A standalone SVG document. Each x label carries ``n=…`` under the period;
+        points with fewer than 30 answers are drawn hollow (small sample).
+
+    Examples
+    --------
+    >>> points = [
+    ...     TrendPoint("Jan", 81.0, 76.0, 86.0, 40),
+    ...     TrendPoint("Feb", None, None, None, 0),
+    ... ]
+    >>> svg = trend_svg(points, y_label="CSAT (%)", y_range=(0, 100))
+    >>> svg.startswith(b"<?xml") and b"<title>CSAT (%)</title>" in svg
+    True
+    """
+    points = list(points)
+    for point in points:
+        if not isinstance(point, TrendPoint):
+            raise ValueError(f"points must be TrendPoint objects, got {point!r}")
+    low, high = _check_range("y_range", y_range)
+    if previous_index is not None and not (
+        _is_number(previous_index, whole=True) and 0 <= previous_index < len(points)
+    ):
+        raise ValueError(
+            f"previous_index must be an index into {len(points)} points, "
+            f"got {previous_index!r}"
+        )
+    title = y_label if title is None else title
+    description = (
+        f"{title} by period. " + "; ".join(_describe_point(p) for p in points) + "."
+        if points
+        else f"{title}: no periods yet."
+    )
+
+    with _chart_style():
+        width = max(6.4, 0.6 * len(points) + 1.5)
+        figure = Figure(figsize=(width, 3.4), layout="constrained")
+        axes = figure.add_subplot()
+        if baseline is not None:
+            axes.axhline(baseline, color=MUTED_COLOR, linewidth=0.8)
+        _draw_band(axes, points)
+        legend = [
+            *_draw_line(axes, points, label=_plain(y_label)),
+            Patch(color=LINE_COLOR, alpha=0.18, label="95% interval"),
+            *_mark_small_samples(axes, points),
+        ]
+        if previous_index is not None:
+            legend.append(_mark_previous(axes, points, previous_index))
+        axes.set_ylim(low, high)
+        axes.set_xlim(-0.5, max(len(points), 1) - 0.5)
+        axes.set_ylabel(_plain(y_label))
+        # The second line of each period label is its n, as honest as the score.
+        axes.set_xticks(
+            range(len(points)), [f"{_plain(p.label)}\nn={p.n}" for p in points]
+        )
+        axes.tick_params(axis="x", length=0)
+        axes.grid(axis="y", color="#e4e4e4", linewidth=0.6)
+        axes.set_axisbelow(True)
+        figure.suptitle(_plain(title), x=0.01, ha="left")
+        axes.legend(
+            handles=legend,
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.0),
+            ncols=len(legend),
+            frameon=False,
+            fontsize=8,
+        )
+        if not points:
+            axes.text(
+                0, (low + high) / 2, "no data yet", ha="center", color=MUTED_COLOR
+            )
+        return _svg_bytes(figure, title=title, description=description)
+
+
+def nps_trend_svg(
+    points: Sequence[TrendPoint],
+    *,
+    title: str = "Net Promoter Score",
+    previous_index: int | None = None,
+) -> bytes:
+    """NPS over periods on a fixed -100..100 axis with a 0 line, as SVG bytes.
+
+    Parameters
+    ----------
+    points : sequence of TrendPoint
+        One point per period, e.g. built from :func:`analysis.scores.nps_from_counts`
+        results (``score``, ``ci_low``, ``ci_high``, ``n``).
+    title : str, default "Net Promoter Score"
+        Visible and accessible title.
+    previous_index : int, optional
+        Index of the period to compare against, marked distinctly.
+
+    Returns
+    -------
+    bytes
+        A standalone SVG document; see :func:`trend_svg`.
+
+    Examples
+    --------
+    >>> points = [
+    ...     TrendPoint("Q1", 12.0, 2.5, 21.0, 120),
+    ...     TrendPoint("Q2", 18.0, 9.0, 27.0, 130),
+    ... ]
+    >>> svg = nps_trend_svg(points, previous_index=0)
+    >>> b"n=130" in svg
+    True
+    """
+    return trend_svg(
+        points,
+        y_label="NPS",
+        y_range=(-100, 100),
+        title=title,
+        previous_index=previous_index,
+        baseline=0,
+    )
+
+
+def sparkline_svg(
+    values: Sequence[float | None],
+    *,
+    width_px: int = 120,
+    height_px: int = 28,
+    title: str | None = None,
+) -> bytes:
+    """A tiny axis-free line, e.g. a theme's monthly counts, as SVG bytes.
+
+    Parameters
+    ----------
+    values : sequence of float or None
+        Values oldest first; ``None`` or NaN leaves a gap.
+    width_px, height_px : int, default 120 and 28
+        Rendered size in CSS pixels (the SVG states it in points, 1 px = 0.75 pt).
+    title : str, optional
+        Accessible title; defaults to the values spelled out.
+
+    Returns
+    -------
+    bytes
+        A standalone SVG document; the last value is marked with a dot.
+
+    Examples
+    --------
+    >>> svg = sparkline_svg([3, 5, 8, 2])
+    >>> b'width="90pt"' in svg and b"<title>Trend: 3, 5, 8, 2</title>" in svg
+    True
+    """
+    cleaned: list[float] = []
+    for value in values:
+        if value is None:
+            cleaned.append(math.nan)
+        elif not _is_number(value):
+            raise ValueError(f"values must be numbers or None, got {value!r}")
+        elif math.isinf(value):
+            raise ValueError(f"values must be finite, got {value!r}")
+        else:
+            cleaned.append(float(value))
+    for name, size in (("width_px", width_px), ("height_px", height_px)):
+        if not _is_number(size, whole=True) or not 8 <= size <= 2000:
+            raise ValueError(f"{name} must be an int between 8 and 2000, got {size!r}")
+    spelled = ", ".join("none" if math.isnan(v) else _format_number(v) for v in cleaned)
+    if title is None:
+        title = f"Trend: {spelled}" if cleaned else "Trend: no data"
+    description = f"{len(cleaned)} values, oldest first: {spelled or 'none'}."
+
+    with _chart_style():
+        figure = Figure(figsize=(width_px * 0.75 / 72, height_px * 0.75 / 72), dpi=72)
+        axes = figure.add_axes((0.03, 0.1, 0.9, 0.8))
+        axes.set_axis_off()
+        present = [(i, v) for i, v in enumerate(cleaned) if not math.isnan(v)]
+        if present:
+            axes.plot(range(len(cleaned)), cleaned, color=LINE_COLOR, linewidth=1.2)
+            last_index, last_value = present[-1]
+            axes.plot(
+                last_index, last_value, marker="o", markersize=2.5, color=LINE_COLOR
+            )
+            lowest = min(v for _, v in present)
+            highest = max(v for _, v in present)
+            padding = (highest - lowest) * 0.1 or 1.0
+            axes.set_ylim(lowest - padding, highest + padding)
+        axes.set_xlim(-0.2, max(len(cleaned) - 1, 1) + 0.2)
+        return _svg_bytes(figure, title=title, description=description)
+
+
+def bar_svg(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    x_label: str,
+    title: str | None = None,
+    errors: Sequence[float] | None = None,
+) -> bytes:
+    """Horizontal bars, one per label, negative bars in red, as SVG bytes.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        Bar names, drawn top to bottom in the given order.
+    values : sequence of float
+        One finite value per label (e.g. a segment's NPS, or its pull on NPS).
+    x_label : str
+        Name of the value axis.
+    title : str, optional
+        Visible and accessible title; defaults to ``x_label``.
+    errors : sequence of float, optional
+        Margins of error drawn as error bars, one per label.
+
+    Returns
+    -------
+    bytes
+        A standalone SVG document with each bar's value printed beside it.
+
+    Examples
+    --------
+    >>> svg = bar_svg(["Enterprise", "SMB"], [-12.5, 30.0], x_label="NPS")
+    >>> b"Enterprise" in svg and b"-12.5" in svg
+    True
+    """
+    labels, values = list(labels), list(values)
+    if len(labels) != len(values):
+        raise ValueError(f"{len(labels)} labels but {len(values)} values")
+    if errors is not None:
+        errors = list(errors)
+        if len(errors) != len(values):
+            raise ValueError(f"{len(values)} values but {len(errors)} errors")
+    for name, sequence in (("values", values), ("errors", errors or [])):
+        for number in sequence:
+            if not _is_number(number):
+                raise ValueError(f"{name} must be numbers, got {number!r}")
+            if not math.isfinite(number) or (name == "errors" and number < 0):
+                raise ValueError(f"{name} must be finite (errors >= 0), got {number!r}")
+    if not all(isinstance(label, str) for label in labels):
+        raise ValueError(f"labels must be strings, got {labels!r}")
+    values = [float(v) for v in values]
+    errors = None if errors is None else [float(e) for e in errors]
+    title = x_label if title is None else title
+    described = [
+        f"{label}: {_format_number(v)}" for label, v in zip(labels, values, strict=True)
+    ]
+    if errors is not None:
+        described = [
+            f"{text} ± {_format_number(e)}"
+            for text, e in zip(described, errors, strict=True)
+        ]
+    description = f"{title}. " + ("; ".join(described) or "No bars") + "."
+
+    with _chart_style():
+        height = max(1.6, 0.32 * len(labels) + 1.1)
+        figure = Figure(figsize=(6.4, height), layout="constrained")
+        axes = figure.add_subplot()
+        positions = list(range(len(labels)))
+        colors = [NEGATIVE_COLOR if v < 0 else LINE_COLOR for v in values]
+        axes.barh(
+            positions,
+            values,
+            xerr=errors,
+            color=colors,
+            height=0.6,
+            error_kw={"ecolor": MUTED_COLOR, "capsize": 3, "linewidth": 1},
+        )
+        # Values sit beyond the error bar, so the two never overlap.
+        for position, value, error in zip(
+            positions, values, errors or [0.0] * len(values), strict=True
+        ):
+            outward = -1 if value < 0 else 1
+            axes.annotate(
+                _format_number(value),
+                xy=(value + outward * error, position),
+                xytext=(outward * 4, 0),
+                textcoords="offset points",
+                ha="right" if value < 0 else "left",
+                va="center",
+            )
+        axes.axvline(0, color=MUTED_COLOR, linewidth=0.8)
+        axes.set_yticks(positions, [_plain(label) for label in labels])
+        axes.invert_yaxis()
+        axes.set_xlabel(_plain(x_label))
+        figure.suptitle(_plain(title), x=0.01, ha="left")
+        axes.margins(x=0.15)
+        axes.tick_params(axis="y", length=0)
+        return _svg_bytes(figure, title=title, description=description)

@@ -1,0 +1,131 @@
+"""``/api/v1``: start a conversation, answer it question by question, read it back.
+
+The same flow engine and storage as the web page serve these routes; they take and
+give JSON only, and authenticate by the conversation token in the URL, so they need
+no cookie and no CSRF token.
+"""
+
+from typing import Any
+
+from flask import Blueprint, abort, jsonify, request
+
+from cat_survey.survey.flow import AnswerError
+from cat_survey.survey.responses import (
+    Conversation,
+    InvitationClosed,
+    active_survey,
+    find_invitation,
+    load_conversation,
+    record_answer,
+    start_conversation,
+)
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; 400 with a clear message for anything else."""
+    body = request.get_json(silent=True) if request.content_length else {}
+    if body is None or not isinstance(body, dict):
+        abort(400, "The request body must be a JSON object.")
+    return body
+
+
+def question_json(conversation: Conversation) -> dict[str, Any] | None:
+    """The next question as JSON, or None when the conversation is complete."""
+    question = conversation.position.next
+    if question is None:
+        return None
+    locale = conversation.locale
+    body: dict[str, Any] = {
+        "id": question.id,
+        "type": question.type,
+        "prompt": conversation.prompt(question),
+        "required": question.required,
+        "progress": round(conversation.position.progress, 4),
+    }
+    if question.is_scale:
+        body |= {"min": question.min, "max": question.max}
+        if question.min_label and question.max_label:
+            body["labels"] = {
+                "min": question.min_label.get(locale),
+                "max": question.max_label.get(locale),
+            }
+    if question.options:
+        body["options"] = [
+            {"value": option.value, "label": option.label.get(locale)}
+            for option in question.options
+        ]
+    if question.max_length:
+        body["max_length"] = question.max_length
+    return body
+
+
+def conversation_or_404(token: str) -> Conversation:
+    """The conversation behind a token, or a JSON 404."""
+    conversation = load_conversation(token)
+    if conversation is None:
+        abort(404, "No conversation with this token.")
+    return conversation
+
+
+@bp.post("/surveys/<slug>/conversations")
+def start(slug: str):
+    """Start a conversation, optionally from an invitation; 201 with the first step."""
+    survey = active_survey(slug)
+    if survey is None:
+        abort(404, f"No active survey '{slug}'.")
+    body = json_body()
+    invitation = None
+    if "invitation" in body:
+        invitation = find_invitation(str(body["invitation"]))
+        if invitation is None or invitation.survey_id != survey.id:
+            abort(404, "No such invitation for this survey.")
+    hidden = body.get("hidden") or {}
+    if not isinstance(hidden, dict):
+        abort(400, "'hidden' must be an object of field names to values.")
+    locale = body.get("locale")
+    try:
+        response = start_conversation(
+            survey,
+            hidden=hidden,
+            locale=locale if isinstance(locale, str) else None,
+            channel="api",
+            invitation=invitation,
+        )
+    except InvitationClosed as closed:
+        abort(410, f"This invitation has {closed.reason}.")
+    conversation = conversation_or_404(response.token)
+    return jsonify(token=response.token, next=question_json(conversation)), 201
+
+
+@bp.post("/conversations/<token>/answers")
+def answer(token: str):
+    """Answer one question; 422 with the reason and nothing changed if invalid."""
+    conversation = conversation_or_404(token)
+    body = json_body()
+    question_id = body.get("question_id")
+    try:
+        conversation = record_answer(conversation, question_id, body.get("value"))
+    except AnswerError as error:
+        shown_id = question_id if isinstance(question_id, str) else None
+        return jsonify(error={"question_id": shown_id, "message": str(error)}), 422
+    if conversation.position.completed:
+        return jsonify(next=None, completed=True)
+    return jsonify(next=question_json(conversation))
+
+
+@bp.get("/conversations/<token>")
+def show(token: str):
+    """The conversation so far: transcript, completion and the next question."""
+    conversation = conversation_or_404(token)
+    transcript = [
+        {"question_id": entry.question.id, "prompt": entry.prompt, "value": entry.value}
+        for entry in conversation.transcript()
+    ]
+    return jsonify(
+        survey=conversation.definition.slug,
+        completed=conversation.completed,
+        transcript=transcript,
+        next=question_json(conversation),
+    )

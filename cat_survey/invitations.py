@@ -1,0 +1,113 @@
+"""Invitations: personal, single-use survey links made from a customer CSV.
+
+Each row becomes an ``Invitation`` whose token is the link, carrying the row's hidden
+fields (name, segment, plan, ...) into the conversation. Rows that cannot become an
+invitation are refused with their line number and the reason, never silently dropped.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from cat_survey.catalog import definition_of, latest_version
+from cat_survey.db import db
+from cat_survey.models import Invitation, Survey, utcnow
+from cat_survey.survey.responses import clean_hidden, new_token
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+REF_COLUMNS = ("ref", "customer_ref")
+# A "name" column fills the first_name field that surveys pipe into prompts.
+COLUMN_ALIASES = {"name": "first_name"}
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A CSV row that did not become an invitation, and why."""
+
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class InvitationBatch:
+    """The invitations created from one CSV and the rows refused."""
+
+    invitations: list[Invitation]
+    refused: list[Refused]
+
+
+class InvitationFileError(ValueError):
+    """A customer file that cannot be read at all."""
+
+
+def read_customer_csv(data: bytes, name: str) -> list[dict[str, str]]:
+    """Rows of a UTF-8 customer CSV (a BOM is fine), with lower-case headers."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvitationFileError(
+            f"{name}: not UTF-8 (byte {error.start}); save the file as UTF-8 CSV"
+        ) from error
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise InvitationFileError(f"{name}: the file is empty")
+    headers = [header.strip().lower() for header in reader.fieldnames]
+    if not any(column in headers for column in REF_COLUMNS):
+        raise InvitationFileError(
+            f"{name}: needs a 'ref' column (the customer reference)"
+        )
+    reader.fieldnames = headers
+    return list(reader)
+
+
+def create_invitations(
+    survey: Survey, rows: list[dict[str, str]], *, expires_days: int = 60
+) -> InvitationBatch:
+    """Make one invitation per valid row; list each refused row (line numbers 2+)."""
+    definition = definition_of(latest_version(survey))
+    expires_at = utcnow() + timedelta(days=expires_days)
+    seen: set[str] = set()
+    invitations, refused = [], []
+    for line, row in enumerate(rows, start=2):
+        row = {COLUMN_ALIASES.get(key, key): (value or "").strip()
+               for key, value in row.items() if key}  # fmt: skip
+        ref = row.get("ref") or row.get("customer_ref") or ""
+        email = row.get("email", "")
+        if not ref:
+            refused.append(Refused(line, "no customer ref"))
+        elif ref in seen:
+            refused.append(Refused(line, f"ref {ref!r} appears twice in the file"))
+        elif email and not EMAIL.match(email):
+            refused.append(Refused(line, f"{email!r} is not an e-mail address"))
+        else:
+            seen.add(ref)
+            invitation = Invitation(
+                survey=survey,
+                token=new_token(),
+                customer_ref=ref[:200],
+                email=email or None,
+                hidden=clean_hidden(definition, row),
+                expires_at=expires_at,
+            )
+            db.session.add(invitation)
+            invitations.append(invitation)
+    db.session.flush()
+    return InvitationBatch(invitations, refused)
+
+
+def links_csv(invitations: list[Invitation], base_url: str) -> str:
+    """A CSV of personal links to hand to a mailing tool."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["ref", "email", "name", "link", "expires_at"])
+    for invitation in invitations:
+        writer.writerow([
+            invitation.customer_ref,
+            invitation.email or "",
+            invitation.hidden.get("first_name", ""),
+            f"{base_url.rstrip('/')}/i/{invitation.token}",
+            invitation.expires_at.isoformat() if invitation.expires_at else "",
+        ])  # fmt: skip
+    return out.getvalue()

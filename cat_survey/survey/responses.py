@@ -1,0 +1,320 @@
+"""Conversations in the database: start a response, record an answer, read it back.
+
+The web page and the JSON API both call these functions, so both follow the same
+rules: every answer is committed the moment it is given; answering an earlier
+question is "going back" (later answers that no longer apply are deleted, the rest
+kept); submitting the same answer twice changes nothing; a response completes when
+its last applicable question is answered.
+"""
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from cat_survey.catalog import definition_of, latest_version
+from cat_survey.db import db
+from cat_survey.definitions import Question, SurveyDefinition, pipe
+from cat_survey.models import (
+    Answer,
+    Invitation,
+    ResponseStatus,
+    Survey,
+    SurveyResponse,
+    utcnow,
+)
+from cat_survey.survey.flow import (
+    AnswerError,
+    AnswerValue,
+    Position,
+    applicable_questions,
+    clean_answer,
+    gettext_noop,
+    position,
+    stale_answers,
+)
+
+HIDDEN_VALUE_LIMIT = 500
+
+
+class InvitationClosed(Exception):
+    """An invitation that can no longer start a conversation; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """One question asked and the answer given, as the customer saw them."""
+
+    question: Question
+    prompt: str
+    value: AnswerValue
+    shown: str
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A response together with its definition, its answers and where it stands."""
+
+    response: SurveyResponse
+    definition: SurveyDefinition
+    answers: dict[str, AnswerValue]
+    position: Position
+
+    @property
+    def locale(self) -> str:
+        """The locale texts are shown in."""
+        return self.response.locale
+
+    @property
+    def completed(self) -> bool:
+        """True once every applicable question is answered."""
+        return self.response.status == ResponseStatus.COMPLETE
+
+    def values(self) -> dict[str, Any]:
+        """Hidden fields and answers: what conditions and piping read."""
+        return {**self.response.hidden, **self.answers}
+
+    def prompt(self, question: Question) -> str:
+        """A question's prompt in the customer's locale, earlier answers piped in."""
+        return self.piped(question.prompt.get(self.locale))
+
+    def piped(self, text: str) -> str:
+        """Any text of the survey with answers and hidden fields filled in."""
+        return pipe(text, self.values())
+
+    def shown_value(self, question: Question, value: AnswerValue) -> str:
+        """An answer as the customer would recognise it (option labels, not codes)."""
+        if value is None:
+            return ""
+        if isinstance(value, list):
+            return ", ".join(question.option_label(item, self.locale) for item in value)
+        if question.options:
+            return question.option_label(str(value), self.locale)
+        return str(value)
+
+    def transcript(self) -> list[TranscriptEntry]:
+        """Answered questions in the order the conversation asks them."""
+        path = applicable_questions(self.definition, self.answers, self.response.hidden)
+        return [
+            TranscriptEntry(
+                question,
+                self.prompt(question),
+                self.answers[question.id],
+                self.shown_value(question, self.answers[question.id]),
+            )
+            for question in path
+            if question.id in self.answers
+        ]
+
+
+def new_token() -> str:
+    """An unguessable token for a conversation or invitation link."""
+    return secrets.token_urlsafe(24)
+
+
+def clean_hidden(
+    definition: SurveyDefinition, raw: Mapping[str, Any]
+) -> dict[str, str]:
+    """Keep only declared hidden fields, as short single-line text."""
+    hidden = {}
+    for name in definition.hidden:
+        value = raw.get(name)
+        if value is None or isinstance(value, dict | list):
+            continue
+        text = "".join(char for char in str(value) if char.isprintable()).strip()
+        if text:
+            hidden[name] = text[:HIDDEN_VALUE_LIMIT]
+    return hidden
+
+
+def active_survey(slug: str) -> Survey | None:
+    """The active survey with this slug, or None."""
+    return db.session.scalar(db.select(Survey).filter_by(slug=slug, is_active=True))
+
+
+def start_conversation(
+    survey: Survey,
+    *,
+    hidden: Mapping[str, Any] | None = None,
+    locale: str | None = None,
+    channel: str = "web",
+    invitation: Invitation | None = None,
+) -> SurveyResponse:
+    """Create a response to the survey's latest version and commit it.
+
+    With an invitation, its hidden fields are used and at most one response is ever
+    created for it: a second start, even a simultaneous one, returns the first.
+    """
+    if invitation is not None:
+        if existing := invitation_response(invitation):
+            return existing
+        check_invitation_open(invitation)
+        hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
+    version = latest_version(survey)
+    definition = definition_of(version)
+    hidden = clean_hidden(definition, hidden or {})
+    response = SurveyResponse(
+        survey=survey,
+        version=version,
+        invitation=invitation,
+        token=new_token(),
+        customer_ref=hidden.get("customer_ref"),
+        segment=hidden.get("segment"),
+        hidden=hidden,
+        locale=locale if locale in definition.locales else definition.locale,
+        channel=channel,
+    )
+    db.session.add(response)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request started this invitation at the same moment: use its response.
+        db.session.rollback()
+        if invitation is not None and (existing := invitation_response(invitation)):
+            return existing
+        raise
+    return response
+
+
+def invitation_response(invitation: Invitation) -> SurveyResponse | None:
+    """The response an invitation already started, if any."""
+    return db.session.scalar(
+        db.select(SurveyResponse).filter_by(invitation_id=invitation.id)
+    )
+
+
+def check_invitation_open(invitation: Invitation, now: datetime | None = None) -> None:
+    """Raise InvitationClosed if the invitation expired."""
+    now = now or utcnow()
+    if invitation.expires_at is not None and invitation.expires_at <= now:
+        raise InvitationClosed("expired")
+
+
+def find_invitation(token: str) -> Invitation | None:
+    """The invitation with this token, or None (also for malformed tokens)."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(db.select(Invitation).filter_by(token=token))
+
+
+def load_conversation(token: str) -> Conversation | None:
+    """The conversation behind a response token, or None if there is none."""
+    if not token or len(token) > 64:
+        return None
+    response = db.session.scalar(db.select(SurveyResponse).filter_by(token=token))
+    return conversation_of(response) if response else None
+
+
+def conversation_of(response: SurveyResponse) -> Conversation:
+    """Read a response's answers and work out where it stands."""
+    definition = definition_of(response.version)
+    answers = {answer.question_id: stored_value(answer) for answer in response.answers}
+    return Conversation(
+        response, definition, answers, position(definition, answers, response.hidden)
+    )
+
+
+def stored_value(answer: Answer) -> AnswerValue:
+    """An answer row's value as the flow engine sees it."""
+    if answer.choice_values is not None:
+        return list(answer.choice_values)
+    if answer.number_value is not None:
+        return int(answer.number_value)
+    return answer.text_value
+
+
+def record_answer(
+    conversation: Conversation, question_id: str, raw: Any
+) -> Conversation:
+    """Check, store and commit one answer; return the conversation after it.
+
+    Raises AnswerError (nothing stored) when the value is invalid, when the question
+    does not apply to this customer, or when it is a later question than the next.
+    """
+    question = answerable_question(conversation, question_id)
+    value = clean_answer(question, raw)
+    response = conversation.response
+    if conversation.answers.get(question_id, ...) == value:
+        return conversation  # a double click or a retried POST: nothing to do
+    try:
+        store_value(response, question, value)
+        db.session.flush()
+    except IntegrityError:
+        # The same answer arrived twice at once; the first one won, keep it.
+        db.session.rollback()
+        return conversation_of(response)
+
+    answers = {**conversation.answers, question_id: value}
+    hidden = response.hidden
+    for stale_id in stale_answers(conversation.definition, answers, hidden):
+        answers.pop(stale_id)
+        db.session.execute(
+            db.delete(Answer).filter_by(response_id=response.id, question_id=stale_id)
+        )
+    now_at = position(conversation.definition, answers, hidden)
+    response.contact_consent = answers.get("contact_consent") == "yes"
+    if now_at.completed:
+        response.status = ResponseStatus.COMPLETE
+        response.completed_at = response.completed_at or utcnow()
+        response.updated_at = utcnow()
+    else:
+        response.status = ResponseStatus.PARTIAL
+        response.completed_at = None
+    db.session.commit()
+    db.session.expire(response, ["answers"])
+    return Conversation(response, conversation.definition, answers, now_at)
+
+
+def answerable_question(conversation: Conversation, question_id: Any) -> Question:
+    """The question being answered, if the customer may answer it now."""
+    question = (
+        conversation.definition.question(question_id)
+        if isinstance(question_id, str)
+        else None
+    )
+    if question is None:
+        raise AnswerError(gettext_noop("This survey has no such question."))
+    path = applicable_questions(
+        conversation.definition, conversation.answers, conversation.response.hidden
+    )
+    if question not in path:
+        raise AnswerError(
+            gettext_noop("This question does not apply to your earlier answers.")
+        )
+    if (
+        question_id not in conversation.answers
+        and question != conversation.position.next
+    ):
+        raise AnswerError(gettext_noop("Please answer the current question first."))
+    return question
+
+
+def store_value(
+    response: SurveyResponse, question: Question, value: AnswerValue
+) -> None:
+    """Insert or update the answer row for one question."""
+    answer = db.session.scalar(
+        db.select(Answer).filter_by(response_id=response.id, question_id=question.id)
+    )
+    if answer is None:
+        count = db.session.scalar(
+            db.select(db.func.count(Answer.id)).filter_by(response_id=response.id)
+        )
+        answer = Answer(
+            response_id=response.id,
+            question_id=question.id,
+            question_type=question.type,
+            position=count or 0,
+        )
+        db.session.add(answer)
+    answer.number_value = value if isinstance(value, int) else None
+    answer.text_value = value if isinstance(value, str) else None
+    answer.choice_values = value if isinstance(value, list) else None
+    answer.answered_at = utcnow()

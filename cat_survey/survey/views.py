@@ -1,0 +1,202 @@
+"""The customer's pages: survey links, the conversation, and its end.
+
+Every step is a plain server-rendered form that works without JavaScript; with
+JavaScript on, ``static/conversation.js`` posts the same form and swaps in the
+returned fragment, so the flow is the same either way.
+"""
+
+from flask import (
+    Blueprint,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from cat_survey.catalog import definition_of, latest_version
+from cat_survey.db import db
+from cat_survey.definitions import pipe
+from cat_survey.extensions import csrf
+from cat_survey.models import ResponseStatus, Survey
+from cat_survey.survey.flow import AnswerError
+from cat_survey.survey.forms import StartForm, answer_form, submitted_value
+from cat_survey.survey.responses import (
+    Conversation,
+    InvitationClosed,
+    active_survey,
+    check_invitation_open,
+    find_invitation,
+    invitation_response,
+    load_conversation,
+    record_answer,
+    start_conversation,
+)
+
+bp = Blueprint("survey", __name__)
+bp.add_app_template_filter(pipe, "pipe")
+
+RESUME_COOKIE = "cat_survey_{slug}"
+RESUME_DAYS = 90
+
+
+@bp.get("/")
+def index():
+    """The list of open surveys."""
+    surveys = db.session.scalars(
+        db.select(Survey).filter_by(is_active=True).order_by(Survey.title)
+    ).all()
+    return render_template("survey/index.html", surveys=surveys)
+
+
+# These views check the CSRF token themselves, so that an expired token re-renders
+# the step with what the customer typed instead of an error page.
+@bp.route("/s/<slug>", methods=["GET", "POST"])
+@csrf.exempt
+def public_link(slug: str):
+    """The survey's intro; the same browser resumes where it stopped."""
+    survey = active_survey(slug) or abort(404)
+    token = request.cookies.get(RESUME_COOKIE.format(slug=slug))
+    if (conversation := load_conversation(token)) and not conversation.completed:
+        return redirect(url_for("survey.conversation", token=token))
+    definition = definition_of(latest_version(survey))
+    g.locale = browser_locale(definition.locales) or definition.locale
+    form = StartForm()
+    if form.validate_on_submit():
+        hidden = {name: request.form.get(name) for name in definition.hidden}
+        response = start_conversation(survey, hidden=hidden, locale=browser_locale())
+        return resume_cookie(
+            redirect(url_for("survey.conversation", token=response.token)),
+            slug,
+            response.token,
+        )
+    source = request.form if request.method == "POST" else request.args
+    hidden = {name: source[name] for name in definition.hidden if name in source}
+    return render_intro(definition, form, hidden)
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def invitation_link(token: str):
+    """A personal invitation: intro, resume, or why it cannot be answered."""
+    invitation = find_invitation(token) or abort(404)
+    if response := invitation_response(invitation):
+        if response.status == ResponseStatus.COMPLETE:
+            return render_template("survey/closed.html", reason="answered"), 409
+        return redirect(url_for("survey.conversation", token=response.token))
+    try:
+        check_invitation_open(invitation)
+    except InvitationClosed as closed:
+        return render_template("survey/closed.html", reason=closed.reason), 410
+    definition = definition_of(latest_version(invitation.survey))
+    g.locale = browser_locale(definition.locales) or definition.locale
+    form = StartForm()
+    # Only a POST uses the invitation: mail scanners that open links change nothing.
+    if form.validate_on_submit():
+        response = start_conversation(
+            invitation.survey, invitation=invitation, locale=browser_locale()
+        )
+        return redirect(url_for("survey.conversation", token=response.token))
+    hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
+    return render_intro(definition, form, hidden, invited=True)
+
+
+def render_intro(definition, form: StartForm, hidden: dict, *, invited: bool = False):
+    """The intro screen; a refused start (an expired token) says so, with a 400."""
+    status = 400 if form.errors else 200
+    body = render_template(
+        "survey/intro.html", definition=definition, form=form, hidden=hidden,
+        locale=g.locale, invited=invited,
+    )  # fmt: skip
+    return make_response(body, status)
+
+
+@bp.route("/c/<token>", methods=["GET", "POST"])
+@csrf.exempt
+def conversation(token: str):
+    """The conversation: the transcript so far and the question to answer now."""
+    conversation = load_conversation(token) or abort(404)
+    g.locale = conversation.locale
+    question_id = request.values.get("question_id") or request.args.get("edit")
+    question = conversation.definition.question(question_id or "")
+    if question is None or question_id not in conversation.answers:
+        question = conversation.position.next
+    if request.method == "GET" or question is None:
+        return render_step(conversation, question)
+    form = answer_form(question, conversation.locale)
+    if not form.validate():
+        # Usually an expired CSRF token: keep what they typed and ask them to resend.
+        message = _(
+            "This page was open for a long time. Your answer is still here: "
+            "please send it again."
+        )
+        return render_step(conversation, question, form, message, status=400)
+    try:
+        raw = None if request.form.get("skip") else submitted_value(form, question)
+        conversation = record_answer(conversation, question.id, raw)
+    except AnswerError as error:
+        message = _(error.template, **error.params)
+        return render_step(conversation, question, form, message, status=422)
+    if wants_fragment():
+        return render_step(conversation, conversation.position.next)
+    return redirect(url_for("survey.conversation", token=token))
+
+
+def render_step(
+    conversation: Conversation,
+    question,
+    form=None,
+    error: str | None = None,
+    status: int = 200,
+):
+    """Render the conversation page (or just its fragment for the script)."""
+    if question is not None and form is None:
+        value = conversation.answers.get(question.id)
+        form = answer_form(
+            question, conversation.locale, value=stored_for_form(value), formdata=None
+        )
+    template = (
+        "survey/_conversation.html" if wants_fragment() else "survey/conversation.html"
+    )
+    editing = question is not None and question.id in conversation.answers
+    body = render_template(
+        template, conversation=conversation, question=question, form=form,
+        error=error, editing=editing,
+    )  # fmt: skip
+    return make_response(body, status)
+
+
+def stored_for_form(value):
+    """An answer as a form field expects it (strings; a list for checkboxes)."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        return value
+    return str(value)
+
+
+def wants_fragment() -> bool:
+    """True when the conversation script asks for the fragment, not a full page."""
+    return request.headers.get("X-Conversation-Fragment") == "1"
+
+
+def browser_locale(locales: tuple[str, ...] = ("en", "ja")) -> str | None:
+    """The customer's preferred locale among the survey's, from the browser."""
+    return request.accept_languages.best_match(locales)
+
+
+def resume_cookie(response, slug: str, token: str):
+    """Remember this browser's conversation, so closing the tab loses nothing."""
+    response.set_cookie(
+        RESUME_COOKIE.format(slug=slug),
+        token,
+        max_age=RESUME_DAYS * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure,
+        path="/",
+    )
+    return response
