@@ -36,6 +36,7 @@ def register_commands(app: Flask) -> None:
     """Attach every command group to the app's ``flask`` command."""
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(analyze_command)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(users_cli)
@@ -206,6 +207,44 @@ def invitations_create(
         "row(s) refused",
         err=True,
     )
+
+
+@click.command("analyze")
+@click.option("--survey", "slug", help="Only this survey's answers (default: all).")
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only answers since."
+)
+@click.option("--k", "n_themes", default="auto", show_default=True,
+              help="Number of themes, or 'auto'.")  # fmt: skip
+@click.option("--seed", default=0, show_default=True, help="Random seed.")
+@click.option(
+    "--assign-new",
+    is_flag=True,
+    help="Only place answers that arrived since the last run into its themes.",
+)
+@with_appcontext
+def analyze_command(
+    slug: str | None, since, n_themes: str, seed: int, assign_new: bool
+) -> None:
+    """Cluster free-text answers into themes and route them to departments."""
+    from cat_survey.analyze import assign_new_answers, run_analysis
+
+    try:
+        if assign_new:
+            click.echo(f"{assign_new_answers()} new answer(s) joined a theme")
+            return
+        k = n_themes if n_themes == "auto" else int(n_themes)
+        report = run_analysis(
+            survey_slug=slug,
+            since=since.date() if since else None,
+            n_themes=k,
+            seed=seed,
+            verbose=True,
+        )
+    except ValueError as error:  # AnalysisError, or a --k that is not a number
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    click.echo(str(report))
 
 
 @click.command("seed-demo")

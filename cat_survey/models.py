@@ -287,7 +287,8 @@ class Theme(db.Model):
     label: Mapped[str] = mapped_column(String(300))
     terms: Mapped[list[str]] = mapped_column(JSON, default=list)
     quotes: Mapped[list[int]] = mapped_column(JSON, default=list)
-    centroid: Mapped[list[float] | None] = mapped_column(JSON)
+    # Mean TF-IDF terms of the theme: how the next run recognises it.
+    centroid: Mapped[dict[str, float] | None] = mapped_column(JSON)
     size: Mapped[int] = mapped_column(default=0)
     sentiment: Mapped[float | None] = mapped_column(Float)
     nps: Mapped[float | None] = mapped_column(Float)

@@ -8,7 +8,9 @@ migrations; each test starts from empty tables.
 
 import os
 import re
+import secrets
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,22 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cat_survey import create_app
-from cat_survey.catalog import load_departments, load_survey_file
+from cat_survey.catalog import (
+    definition_of,
+    latest_version,
+    load_departments,
+    load_survey_file,
+)
 from cat_survey.cli import create_user
 from cat_survey.db import MIGRATIONS_DIR, db
-from cat_survey.models import Department, User
+from cat_survey.models import (
+    Answer,
+    Department,
+    Survey,
+    SurveyResponse,
+    User,
+    utcnow,
+)
 
 REPO = Path(__file__).parents[1]
 SURVEYS_DIR = REPO / "surveys"
@@ -165,6 +179,64 @@ def make_survey(app_ctx: None, tmp_path: Path) -> Callable[..., str]:
         result = load_survey_file(path)
         db.session.commit()
         return result.slug
+
+    return make
+
+
+@pytest.fixture
+def make_response(app_ctx: None, make_survey: Callable[..., str]) -> Callable[..., Any]:
+    """Return a factory of stored responses: ``make_response(nps=3, fix_first="...")``.
+
+    Answers are given as keyword arguments (question id = value); the response is
+    complete unless ``complete=False``; ``at`` sets when it was answered.
+    """
+    loaded: set[str] = set()
+
+    def make(
+        survey: str = "relationship-nps",
+        *,
+        hidden: dict[str, str] | None = None,
+        complete: bool = True,
+        at: datetime | None = None,
+        **answers: Any,
+    ) -> SurveyResponse:
+        if survey not in loaded:
+            make_survey(survey)
+            loaded.add(survey)
+        record = db.session.scalar(db.select(Survey).filter_by(slug=survey))
+        version = latest_version(record)
+        definition = definition_of(version)
+        at = at or utcnow()
+        hidden = hidden or {}
+        response = SurveyResponse(
+            survey=record,
+            version=version,
+            token=secrets.token_urlsafe(16),
+            status="complete" if complete else "partial",
+            customer_ref=hidden.get("customer_ref"),
+            segment=hidden.get("segment"),
+            hidden=hidden,
+            started_at=at,
+            completed_at=at if complete else None,
+            contact_consent=answers.get("contact_consent") == "yes",
+        )
+        for position, (question_id, value) in enumerate(answers.items()):
+            question = definition.question(question_id)
+            assert question is not None, f"{survey} has no question {question_id}"
+            response.answers.append(
+                Answer(
+                    question_id=question_id,
+                    question_type=question.type,
+                    position=position,
+                    number_value=value if isinstance(value, int) else None,
+                    text_value=value if isinstance(value, str) else None,
+                    choice_values=value if isinstance(value, list) else None,
+                    answered_at=at,
+                )
+            )
+        db.session.add(response)
+        db.session.commit()
+        return response
 
     return make
 
