@@ -24,15 +24,23 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_extensions(app)
 
+    from cat_survey.security import init_security
+
+    init_security(app)
+
     from cat_survey import health
     from cat_survey.api import bp as api_bp
     from cat_survey.auth import bp as auth_bp
+    from cat_survey.reports import bp as reports_bp
     from cat_survey.survey import bp as survey_bp
+    from cat_survey.themes import bp as themes_bp
 
     app.register_blueprint(health.bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(reports_bp)
+    app.register_blueprint(themes_bp)
     # The API authenticates by the token in its URLs, not by cookies.
     csrf.exempt(api_bp)
 

@@ -1,10 +1,12 @@
 """Command line: ``flask --app cat_survey <command>``.
 
 One group per noun (``surveys``, ``departments``, ``users``) plus the top-level
-``init-db`` and ``seed-demo``. Each command wraps an importable function, prints
-with ``click.echo`` and fails with a ``ClickException`` (exit status 1).
+``init-db``, ``seed-demo`` and ``import-responses``. Each command wraps an importable
+function, prints with ``click.echo`` and fails with a ``ClickException`` (exit
+status 1).
 """
 
+import json
 from pathlib import Path
 
 import click
@@ -24,23 +26,33 @@ from cat_survey.invitations import (
     read_customer_csv,
 )
 from cat_survey.models import Department, Role, User
+from cat_survey.privacy import erase_customer, export_customer, retain
+from cat_survey.reports.imports import (
+    ImportFileError,
+    import_responses,
+    parse_mapping,
+)
 from cat_survey.survey.responses import active_survey
 
 surveys_cli = AppGroup("surveys", help="Check and load survey definitions.")
 departments_cli = AppGroup("departments", help="Load the department catalog.")
 users_cli = AppGroup("users", help="Manage staff accounts.")
 invitations_cli = AppGroup("invitations", help="Create personal survey links.")
+privacy_cli = AppGroup("privacy", help="Export, erase or age out personal data.")
 
 
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app's ``flask`` command."""
     app.cli.add_command(init_db_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(import_responses_command)
     app.cli.add_command(analyze_command)
+    app.cli.add_command(notify_command)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(invitations_cli)
+    app.cli.add_command(privacy_cli)
 
 
 @click.command("init-db")
@@ -209,6 +221,34 @@ def invitations_create(
     )
 
 
+@privacy_cli.command("export")
+@click.option("--customer-ref", "ref", required=True)
+@click.option("--output", type=click.Path(dir_okay=False, writable=True))
+def privacy_export(ref: str, output: str | None) -> None:
+    """Write everything stored about one customer as JSON."""
+    data = json.dumps(export_customer(ref), ensure_ascii=False, indent=2)
+    if output:
+        Path(output).write_text(data + "\n", encoding="utf-8")
+    else:
+        click.echo(data)
+
+
+@privacy_cli.command("erase")
+@click.option("--customer-ref", "ref", required=True)
+def privacy_erase(ref: str) -> None:
+    """Delete everything stored about one customer."""
+    counts = erase_customer(ref)
+    click.echo("erased: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+
+
+@privacy_cli.command("retain")
+@click.option("--days", required=True, type=click.IntRange(1))
+def privacy_retain(days: int) -> None:
+    """Anonymise responses older than DAYS days."""
+    counts = retain(days)
+    click.echo("anonymised: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()))
+
+
 @click.command("analyze")
 @click.option("--survey", "slug", help="Only this survey's answers (default: all).")
 @click.option(
@@ -258,3 +298,70 @@ def seed_demo_command(responses: int, seed: int) -> None:
     summary = seed_demo(responses=responses, seed=seed)
     db.session.commit()
     click.echo(summary)
+
+
+@click.command("notify")
+@click.option(
+    "--digest", is_flag=True, help="First queue this week's digest for every advocate."
+)
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1),
+              help="Send at most this many notices.")  # fmt: skip
+@with_appcontext
+def notify_command(digest: bool, limit: int) -> None:
+    """Send the e-mails and webhook notices that are due; failures are retried."""
+    from cat_survey.notifications import queue_weekly_digests, send_due
+
+    if digest:
+        queued = queue_weekly_digests()
+        db.session.commit()
+        click.echo(f"queued {len(queued)} weekly digest(s)")
+    report = send_due(limit=limit)
+    for error in report.errors:
+        click.echo(error, err=True)
+    click.echo(str(report))
+
+
+#: Refused rows listed one by one; beyond this only their number is printed.
+MAX_REFUSED_SHOWN = 50
+
+
+@click.command("import-responses")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--survey", "survey_slug", required=True, help="Slug of the survey.")
+@click.option(
+    "--map",
+    "mappings",
+    required=True,
+    multiple=True,
+    help="key=Column pairs, comma-separated: date= (required), score= (the first "
+    "NPS question), text=, segment=, customer_ref=, or any question id or hidden "
+    "field of the survey.",
+)
+@click.option(
+    "--date-format",
+    help="strptime format of the date column when it is not ISO, e.g. %d/%m/%Y. "
+    "Dates without a time zone are taken as UTC.",
+)
+@with_appcontext
+def import_responses_command(
+    file: str, survey_slug: str, mappings: tuple[str, ...], date_format: str | None
+) -> None:
+    """Import answers from another tool's CSV export as complete responses."""
+    try:
+        report = import_responses(
+            file, survey_slug, parse_mapping(mappings), date_format=date_format
+        )
+    except ImportFileError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(
+        f"{report.survey} (version {report.version}): imported {report.imported} "
+        f"response(s), refused {len(report.refused)} row(s)"
+    )
+    for refused in report.refused[:MAX_REFUSED_SHOWN]:
+        click.echo(f"  row {refused.row}: {refused.reason}")
+    if len(report.refused) > MAX_REFUSED_SHOWN:
+        click.echo(f"  ... and {len(report.refused) - MAX_REFUSED_SHOWN} more")
+    if report.imported == 0:
+        raise click.ClickException("no row was imported")

@@ -7,6 +7,7 @@ by a process manager or CI) wins over both. Tests pass ``test_config`` last.
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -28,9 +29,19 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Secure is also set per request over HTTPS (cat_survey.security).
+        SESSION_COOKIE_SECURE=False,
+        # A staff session ends after a working day without a new sign-in.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        # After this many failed sign-ins in LOGIN_LOCKOUT_MINUTES, answer 429.
+        LOGIN_MAX_FAILURES=5,
+        LOGIN_LOCKOUT_MINUTES=15,
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=25,
         MAIL_SENDER="cat-survey@localhost",
+        MAIL_USERNAME=None,
+        MAIL_PASSWORD=None,
+        MAIL_USE_TLS=False,
         BASE_URL="http://127.0.0.1:5000",
     )
     app.config.from_pyfile("config.py", silent=True)

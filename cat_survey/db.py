@@ -1,9 +1,10 @@
 """The database handle, the declarative base and SQLite's settings for concurrent use.
 
 Models import ``db`` from here. SQLite gets WAL (readers never block the writer),
-a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` transactions: a deferred
-transaction that upgrades from read to write fails at once with "database is locked"
-when another gunicorn worker wrote meanwhile, whereas an immediate one waits its turn.
+a busy timeout, foreign keys, and ``BEGIN IMMEDIATE`` before the first write: a
+deferred transaction that upgrades from read to write fails at once with "database
+is locked" when another gunicorn worker wrote meanwhile, whereas an immediate one
+waits its turn. Reads outside a write run without a transaction and lock nothing.
 """
 
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ NAMING_CONVENTION = {
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
 
 class Base(DeclarativeBase):
@@ -86,6 +88,15 @@ def configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    @event.listens_for(engine, "before_cursor_execute")
+    def begin_before_first_write(conn, cursor, statement, *_args) -> None:
+        # Reads run without a transaction and never hold a lock; the first write
+        # takes the write lock at once, waiting its turn under busy_timeout.
+        dbapi_connection = conn.connection.dbapi_connection
+        if not dbapi_connection.in_transaction and is_write(statement):
+            cursor.execute("BEGIN IMMEDIATE")
+
+
+def is_write(statement: str) -> bool:
+    """True for SQL that changes rows."""
+    return statement.lstrip()[:7].upper().startswith(WRITE_VERBS)

@@ -127,6 +127,26 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
+class LoginFailure(db.Model):
+    """A failed sign-in, counted in the database so every worker sees the lockout."""
+
+    __table_args__ = (Index("ix_login_failure_lookup", "email", "ip", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))
+    ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class PrivacyEvent(db.Model):
+    """An audit record of a privacy action, holding counts and never personal data."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
 class Survey(db.Model):
     """A survey known by its slug; its content lives in numbered versions."""
 
@@ -185,6 +205,8 @@ class SurveyResponse(db.Model):
         enum_check("status", ResponseStatus),
         # The dashboard groups complete responses by period, survey and segment.
         Index("ix_survey_response_scores", "status", "completed_at", "survey_id"),
+        # The newest change is the dashboard's cache key: one index lookup.
+        Index("ix_survey_response_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -233,7 +255,9 @@ class Answer(db.Model):
 
     __table_args__ = (
         UniqueConstraint("response_id", "question_id"),
-        Index("ix_answer_type_response", "question_type", "response_id"),
+        # Covers the dashboard's aggregates: a type's answers in response order,
+        # with their value, read without touching the table.
+        Index("ix_answer_scores", "question_type", "response_id", "number_value"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
@@ -96,10 +96,29 @@ def test_settings(database_url: str, instance: Path) -> dict[str, Any]:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own application context.
+
+    Tests often hold an app context open (``app_ctx``) to read the database; a
+    request would otherwise share it, and with it ``g``, where Flask-Login keeps the
+    signed-in user and Flask-WTF the CSRF token: one client's login would leak into
+    the next request of another. Real servers never share ``g`` between requests.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        if has_app_context():
+            # The test's own session may hold rows this request changed.
+            db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(migrated: str, tmp_path: Path) -> Iterator[Flask]:
     """The application on the session's database; tables are emptied afterwards."""
     app = create_app(test_settings(migrated, tmp_path))
+    app.test_client_class = IsolatedClient
     yield app
     with app.app_context():
         db.session.remove()

@@ -4,16 +4,20 @@ Every staff query that returns themes or answers goes through ``visible_departme
 so that an advocate sees their own department's work and nothing else.
 """
 
+import secrets
 from collections.abc import Callable
-from functools import wraps
+from datetime import timedelta
+from functools import cache, wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_login import LoginManager, current_user
+from sqlalchemy import func
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from cat_survey.db import db
-from cat_survey.models import Role, User
+from cat_survey.models import LoginFailure, Role, User, utcnow
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -37,6 +41,56 @@ def load_user(session_id: str) -> User | None:
     if user is None or not user.is_active or user.session_version != int(version):
         return None
     return user
+
+
+class LockedOut(Exception):
+    """Too many recent failed sign-ins for this account from this address."""
+
+
+@cache
+def unknown_user_hash() -> str:
+    """A hash to check against when the e-mail is unknown, so both take as long."""
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def client_ip() -> str:
+    """The address a request came from (as the WSGI server saw it)."""
+    return (request.remote_addr or "unknown")[:64]
+
+
+def authenticate(email: str, password: str, *, ip: str) -> User | None:
+    """The active user with these credentials, or None; LockedOut when throttled.
+
+    Unknown and known e-mails get the same answer, take the same time and are
+    throttled alike, so the form does not reveal which accounts exist.
+    """
+    email = email.strip().lower()
+    config = current_app.config
+    window_start = utcnow() - timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    failures = db.session.scalar(
+        db.select(func.count(LoginFailure.id)).where(
+            LoginFailure.email == email,
+            LoginFailure.ip == ip,
+            LoginFailure.at >= window_start,
+        )
+    )
+    if failures >= config["LOGIN_MAX_FAILURES"]:
+        raise LockedOut
+    user = db.session.scalar(db.select(User).filter_by(email=email))
+    valid = check_password_hash(
+        user.password_hash if user else unknown_user_hash(), password
+    )
+    if user is not None and valid and user.is_active:
+        db.session.execute(
+            db.delete(LoginFailure).where(
+                LoginFailure.email == email, LoginFailure.ip == ip
+            )
+        )
+        db.session.commit()
+        return user
+    db.session.add(LoginFailure(email=email[:320], ip=ip))
+    db.session.commit()
+    return None
 
 
 def roles_required(*roles: Role) -> Callable:

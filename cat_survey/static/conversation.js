@@ -12,7 +12,11 @@
   function swap(html) {
     root.innerHTML = html;
     var prompt = root.querySelector("#prompt");
-    if (prompt) { prompt.focus(); }
+    if (prompt) {
+      // Bring the new question to the top (below the sticky header), not the bottom.
+      prompt.focus({ preventScroll: true });
+      prompt.scrollIntoView({ block: "start" });
+    }
     enhance();
   }
 

@@ -1,0 +1,197 @@
+"""Benchmark: the CX dashboard's monthly NPS over 1,000,000 answers in SQLite.
+
+Builds an SQLite file from the models (so the indexes in ``cat_survey/models.py``
+are the ones measured), bulk-inserts 250,000 responses to the relationship survey
+over 24 months (four answers each, one in ten left partial), then times what the
+dashboard does for "monthly NPS for 24 months with a segment breakdown":
+
+- ``queries``: :func:`nps_overview`, the one GROUP BY period, segment statement
+  behind the series and its breakdown;
+- ``page``: the same plus rendering both charts to SVG (what an uncached page
+  costs); ``data_version`` is the fingerprint a cached chart costs instead.
+
+Each is run five times and the median printed beside the median of a bare
+``SELECT count(*) FROM answer`` measured in the same run, as a ratio. The target
+from issue #4 is under 1 s for the page.
+
+Run: ``.venv/bin/python bench/bench_dashboard.py [--answers N] [--keep PATH]``.
+"""
+
+import argparse
+import json
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from random import Random
+
+from sqlalchemy import text
+
+from cat_survey import create_app
+from cat_survey.catalog import load_survey_file
+from cat_survey.db import db
+from cat_survey.reports.queries import Filters, data_version, nps_overview
+from cat_survey.reports.series import breakdown_chart, nps_chart
+
+REPO = Path(__file__).resolve().parents[1]
+SURVEY_FILE = REPO / "surveys" / "relationship-nps.yaml"
+ANSWERS_PER_RESPONSE = 4
+MONTHS = 24
+SEGMENTS = ("smb", "mid-market", "enterprise", "public-sector", None)
+# Segment mood: enterprise customers are the least happy, as in the demo data.
+SEGMENT_SHIFT = {"smb": 1, "mid-market": 0, "enterprise": -2, "public-sector": -1}
+RUNS = 5
+TARGET_SECONDS = 1.0
+FIRST_DAY = date(2023, 1, 1)
+
+
+def stamp(moment: datetime) -> str:
+    """A timestamp as SQLAlchemy stores it in SQLite."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def fill(path: Path, answers: int, *, seed: int = 0) -> tuple[int, float]:
+    """Bulk-insert responses and answers with executemany; return (responses, s)."""
+    rng = Random(seed)
+    responses = answers // ANSWERS_PER_RESPONSE
+    span = (date(2025, 1, 1) - FIRST_DAY).total_seconds()
+    start = datetime.combine(FIRST_DAY, datetime.min.time(), tzinfo=UTC)
+    began = time.perf_counter()
+    connection = sqlite3.connect(path)
+    # A throwaway file: no journal, no fsync (the app turns WAL back on).
+    connection.execute("PRAGMA journal_mode=OFF")
+    connection.execute("PRAGMA synchronous=OFF")
+    survey_id, version_id = connection.execute(
+        "SELECT survey_id, id FROM survey_version ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    response_rows, answer_rows = [], []
+    for response_id in range(1, responses + 1):
+        segment = rng.choice(SEGMENTS)
+        started = start + timedelta(seconds=rng.random() * span)
+        complete = rng.random() > 0.1
+        finished = stamp(started + timedelta(minutes=3)) if complete else None
+        response_rows.append(
+            (
+                response_id, survey_id, version_id, f"bench-{response_id}",
+                "complete" if complete else "partial", segment,
+                json.dumps({"segment": segment} if segment else {}),
+                "en", "web", 0, stamp(started), stamp(started), finished,
+            )
+        )  # fmt: skip
+        score = min(
+            10, max(0, round(rng.gauss(7.5, 2.2)) + SEGMENT_SHIFT.get(segment, 0))
+        )
+        follow_up = (
+            "fix_first" if score <= 6 else "make_it_ten" if score <= 8 else "value_most"
+        )
+        when = stamp(started)
+        answer_rows.extend(
+            [
+                (response_id, "nps", "nps", 0, score, None, when),
+                (response_id, follow_up, "text", 1, None, "bench comment", when),
+                (response_id, "support_csat", "csat", 2, rng.randint(1, 5), None, when),
+                (response_id, "contact_consent", "choice", 3, None, "no", when),
+            ]
+        )  # fmt: skip
+    with connection:
+        connection.executemany(
+            "INSERT INTO survey_response (id, survey_id, survey_version_id, token, "
+            "status, segment, hidden, locale, channel, contact_consent, started_at, "
+            "updated_at, completed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            response_rows,
+        )
+        connection.executemany(
+            "INSERT INTO answer (response_id, question_id, question_type, position, "
+            "number_value, text_value, answered_at) VALUES (?,?,?,?,?,?,?)",
+            answer_rows,
+        )
+    connection.close()
+    return responses, time.perf_counter() - began
+
+
+def median_seconds(action: Callable[[], object]) -> float:
+    """Median wall time of ``RUNS`` calls."""
+    times = []
+    for _ in range(RUNS):
+        began = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the database, time the dashboard and the baseline, print the ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--answers", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, help="write the database here and keep it")
+    options = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = options.keep or Path(folder) / "bench.sqlite"
+        path.unlink(missing_ok=True)
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                "SECRET_KEY": "bench",
+                "INSTANCE_PATH": folder,
+                "TESTING": True,
+            }
+        )
+        with app.app_context():
+            db.create_all()
+            load_survey_file(SURVEY_FILE)
+            db.session.commit()
+            db.engine.dispose()
+            responses, seconds = fill(path, options.answers)
+            print(
+                f"filled {responses:,} responses / {responses * 4:,} answers "
+                f"in {seconds:.1f} s"
+            )
+
+            filters = Filters(
+                start=FIRST_DAY,
+                end=date(2024, 12, 31),
+                period="month",
+                breakdown="segment",
+            )
+            overview = nps_overview(filters)
+            assert len(overview.series) == MONTHS, len(overview.series)
+            # Warm matplotlib (fonts, style) once, as a running server would be.
+            nps_chart(overview.series, filters)
+
+            def baseline() -> int:
+                return db.session.scalar(text("SELECT count(*) FROM answer"))
+
+            def page() -> None:
+                shown = nps_overview(filters)
+                nps_chart(shown.series, filters)
+                breakdown_chart(shown.breakdown, filters)
+
+            base = median_seconds(baseline)
+            measured = {
+                "queries": median_seconds(lambda: nps_overview(filters)),
+                "page": median_seconds(page),
+            }
+            key = median_seconds(data_version)
+            print(f"baseline SELECT count(*) FROM answer: {base * 1000:8.1f} ms")
+            for name, value in measured.items():
+                print(
+                    f"{name:8} monthly NPS x {MONTHS} + segment breakdown: "
+                    f"{value * 1000:8.1f} ms  ratio {value / base:6.1f}x baseline"
+                )
+            print(
+                f"cache key (data_version) of a cached chart: {key * 1000:8.1f} ms  "
+                f"ratio {key / base:6.1f}x baseline"
+            )
+            verdict = "under" if measured["page"] < TARGET_SECONDS else "OVER"
+            print(f"page {verdict} the {TARGET_SECONDS:.0f} s target")
+            db.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

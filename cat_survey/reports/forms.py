@@ -1,0 +1,157 @@
+"""The dashboard's filter form, read from the query string so every view is a bookmark.
+
+The form is sent with GET and carries no CSRF token: it only reads, and a token in
+the URL would make every bookmarked dashboard fail once the session ends. Each
+field checks its value against what exists (surveys, segments), so a mistyped or
+outdated URL gets a message beside the field instead of an empty or broken page.
+"""
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+
+from wtforms import BooleanField, DateField, SelectField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import AnyOf, Optional, ValidationError
+
+from cat_survey.catalog import definition_of, latest_version
+from cat_survey.db import db
+from cat_survey.forms import BaseForm
+from cat_survey.models import Survey
+from cat_survey.reports.queries import (
+    DEFAULT_PERIOD_COUNT,
+    HIDDEN_BREAKDOWN,
+    MAX_PERIODS,
+    PERIODS,
+    Filters,
+    known_segments,
+    period_of,
+    periods_between,
+    segment_exists,
+    shift_period,
+    survey_choices,
+)
+
+FALSE_VALUES = (False, "", "0", "false", "no", "off")
+#: Hidden fields that identify a person rather than a group worth comparing.
+PERSONAL_FIELDS = {"customer_ref", "first_name", "email", "name"}
+
+
+def hidden_field_names() -> list[str]:
+    """Hidden fields the surveys declare that make sense as a breakdown."""
+    names: set[str] = set()
+    for survey in db.session.scalars(db.select(Survey)):
+        if version := latest_version(survey):
+            names.update(definition_of(version).hidden)
+    return sorted(names - PERSONAL_FIELDS - {"segment"})
+
+
+def choices(labels: Mapping[str, str]) -> list[SelectChoice]:
+    """Select options from a mapping of value to label."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def today() -> date:
+    """Today in UTC, the zone periods are counted in."""
+    return datetime.now(UTC).date()
+
+
+class DashboardFilterForm(BaseForm):
+    """Survey, period, date range, segment, breakdown and partial responses."""
+
+    class Meta:
+        csrf = False
+
+    survey = SelectField("Survey", default="", validate_choice=False)
+    period = SelectField(
+        "Period",
+        choices=[SelectChoice(period, period.capitalize()) for period in PERIODS],
+        default="month",
+        validate_choice=False,
+        validators=[AnyOf(PERIODS, message="Choose week, month or quarter.")],
+    )
+    start = DateField("From", name="from", validators=[Optional()])
+    end = DateField("To", name="to", validators=[Optional()])
+    segment = SelectField("Segment", default="", validate_choice=False)
+    breakdown = SelectField("Break down by", default="segment", validate_choice=False)
+    include_partial = BooleanField(
+        "Include partial responses", false_values=FALSE_VALUES
+    )
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> "DashboardFilterForm":
+        """The form filled from a request's query string, with its choices."""
+        form = cls(formdata=args)
+        form.surveys = dict(survey_choices())
+        form.survey.choices = choices({"": "All surveys", **form.surveys})
+        segments = known_segments()
+        if form.segment.data and form.segment.data not in segments:
+            segments.append(form.segment.data)
+        form.segment.choices = choices({"": "All segments"} | {s: s for s in segments})
+        breakdowns = {"segment": "Segment", "survey": "Survey"} | {
+            f"hidden:{name}": f"Hidden field: {name}" for name in hidden_field_names()
+        }
+        # An unknown value stays selected, so the page shows what the URL asked.
+        breakdowns.setdefault(form.breakdown.data, form.breakdown.data)
+        form.breakdown.choices = choices(breakdowns)
+        return form
+
+    def validate_survey(self, field: SelectField) -> None:
+        """The survey must exist."""
+        if field.data and field.data not in self.surveys:
+            raise ValidationError(f"There is no survey '{field.data}'.")
+
+    def validate_segment(self, field: SelectField) -> None:
+        """The segment must be one that responses carry."""
+        if field.data and not segment_exists(field.data):
+            raise ValidationError(f"No response has the segment '{field.data}'.")
+
+    def validate_breakdown(self, field: SelectField) -> None:
+        """Survey, segment or ``hidden:<field>``."""
+        if field.data not in ("survey", "segment") and not HIDDEN_BREAKDOWN.match(
+            field.data or ""
+        ):
+            raise ValidationError(
+                "Break down by survey, segment or hidden:<field> "
+                "(for example hidden:plan)."
+            )
+
+    def validate(self, extra_validators: Mapping | None = None) -> bool:
+        """Check every field, then the range; fill in the default dates."""
+        if not super().validate(extra_validators):
+            return False
+        period = self.period.data
+        end = self.end.data or today()
+        start = self.start.data or shift_period(
+            period_of(end, period), period, 1 - DEFAULT_PERIOD_COUNT[period]
+        )
+        if start > end:
+            self.end.errors.append("“To” must be on or after “From”.")
+            return False
+        count = len(periods_between(start, end, period))
+        if count > MAX_PERIODS:
+            self.start.errors.append(
+                f"That range has {count} {period}s; choose at most {MAX_PERIODS} "
+                "(a shorter range or a longer period)."
+            )
+            return False
+        self.start.data, self.end.data = start, end
+        return True
+
+    def filters(self) -> Filters:
+        """The validated filters (call ``validate`` first)."""
+        return Filters(
+            start=self.start.data,
+            end=self.end.data,
+            period=self.period.data,
+            survey=self.survey.data or None,
+            segment=self.segment.data or None,
+            breakdown=self.breakdown.data,
+            include_partial=bool(self.include_partial.data),
+        )
+
+    def error_summary(self) -> str:
+        """Every field's problems in one line, for a 400 page."""
+        return " ".join(
+            f"{self[name].label.text}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+        )

@@ -1,0 +1,609 @@
+"""SQL aggregates behind the CX lead's dashboard: scores by period and by group.
+
+Every score here is counted by the database: each function sends one GROUP BY
+statement (period, survey, segment or hidden field) and hands the few rows it gets
+back, counts or sums and sums of squares, to :mod:`analysis.scores`, so a dashboard
+over a million answers moves a few dozen rows into Python, never the answers.
+
+Scope rules, the same for every series:
+
+- only complete responses count, unless ``Filters.include_partial`` asks for
+  partial ones too;
+- a response belongs to the period of its ``completed_at`` (a partial one, which
+  has none, to that of its ``started_at``), in UTC; ``Filters.start`` and
+  ``Filters.end`` are inclusive days;
+- the response counts (started, complete, partial) group responses by the period
+  they started in, so the completion rate is that of the people who started then.
+
+Periods start on Monday (ISO weeks), on the 1st of the month or of the quarter.
+:func:`period_start` is the one place that knows SQLite from PostgreSQL.
+"""
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, select
+
+from analysis.scores import (
+    CesResult,
+    CsatResult,
+    MeanResult,
+    NpsResult,
+    csat_from_counts,
+    mean_from_moments,
+    nps_from_counts,
+)
+from cat_survey.db import db
+from cat_survey.models import Answer, ResponseStatus, Survey, SurveyResponse
+
+PERIODS = ("week", "month", "quarter")
+#: How many periods the dashboard shows when the URL names no start date.
+DEFAULT_PERIOD_COUNT = {"week": 13, "month": 12, "quarter": 8}
+#: Longest range a request may ask for, so a typo cannot draw 5,000 weeks.
+MAX_PERIODS = 160
+HIDDEN_BREAKDOWN = re.compile(r"^hidden:([A-Za-z_][A-Za-z0-9_]{0,63})$")
+#: Label of the group of responses that have no value for the breakdown.
+NO_VALUE = "(none)"
+CSAT_SCALE = 5
+CES_SCALE = 7
+SUS_ITEMS = 10
+UMUX_LITE_ITEMS = 2
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the dashboard shows: a date range, a period and optional scopes.
+
+    ``breakdown`` is ``"survey"``, ``"segment"`` or ``"hidden:<field>"``.
+    """
+
+    start: date
+    end: date
+    period: str = "month"
+    survey: str | None = None
+    segment: str | None = None
+    breakdown: str = "segment"
+    include_partial: bool = False
+
+    def __post_init__(self) -> None:
+        if self.period not in PERIODS:
+            raise ValueError(f"period must be one of {PERIODS}, got {self.period!r}")
+        if self.start > self.end:
+            raise ValueError(f"start {self.start} is after end {self.end}")
+        if self.breakdown not in ("survey", "segment") and not HIDDEN_BREAKDOWN.match(
+            self.breakdown
+        ):
+            raise ValueError(f"unknown breakdown {self.breakdown!r}")
+
+    @property
+    def hidden_field(self) -> str | None:
+        """The hidden field the breakdown groups by, if it groups by one."""
+        match = HIDDEN_BREAKDOWN.match(self.breakdown)
+        return match.group(1) if match else None
+
+    @property
+    def breakdown_label(self) -> str:
+        """The breakdown in words ("segment", "survey", "hidden field plan")."""
+        field = self.hidden_field
+        return f"hidden field {field}" if field else self.breakdown
+
+    def query_args(self) -> dict[str, str]:
+        """The filters as URL query arguments, every default spelled out."""
+        args = {
+            "period": self.period,
+            "from": self.start.isoformat(),
+            "to": self.end.isoformat(),
+            "breakdown": self.breakdown,
+        }
+        if self.survey:
+            args["survey"] = self.survey
+        if self.segment:
+            args["segment"] = self.segment
+        if self.include_partial:
+            args["include_partial"] = "1"
+        return args
+
+
+# ---------------------------------------------------------------- periods
+
+
+def period_of(day: date, period: str) -> date:
+    """The first day of the period that holds ``day``."""
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+
+
+def shift_period(start: date, period: str, count: int = 1) -> date:
+    """The first day of the period ``count`` periods after (or before) ``start``."""
+    if period == "week":
+        return start + timedelta(weeks=count)
+    months = (
+        start.year * 12 + start.month - 1 + count * (3 if period == "quarter" else 1)
+    )
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def periods_between(start: date, end: date, period: str) -> list[date]:
+    """First days of every period from the one holding ``start`` to ``end``'s."""
+    current, last = period_of(start, period), period_of(end, period)
+    periods = []
+    while current <= last:
+        periods.append(current)
+        current = shift_period(current, period)
+    return periods
+
+
+def period_label(start: date, period: str) -> str:
+    """How a period is named on charts and in tables: 2024-W05, 2024-05, 2024 Q2."""
+    if period == "week":
+        year, week, _ = start.isocalendar()
+        return f"{year}-W{week:02d}"
+    if period == "month":
+        return f"{start:%Y-%m}"
+    return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+
+
+def period_start(timestamp: Any, period: str) -> ColumnElement[str]:
+    """SQL for the first day of ``timestamp``'s period in UTC, as 'YYYY-MM-DD' text."""
+    if db.engine.dialect.name == "postgresql":
+        utc = func.timezone("UTC", timestamp)
+        return func.to_char(func.date_trunc(period, utc), "YYYY-MM-DD")
+    # SQLite keeps UTC timestamps as 'YYYY-MM-DD HH:MM:SS.ffffff' text: months and
+    # quarters are cut from it, several times faster than strftime over 1M rows.
+    if period == "week":
+        return func.date(timestamp, "weekday 0", "-6 days")
+    if period == "month":
+        return func.substr(timestamp, 1, 8).concat("01")
+    month = func.substr(timestamp, 6, 2)
+    first_month = case(
+        (month <= "03", "01"), (month <= "06", "04"), (month <= "09", "07"), else_="10"
+    )
+    return func.substr(timestamp, 1, 5).concat(first_month).concat("-01")
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class PeriodNps:
+    """The NPS of one period."""
+
+    start: date
+    label: str
+    result: NpsResult
+
+
+@dataclass(frozen=True)
+class GroupNps:
+    """The NPS of one group over the whole range, and how much it drags NPS down.
+
+    ``drag`` is the NPS of every other group together minus the overall NPS:
+    how many points the overall NPS would gain without this group. A positive
+    drag pulls NPS down; ``None`` when the group is everyone.
+    """
+
+    group: str
+    result: NpsResult
+    drag: float | None
+
+
+@dataclass(frozen=True)
+class PeriodCsat:
+    """Customer satisfaction (1-5, top-two box) of one period."""
+
+    start: date
+    label: str
+    result: CsatResult
+
+
+@dataclass(frozen=True)
+class PeriodCes:
+    """Customer effort (1-7, mean agreement) of one period."""
+
+    start: date
+    label: str
+    result: CesResult
+
+
+@dataclass(frozen=True)
+class PeriodMean:
+    """A mean of per-respondent scores (SUS, UMUX-Lite) in one period."""
+
+    start: date
+    label: str
+    result: MeanResult
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    """Responses started in one period, and how many of them completed."""
+
+    start: date
+    label: str
+    complete: int
+    partial: int
+
+    @property
+    def started(self) -> int:
+        """Responses started in the period."""
+        return self.complete + self.partial
+
+    @property
+    def completion_rate(self) -> float | None:
+        """Percent of the started responses that completed; None if none started."""
+        return 100 * self.complete / self.started if self.started else None
+
+
+# ---------------------------------------------------------------- scope
+
+
+def window(filters: Filters) -> tuple[datetime, datetime]:
+    """The range as UTC instants: from the start day's midnight to after the end day."""
+    low = datetime.combine(filters.start, time(), tzinfo=UTC)
+    high = datetime.combine(filters.end + timedelta(days=1), time(), tzinfo=UTC)
+    return low, high
+
+
+def response_time() -> Any:
+    """The instant that places a response in a period: completed, else started.
+
+    A complete response always has ``completed_at``, so without partials this is
+    ``completed_at``. It stays an expression on purpose: SQLite then reads the
+    answers of a type in response order and looks each response up by id, about
+    twice as fast as probing the answers of every response in the date range.
+    """
+    return func.coalesce(SurveyResponse.completed_at, SurveyResponse.started_at)
+
+
+def scope_conditions(filters: Filters, when: Any) -> list[ColumnElement[bool]]:
+    """WHERE conditions on responses: range, status, survey and segment."""
+    low, high = window(filters)
+    conditions = [when >= low, when < high]
+    if not filters.include_partial:
+        conditions.append(SurveyResponse.status == ResponseStatus.COMPLETE.value)
+    if filters.survey:
+        survey_id = select(Survey.id).where(Survey.slug == filters.survey)
+        conditions.append(SurveyResponse.survey_id == survey_id.scalar_subquery())
+    if filters.segment:
+        conditions.append(SurveyResponse.segment == filters.segment)
+    return conditions
+
+
+def scoped_answers(filters: Filters, question_type: str, *columns: Any) -> Select:
+    """One row per answer of a type in scope: its period, its value, ``columns``.
+
+    Callers aggregate over it as a subquery, so that they group by plain column
+    names: PostgreSQL refuses a GROUP BY expression whose bound parameters differ
+    from the SELECT's, even when their values are the same.
+    """
+    when = response_time()
+    return (
+        select(
+            period_start(when, filters.period).label("period"),
+            Answer.number_value.label("value"),
+            *columns,
+        )
+        .select_from(Answer)
+        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+        .where(
+            Answer.question_type == question_type,
+            Answer.number_value.is_not(None),
+            *scope_conditions(filters, when),
+        )
+    )
+
+
+def nps_counts(value: Any) -> list[ColumnElement[int]]:
+    """SUMs counting promoters (9-10), passives (7-8) and detractors (0-6)."""
+    return [
+        func.sum(case((value >= 9, 1), else_=0)).label("promoters"),
+        func.sum(case((value >= 9, 0), (value >= 7, 1), else_=0)).label("passives"),
+        func.sum(case((value < 7, 1), else_=0)).label("detractors"),
+    ]
+
+
+def per_period(filters: Filters, rows: dict[str, Any], make: Any, empty: Any) -> tuple:
+    """One ``make(start, label, value)`` per period, ``empty`` where SQL had no row."""
+    return tuple(
+        make(start, period_label(start, filters.period), rows.get(str(start), empty))
+        for start in periods_between(filters.start, filters.end, filters.period)
+    )
+
+
+# ---------------------------------------------------------------- NPS
+
+
+def breakdown_column(filters: Filters) -> Any:
+    """The SQL value a breakdown groups by."""
+    if filters.breakdown == "survey":
+        return Survey.slug
+    if filters.breakdown == "segment":
+        return SurveyResponse.segment
+    return SurveyResponse.hidden[filters.hidden_field].as_string()
+
+
+Counts = tuple[int, int, int]
+
+
+def nps_count_rows(filters: Filters, *, by_period: bool, by_group: bool) -> list:
+    """Promoters, passives and detractors grouped by period and/or breakdown group."""
+    columns = [breakdown_column(filters).label("grp")] if by_group else []
+    query = scoped_answers(filters, "nps", *columns)
+    if by_group and filters.breakdown == "survey":
+        query = query.join(Survey, Survey.id == SurveyResponse.survey_id)
+    scoped = query.subquery()
+    keys = []
+    if by_period:
+        keys.append(scoped.c.period)
+    if by_group:
+        keys.append(scoped.c.grp)
+    return db.session.execute(
+        select(*keys, *nps_counts(scoped.c.value)).group_by(*keys)
+    ).all()
+
+
+def counts_of(row: Any) -> Counts:
+    """A row's (promoters, passives, detractors)."""
+    return (row.promoters, row.passives, row.detractors)
+
+
+def summed(counts: list[Counts]) -> Counts:
+    """Counts added up (SQL already counted the answers; this adds a few rows)."""
+    return tuple(sum(column) for column in zip(*counts, strict=True)) or (0, 0, 0)
+
+
+def series_from(filters: Filters, counts: dict[str, Counts]) -> tuple[PeriodNps, ...]:
+    """One PeriodNps per period in range from counts keyed by period start."""
+    results = {period: nps_from_counts(*c) for period, c in counts.items()}
+    return per_period(filters, results, PeriodNps, nps_from_counts(0, 0, 0))
+
+
+def breakdown_from(counts: dict[Any, Counts]) -> tuple[GroupNps, ...]:
+    """Each group's NPS and drag, from counts keyed by group, most drag first."""
+    totals = summed(list(counts.values()))
+    overall = nps_from_counts(*totals)
+    groups = []
+    for group, group_counts in counts.items():
+        rest = [
+            total - count for total, count in zip(totals, group_counts, strict=True)
+        ]
+        others = nps_from_counts(*rest)
+        drag = others.score - overall.score if others.n else None
+        label = NO_VALUE if group is None or group == "" else str(group)
+        groups.append(GroupNps(label, nps_from_counts(*group_counts), drag))
+    groups.sort(key=lambda g: (g.drag is None, -(g.drag or 0.0), g.group))
+    return tuple(groups)
+
+
+def nps_series(filters: Filters) -> tuple[PeriodNps, ...]:
+    """NPS of every period in range, oldest first; empty periods have n = 0."""
+    rows = nps_count_rows(filters, by_period=True, by_group=False)
+    return series_from(filters, {row.period: counts_of(row) for row in rows})
+
+
+def nps_breakdown(filters: Filters) -> tuple[GroupNps, ...]:
+    """NPS of each group over the whole range, the group that drags most first."""
+    rows = nps_count_rows(filters, by_period=False, by_group=True)
+    return breakdown_from({row.grp: counts_of(row) for row in rows})
+
+
+@dataclass(frozen=True)
+class NpsOverview:
+    """The NPS series and its breakdown, as the dashboard shows them together."""
+
+    series: tuple[PeriodNps, ...]
+    breakdown: tuple[GroupNps, ...]
+
+
+def nps_overview(filters: Filters) -> NpsOverview:
+    """The series and the breakdown from one GROUP BY period, group statement.
+
+    Reading the answers once instead of twice halves the dashboard's heaviest
+    work; the few (period, group) rows are then added up both ways.
+    """
+    rows = nps_count_rows(filters, by_period=True, by_group=True)
+    periods: dict[str, list[Counts]] = defaultdict(list)
+    groups: dict[Any, list[Counts]] = defaultdict(list)
+    for row in rows:
+        periods[row.period].append(counts_of(row))
+        groups[row.grp].append(counts_of(row))
+    return NpsOverview(
+        series=series_from(filters, {k: summed(v) for k, v in periods.items()}),
+        breakdown=breakdown_from({k: summed(v) for k, v in groups.items()}),
+    )
+
+
+# ---------------------------------------------------------------- CSAT and CES
+
+
+def rating_counts(filters: Filters, question_type: str) -> dict[str, dict[int, int]]:
+    """For each period, how many answers of a type gave each rating."""
+    scoped = scoped_answers(filters, question_type).subquery()
+    rows = db.session.execute(
+        select(scoped.c.period, scoped.c.value, func.count().label("answers")).group_by(
+            scoped.c.period, scoped.c.value
+        )
+    ).all()
+    counts: dict[str, dict[int, int]] = defaultdict(dict)
+    for row in rows:
+        counts[row.period][int(row.value)] = row.answers
+    return counts
+
+
+def csat_series(filters: Filters) -> tuple[PeriodCsat, ...]:
+    """CSAT (percent answering 4-5 of 5, and the mean) of every period in range."""
+    results = {
+        period: csat_from_counts(counts, scale=CSAT_SCALE)
+        for period, counts in rating_counts(filters, "csat").items()
+    }
+    return per_period(filters, results, PeriodCsat, csat_from_counts({}, scale=5))
+
+
+def ces_from_counts(counts: dict[int, int], *, scale: int = CES_SCALE) -> CesResult:
+    """Customer effort from a rating histogram: mean with its t interval, % agreeing."""
+    n = sum(counts.values())
+    moments = mean_from_moments(
+        n,
+        sum(rating * count for rating, count in counts.items()),
+        sum(rating * rating * count for rating, count in counts.items()),
+    )
+    agreeing = sum(
+        count for rating, count in counts.items() if rating > (scale + 1) / 2
+    )
+    return CesResult(
+        mean=moments.mean,
+        agree_share=100 * agreeing / n if n else None,
+        n=n,
+        margin_of_error=moments.margin_of_error,
+        scale=scale,
+    )
+
+
+def ces_series(filters: Filters) -> tuple[PeriodCes, ...]:
+    """CES (mean of 1-7 agreement, percent agreeing) of every period in range."""
+    results = {
+        period: ces_from_counts(counts)
+        for period, counts in rating_counts(filters, "ces").items()
+    }
+    return per_period(filters, results, PeriodCes, ces_from_counts({}))
+
+
+# ---------------------------------------------------------------- usability
+
+
+def mean_series(filters: Filters, per_response: Select) -> tuple[PeriodMean, ...]:
+    """Mean and t interval per period of one score per response (period, score)."""
+    scores = per_response.subquery()
+    rows = db.session.execute(
+        select(
+            scores.c.period,
+            func.count().label("n"),
+            func.sum(scores.c.score).label("total"),
+            func.sum(scores.c.score * scores.c.score).label("squares"),
+        ).group_by(scores.c.period)
+    ).all()
+    results = {
+        row.period: mean_from_moments(row.n, float(row.total), float(row.squares))
+        for row in rows
+    }
+    return per_period(filters, results, PeriodMean, mean_from_moments(0, 0, 0))
+
+
+def sus_series(filters: Filters) -> tuple[PeriodMean, ...]:
+    """Mean SUS score (Brooke 1996, 0-100) of respondents who answered all ten items.
+
+    Item ids end in their number (``sus_1``..``sus_10``); odd items score
+    ``answer - 1``, even items ``5 - answer``, and each respondent's sum is
+    multiplied by 2.5.
+    """
+    last_digit = func.substr(Answer.question_id, func.length(Answer.question_id), 1)
+    contribution = case(
+        (last_digit.in_(("1", "3", "5", "7", "9")), Answer.number_value - 1),
+        else_=5 - Answer.number_value,
+    )
+    items = scoped_answers(
+        filters, "sus", Answer.response_id, contribution.label("contribution")
+    ).subquery()
+    per_response = (
+        select(items.c.period, (func.sum(items.c.contribution) * 2.5).label("score"))
+        .group_by(items.c.period, items.c.response_id)
+        .having(func.count() == SUS_ITEMS)
+    )
+    return mean_series(filters, per_response)
+
+
+def umux_lite_series(filters: Filters) -> tuple[PeriodMean, ...]:
+    """Mean UMUX-Lite score, ``(a + b - 2) / 12 * 100``, of complete item pairs."""
+    items = scoped_answers(filters, "umux_lite", Answer.response_id).subquery()
+    per_response = (
+        select(
+            items.c.period,
+            ((func.sum(items.c.value) - 2) * (100 / 12)).label("score"),
+        )
+        .group_by(items.c.period, items.c.response_id)
+        .having(func.count() == UMUX_LITE_ITEMS)
+    )
+    return mean_series(filters, per_response)
+
+
+# ---------------------------------------------------------------- counts
+
+
+def response_counts(filters: Filters) -> tuple[PeriodCounts, ...]:
+    """Responses started in each period: how many completed, how many are partial."""
+    started = SurveyResponse.started_at
+    # Partial responses are what the completion rate is about, so they count here.
+    conditions = scope_conditions(replace(filters, include_partial=True), started)
+    scoped = (
+        select(
+            period_start(started, filters.period).label("period"),
+            SurveyResponse.status.label("status"),
+        )
+        .where(*conditions)
+        .subquery()
+    )
+    complete = scoped.c.status == ResponseStatus.COMPLETE.value
+    rows = db.session.execute(
+        select(
+            scoped.c.period,
+            func.sum(case((complete, 1), else_=0)).label("complete"),
+            func.sum(case((complete, 0), else_=1)).label("partial"),
+        ).group_by(scoped.c.period)
+    ).all()
+    results = {row.period: (row.complete, row.partial) for row in rows}
+    return per_period(
+        filters,
+        results,
+        lambda start, label, counts: PeriodCounts(start, label, *counts),
+        (0, 0),
+    )
+
+
+# ---------------------------------------------------------------- choices
+
+
+def survey_choices() -> list[tuple[str, str]]:
+    """(slug, title) of every survey, by title."""
+    rows = db.session.execute(select(Survey.slug, Survey.title).order_by(Survey.title))
+    return [(row.slug, row.title) for row in rows]
+
+
+def known_segments(limit: int = 500) -> list[str]:
+    """Segment values that responses carry, alphabetically."""
+    rows = db.session.scalars(
+        select(SurveyResponse.segment)
+        .where(SurveyResponse.segment.is_not(None))
+        .distinct()
+        .order_by(SurveyResponse.segment)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def segment_exists(segment: str) -> bool:
+    """Whether any response carries this segment."""
+    query = select(SurveyResponse.id).where(SurveyResponse.segment == segment).limit(1)
+    return db.session.scalar(query) is not None
+
+
+def data_version() -> tuple[Any, ...]:
+    """A cheap fingerprint that changes whenever responses or answers change.
+
+    New responses change the count, new answers the highest answer id, and
+    completing or editing a complete response its ``updated_at``.
+    """
+    return tuple(
+        db.session.execute(
+            select(
+                select(func.count()).select_from(SurveyResponse).scalar_subquery(),
+                select(func.max(SurveyResponse.updated_at)).scalar_subquery(),
+                select(func.max(Answer.id)).scalar_subquery(),
+            )
+        ).one()
+    )

@@ -1,0 +1,90 @@
+"""The dashboard pages: the HTML page, its SVG charts and its CSV downloads.
+
+Filters live in the query string (bookmarkable); the page, each chart and each
+download read them through the same form, so a URL that is wrong for one is wrong
+for all, with the same message. Only CX leads and admins see any of it.
+"""
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from cat_survey.auth.access import roles_required
+from cat_survey.exports import csv_response
+from cat_survey.models import Role
+from cat_survey.reports.forms import DashboardFilterForm
+from cat_survey.reports.queries import Filters
+from cat_survey.reports.series import (
+    CHART_SERIES,
+    SERIES_TITLES,
+    build_dashboard,
+    cached_chart,
+    series_table,
+)
+
+bp = Blueprint("reports", __name__)
+
+
+def format_cell(value: object) -> str:
+    """A table cell as the page shows it: a dash for no value, one decimal."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.1f}" if value == round(value, 1) else f"{value:.2f}"
+    return str(value)
+
+
+bp.add_app_template_filter(format_cell, "cell")
+
+
+def filters_or_400() -> Filters:
+    """The request's filters, or a 400 page that says what is wrong with them."""
+    form = DashboardFilterForm.from_args(request.args)
+    if not form.validate():
+        abort(400, description=f"These filters cannot be used. {form.error_summary()}")
+    return form.filters()
+
+
+@bp.get("/dashboard")
+@roles_required(Role.CX_LEAD, Role.ADMIN)
+def dashboard():
+    """NPS over time with its breakdown, the other scores and response counts."""
+    form = DashboardFilterForm.from_args(request.args)
+    if not form.validate():
+        return render_template("reports/dashboard.html", form=form, page=None), 400
+    page = build_dashboard(form.filters())
+    return render_template(
+        "reports/dashboard.html",
+        form=form,
+        page=page,
+        titles=SERIES_TITLES,
+        charts=CHART_SERIES,
+    )
+
+
+@bp.get("/dashboard/chart/<series>.svg")
+@roles_required(Role.CX_LEAD, Role.ADMIN)
+def chart(series: str):
+    """One chart as SVG, answered from the cache while the data is unchanged."""
+    if series not in CHART_SERIES:
+        abort(404, description=f"There is no chart '{series}'.")
+    rendered = cached_chart(series, filters_or_400())
+    response = Response(rendered.svg, mimetype="image/svg+xml")
+    response.set_etag(rendered.etag)
+    # Private: the data is for signed-in staff; no-cache: revalidate by ETag.
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response.make_conditional(request)
+
+
+@bp.get("/dashboard/export/<series>.csv")
+@roles_required(Role.CX_LEAD, Role.ADMIN)
+def export(series: str):
+    """One series' table as a CSV download."""
+    if series not in SERIES_TITLES:
+        abort(404, description=f"There is no series '{series}'.")
+    filters = filters_or_400()
+    table = series_table(series, filters)
+    filename = f"{series}-{filters.period}-{filters.start}-{filters.end}.csv"
+    return csv_response(table.header, table.rows, filename)

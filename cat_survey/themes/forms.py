@@ -1,0 +1,85 @@
+"""The advocates' action forms: change a theme's status, reassign it, log a follow-up.
+
+Select boxes get their choices when the form is built (``status_form``,
+``reassign_form``), since they depend on the theme and the department catalog.
+The workflow checks every rule again; these forms only give early, clear errors.
+"""
+
+from collections.abc import Sequence
+
+from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
+from wtforms.widgets import HiddenInput
+
+from cat_survey.forms import BaseForm
+from cat_survey.models import Theme, ThemeStatus
+from cat_survey.themes.workflow import STATUS_LABELS, next_statuses
+
+MAX_REASON_LENGTH = 2000
+
+
+class StatusForm(BaseForm):
+    """The theme's next status, and why (required for won't fix)."""
+
+    status = SelectField(
+        "New status",
+        choices=[
+            SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
+        ],
+        validators=[InputRequired()],
+    )
+    reason = TextAreaField(
+        "Reason", id="status-reason", validators=[Length(max=MAX_REASON_LENGTH)]
+    )
+
+    def validate_reason(self, field: TextAreaField) -> None:
+        """A theme that won't be fixed needs a reason."""
+        if self.status.data == ThemeStatus.WONT_FIX and not (field.data or "").strip():
+            raise ValidationError("Say why this theme won't be fixed.")
+
+
+class ReassignForm(BaseForm):
+    """The department a theme belongs to, and why."""
+
+    department = SelectField(
+        "Department", id="reassign-department", validators=[InputRequired()]
+    )
+    reason = TextAreaField(
+        "Why it belongs there",
+        id="reassign-reason",
+        validators=[DataRequired(), Length(max=MAX_REASON_LENGTH)],
+    )
+    next = HiddenField()
+
+
+class FollowUpForm(BaseForm):
+    """That an advocate contacted a respondent, with an optional note."""
+
+    response_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    note = TextAreaField("Note", validators=[Length(max=MAX_REASON_LENGTH)])
+
+
+def status_form(theme: Theme) -> StatusForm:
+    """A status form offering only the moves the workflow allows from here."""
+    form = StatusForm()
+    form.status.choices = [
+        SelectChoice(status.value, STATUS_LABELS[status])
+        for status in next_statuses(theme.status)
+    ]
+    return form
+
+
+def reassign_form(
+    departments: Sequence[tuple[str, str]],
+    *,
+    selected: str | None = None,
+    exclude: str | None = None,
+    next_url: str | None = None,
+) -> ReassignForm:
+    """A reassign form over ``departments`` (slug, name), minus ``exclude``."""
+    form = ReassignForm(department=selected, next=next_url)
+    form.department.choices = [
+        SelectChoice(slug, name) for slug, name in departments if slug != exclude
+    ]
+    return form

@@ -1,0 +1,688 @@
+"""Every read behind the advocates' screens, scoped by one authorisation rule.
+
+:func:`visible_themes` is the only place that decides which themes a user may
+read: an advocate sees their department's, a CX lead or an admin every theme.
+Every other function here starts from it, or takes a ``Theme`` that came from
+:func:`theme_or_404`, so answers, charts and exports cannot reach past it.
+
+Aggregates are counted by the database: the NPS of a theme's respondents (the
+NPS answers of the responses whose free text is in the theme, each response
+once) against the overall NPS of the same survey, monthly counts from
+``ThemeMonth``, and the split by customer segment. Both NPS figures count every
+response with an NPS answer, complete or not, because a theme's respondents
+include people who stopped after writing their answer.
+
+Impact, the order of "My themes", is ``size * (1 + negativity + detraction)``:
+negativity is ``max(0, -sentiment)`` (VADER, -1 to 1) and detraction is
+``max(0, -nps) / 100``, both as the last analysis run stored them on the theme
+(``Theme.sentiment``, ``Theme.nps``: the NPS of its respondents), so the
+database sorts by them. A theme of angry detractors weighs up to three times
+its size, a content one just its size.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import abort
+from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy.orm import aliased, selectinload
+
+from analysis.scores import NpsResult, nps_from_counts
+from cat_survey.auth.access import visible_departments
+from cat_survey.db import db
+from cat_survey.models import (
+    Answer,
+    Department,
+    FollowUp,
+    SurveyResponse,
+    Theme,
+    ThemeAnswer,
+    ThemeEvent,
+    ThemeMonth,
+    ThemeStatus,
+    User,
+    utcnow,
+)
+from cat_survey.themes.workflow import CLOSED_STATUSES, OPEN_STATUSES
+
+PAGE_SIZE = 25
+SPARKLINE_MONTHS = 12
+#: The theme page's chart starts at most this many months back.
+TREND_MONTHS = 24
+MAX_SEARCH_LENGTH = 200
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "open": tuple(status.value for status in OPEN_STATUSES),
+    "closed": tuple(status.value for status in CLOSED_STATUSES),
+    "all": tuple(status.value for status in ThemeStatus),
+}
+EMPTY_NPS = nps_from_counts(0, 0, 0)
+#: Label of the respondents whose response names no segment.
+NO_SEGMENT = "(none)"
+EXPORT_HEADER = (
+    "answer_id",
+    "answered_at",
+    "segment",
+    "nps",
+    "answer",
+    "contact_consent",
+    "customer_ref",
+    "first_name",
+    "followed_up_at",
+)
+
+
+# ---------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    """How many of a theme's answers were given in one calendar month."""
+
+    month: date
+    count: int
+
+    @property
+    def label(self) -> str:
+        """The month as charts and tables name it ("2024-05")."""
+        return f"{self.month:%Y-%m}"
+
+
+@dataclass(frozen=True)
+class ThemeSummary:
+    """One row of "My themes": a theme with its numbers and its impact."""
+
+    theme: Theme
+    nps: NpsResult
+    overall_nps: NpsResult
+    impact: float
+    age_days: int
+    months: tuple[MonthCount, ...]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who a consenting respondent is, and when this theme last followed up."""
+
+    customer_ref: str | None
+    first_name: str | None
+    followed_up_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    """One answer of a theme with its respondent's segment and NPS score.
+
+    ``contact`` is None unless the respondent agreed to be contacted: personal
+    details of the others never leave the database.
+    """
+
+    answer_id: int
+    response_id: int
+    text: str
+    answered_at: datetime
+    segment: str | None
+    nps: int | None
+    similarity: float | None
+    contact: Contact | None
+
+
+@dataclass(frozen=True)
+class AnswerPage:
+    """One page of a theme's answers, newest first, possibly filtered by a search."""
+
+    rows: tuple[AnswerRow, ...]
+    page: int
+    pages: int
+    total: int
+    search: str
+
+    @property
+    def first(self) -> int:
+        """Position of the page's first answer (1-based; 0 when there is none)."""
+        return (self.page - 1) * PAGE_SIZE + 1 if self.rows else 0
+
+    @property
+    def last(self) -> int:
+        """Position of the page's last answer."""
+        return (self.page - 1) * PAGE_SIZE + len(self.rows)
+
+
+@dataclass(frozen=True)
+class SegmentCount:
+    """A theme's respondents in one customer segment, and their NPS."""
+
+    segment: str
+    respondents: int
+    share: float
+    nps: NpsResult
+
+
+@dataclass(frozen=True)
+class ThemePage:
+    """Everything the theme page shows, read through the theme's scope."""
+
+    theme: Theme
+    nps: NpsResult
+    overall_nps: NpsResult
+    age_days: int
+    quotes: tuple[AnswerRow, ...]
+    answers: AnswerPage
+    trend: tuple[MonthCount, ...]
+    segments: tuple[SegmentCount, ...]
+    events: tuple[ThemeEvent, ...]
+    reassignment: ThemeEvent | None
+
+
+@dataclass(frozen=True)
+class TriageItem:
+    """A theme the router was unsure of, with the department it guessed."""
+
+    theme: Theme
+    best_guess: Department | None
+
+
+# ---------------------------------------------------------------- scope
+
+
+def visible_themes(user: User) -> Select[tuple[Theme]]:
+    """SELECT of the themes ``user`` may read: their department's, or all for leads.
+
+    This is the one authorisation rule of the theme screens; every query and
+    every route starts here.
+    """
+    query = select(Theme)
+    departments = visible_departments(user)
+    if departments is not None:
+        query = query.where(Theme.department_id.in_(departments))
+    return query
+
+
+def visible_theme(user: User, theme_id: int) -> Theme | None:
+    """The theme if ``user`` may read it, else None (whether or not it exists)."""
+    return db.session.scalar(visible_themes(user).where(Theme.id == theme_id))
+
+
+def theme_or_404(user: User, theme_id: int) -> Theme:
+    """The theme if ``user`` may read it; 404 otherwise, so nothing leaks."""
+    theme = visible_theme(user, theme_id)
+    if theme is None:
+        abort(404)
+    return theme
+
+
+def theme_response(theme: Theme, response_id: int) -> SurveyResponse | None:
+    """The response if one of its answers is in ``theme``, else None."""
+    return db.session.scalar(
+        select(SurveyResponse)
+        .join(Answer, Answer.response_id == SurveyResponse.id)
+        .join(ThemeAnswer, ThemeAnswer.answer_id == Answer.id)
+        .where(SurveyResponse.id == response_id, ThemeAnswer.theme_id == theme.id)
+        .limit(1)
+    )
+
+
+# ---------------------------------------------------------------- lists
+
+
+def impact_expression() -> ColumnElement[float]:
+    """SQL for a theme's impact: size * (1 + negativity + detraction)."""
+    negativity = case((Theme.sentiment < 0, -Theme.sentiment), else_=0.0)
+    detraction = case((Theme.nps < 0, -Theme.nps / 100.0), else_=0.0)
+    return Theme.size * (1.0 + negativity + detraction)
+
+
+def theme_summaries(
+    user: User,
+    *,
+    department: str | None = None,
+    status: str = "open",
+    today: date | None = None,
+) -> tuple[ThemeSummary, ...]:
+    """The routed themes ``user`` may read, by impact, highest first.
+
+    ``department`` narrows to one department's slug; ``status`` is a key of
+    :data:`STATUS_FILTERS` (open, closed or all).
+    """
+    impact = impact_expression().label("impact")
+    query = (
+        visible_themes(user)
+        .add_columns(impact)
+        .where(
+            Theme.department_id.is_not(None),
+            Theme.status.in_(STATUS_FILTERS.get(status, STATUS_FILTERS["open"])),
+        )
+        .options(selectinload(Theme.owner), selectinload(Theme.department))
+        .order_by(impact.desc(), Theme.id)
+    )
+    if department:
+        query = query.join(Department, Department.id == Theme.department_id).where(
+            Department.slug == department
+        )
+    rows = db.session.execute(query).all()
+    ids = [theme.id for theme, _ in rows]
+    today = today or utcnow().date()
+    months = monthly_counts(
+        ids, first=shift_month(today, 1 - SPARKLINE_MONTHS), last=today
+    )
+    scores = respondent_nps(ids)
+    overall = overall_nps_by_survey()
+    return tuple(
+        ThemeSummary(
+            theme=theme,
+            nps=scores.get(theme.id, EMPTY_NPS),
+            overall_nps=overall.get(theme.survey_id, EMPTY_NPS),
+            impact=float(value),
+            age_days=age_in_days(theme, today),
+            months=months[theme.id],
+        )
+        for theme, value in rows
+    )
+
+
+def triage_queue(user: User) -> tuple[TriageItem, ...]:
+    """Themes waiting for a person to choose their department, by impact."""
+    themes = db.session.scalars(
+        visible_themes(user)
+        .where(Theme.needs_triage.is_(True))
+        .options(selectinload(Theme.department))
+        .order_by(impact_expression().desc(), Theme.id)
+    ).all()
+    guesses = best_guesses([theme.id for theme in themes])
+    return tuple(
+        TriageItem(theme, guesses.get(theme.id) or theme.department) for theme in themes
+    )
+
+
+def best_guesses(theme_ids: Sequence[int]) -> dict[int, Department]:
+    """The department the router guessed in each theme's latest triage event."""
+    latest = (
+        select(func.max(ThemeEvent.id))
+        .where(ThemeEvent.kind == "triage", ThemeEvent.theme_id.in_(theme_ids))
+        .group_by(ThemeEvent.theme_id)
+    )
+    rows = db.session.execute(
+        select(ThemeEvent.theme_id, Department)
+        .join(Department, Department.slug == ThemeEvent.to_value)
+        .where(ThemeEvent.id.in_(latest))
+    ).all()
+    return {theme_id: department for theme_id, department in rows}
+
+
+def department_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every department, by name, for select boxes."""
+    rows = db.session.execute(
+        select(Department.slug, Department.name).order_by(Department.name)
+    ).all()
+    return [(slug, name) for slug, name in rows]
+
+
+def department_by_slug(slug: str) -> Department | None:
+    """The department with this slug, if any."""
+    return db.session.scalar(select(Department).where(Department.slug == slug))
+
+
+# ---------------------------------------------------------------- NPS
+
+
+def nps_tallies(value: Any) -> list[ColumnElement[int]]:
+    """SUMs counting promoters (9-10), passives (7-8) and detractors (0-6)."""
+    return [
+        func.sum(case((value >= 9, 1), else_=0)).label("promoters"),
+        func.sum(case((value >= 9, 0), (value >= 7, 1), else_=0)).label("passives"),
+        func.sum(case((value < 7, 1), else_=0)).label("detractors"),
+    ]
+
+
+def nps_of(row: Any) -> NpsResult:
+    """The NPS of a row holding promoter, passive and detractor tallies."""
+    return nps_from_counts(
+        int(row.promoters or 0), int(row.passives or 0), int(row.detractors or 0)
+    )
+
+
+def respondents(theme_ids: Sequence[int]) -> Any:
+    """Subquery of (theme_id, response_id): each theme's respondents, once each."""
+    return (
+        select(ThemeAnswer.theme_id, Answer.response_id)
+        .join(Answer, Answer.id == ThemeAnswer.answer_id)
+        .where(ThemeAnswer.theme_id.in_(theme_ids))
+        .distinct()
+        .subquery()
+    )
+
+
+def nps_answer_of(response_id: Any) -> tuple[Any, ColumnElement[bool]]:
+    """An alias of Answer and the join condition to the NPS answer of a response."""
+    score = aliased(Answer)
+    return score, and_(
+        score.response_id == response_id,
+        score.question_type == "nps",
+        score.number_value.is_not(None),
+    )
+
+
+def respondent_nps(theme_ids: Sequence[int]) -> dict[int, NpsResult]:
+    """NPS of each theme's respondents; themes without NPS answers are left out."""
+    if not theme_ids:
+        return {}
+    people = respondents(theme_ids)
+    score, joined = nps_answer_of(people.c.response_id)
+    rows = db.session.execute(
+        select(people.c.theme_id, *nps_tallies(score.number_value))
+        .select_from(people)
+        .join(score, joined)
+        .group_by(people.c.theme_id)
+    ).all()
+    return {row.theme_id: nps_of(row) for row in rows}
+
+
+def overall_nps_by_survey() -> dict[int | None, NpsResult]:
+    """NPS of every response per survey id, and of all surveys under None."""
+    rows = db.session.execute(
+        select(SurveyResponse.survey_id, *nps_tallies(Answer.number_value))
+        .select_from(Answer)
+        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+        .where(Answer.question_type == "nps", Answer.number_value.is_not(None))
+        .group_by(SurveyResponse.survey_id)
+    ).all()
+    results: dict[int | None, NpsResult] = {row.survey_id: nps_of(row) for row in rows}
+    totals = [sum(int(row[i] or 0) for row in rows) for i in (1, 2, 3)]
+    results[None] = nps_from_counts(*totals)
+    return results
+
+
+# ---------------------------------------------------------------- months
+
+
+def shift_month(day: date, count: int) -> date:
+    """The first day of the month ``count`` months after (or before) ``day``'s."""
+    months = day.year * 12 + day.month - 1 + count
+    return date(months // 12, months % 12 + 1, 1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """First days of every month from ``first``'s to ``last``'s, inclusive."""
+    months, current = [], first.replace(day=1)
+    while current <= last:
+        months.append(current)
+        current = shift_month(current, 1)
+    return months
+
+
+def monthly_counts(
+    theme_ids: Sequence[int], *, first: date, last: date
+) -> dict[int, tuple[MonthCount, ...]]:
+    """Answers per month of each theme from ``first`` to ``last``; 0 where none."""
+    rows = db.session.execute(
+        select(ThemeMonth.theme_id, ThemeMonth.month, ThemeMonth.count).where(
+            ThemeMonth.theme_id.in_(theme_ids),
+            ThemeMonth.month >= first.replace(day=1),
+            ThemeMonth.month <= last,
+        )
+    ).all()
+    counts = {(theme_id, month): count for theme_id, month, count in rows}
+    months = months_between(first, last)
+    return {
+        theme_id: tuple(
+            MonthCount(month, counts.get((theme_id, month), 0)) for month in months
+        )
+        for theme_id in theme_ids
+    }
+
+
+def theme_trend(theme: Theme, *, today: date | None = None) -> tuple[MonthCount, ...]:
+    """Answers per month from the theme's first month (at most 24 back) to today's."""
+    today = today or utcnow().date()
+    first = db.session.scalar(
+        select(func.min(ThemeMonth.month)).where(ThemeMonth.theme_id == theme.id)
+    )
+    if first is None:
+        return ()
+    first = max(first, shift_month(today, 1 - TREND_MONTHS))
+    return monthly_counts([theme.id], first=first, last=max(today, first))[theme.id]
+
+
+def sparkline_counts(
+    theme: Theme, *, today: date | None = None
+) -> tuple[MonthCount, ...]:
+    """The theme's answers per month over the last twelve months."""
+    today = today or utcnow().date()
+    first = shift_month(today, 1 - SPARKLINE_MONTHS)
+    return monthly_counts([theme.id], first=first, last=today)[theme.id]
+
+
+def trend_chart_svg(trend: Sequence[MonthCount], *, title: str) -> bytes:
+    """The theme page's chart of answers per month (one bar a month), as SVG.
+
+    Bars, not ``trend_svg``'s line: that line treats a month with no answers as
+    missing data and draws interval and small-sample marks meant for scores,
+    whereas a month without answers is a true zero here.
+    """
+    # matplotlib is heavy: only chart requests pay for importing it.
+    from analysis.charts import bar_svg
+
+    return bar_svg(
+        [m.label for m in trend],
+        [m.count for m in trend],
+        x_label="Answers",
+        title=title,
+    )
+
+
+def sparkline_chart_svg(counts: Sequence[MonthCount]) -> bytes:
+    """A sparkline of answers per month, as SVG."""
+    from analysis.charts import sparkline_svg
+
+    return sparkline_svg(
+        [m.count for m in counts], title=f"Answers per month: {spelled(counts)}"
+    )
+
+
+def spelled(counts: Sequence[MonthCount]) -> str:
+    """Monthly counts in words, oldest first, for alt text ("2024-05: 3, ...")."""
+    return ", ".join(f"{m.label}: {m.count}" for m in counts) or "none yet"
+
+
+# ---------------------------------------------------------------- answers
+
+
+def like_pattern(search: str) -> str:
+    """A lower-case LIKE pattern matching ``search`` literally anywhere (escape \\)."""
+    escaped = (
+        search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    )
+    return f"%{escaped}%"
+
+
+def answers_query(theme: Theme, *, search: str = "") -> Select:
+    """SELECT of the theme's answers with segment, NPS, contact and follow-up.
+
+    Contact details are selected only for respondents who consented.
+    """
+    score = aliased(Answer)
+    rating = (
+        select(func.max(score.number_value))
+        .where(score.response_id == Answer.response_id, score.question_type == "nps")
+        .scalar_subquery()
+    )
+    followed_up = (
+        select(func.max(FollowUp.created_at))
+        .where(
+            FollowUp.response_id == Answer.response_id, FollowUp.theme_id == theme.id
+        )
+        .scalar_subquery()
+    )
+    consented = SurveyResponse.contact_consent.is_(True)
+    query = (
+        select(
+            Answer.id,
+            Answer.response_id,
+            Answer.text_value,
+            Answer.answered_at,
+            SurveyResponse.segment,
+            rating.label("nps"),
+            ThemeAnswer.similarity,
+            consented.label("consented"),
+            case((consented, SurveyResponse.customer_ref)).label("customer_ref"),
+            case((consented, SurveyResponse.hidden["first_name"].as_string())).label(
+                "first_name"
+            ),
+            followed_up.label("followed_up_at"),
+        )
+        .select_from(ThemeAnswer)
+        .join(Answer, Answer.id == ThemeAnswer.answer_id)
+        .join(SurveyResponse, SurveyResponse.id == Answer.response_id)
+        .where(ThemeAnswer.theme_id == theme.id)
+    )
+    search = search.strip()[:MAX_SEARCH_LENGTH]
+    if search:
+        query = query.where(
+            func.lower(Answer.text_value).like(like_pattern(search), escape="\\")
+        )
+    return query
+
+
+def answer_row(row: Any) -> AnswerRow:
+    """An answer row from a row of :func:`answers_query`."""
+    contact = None
+    if row.consented:
+        contact = Contact(row.customer_ref, row.first_name, row.followed_up_at)
+    return AnswerRow(
+        answer_id=row.id,
+        response_id=row.response_id,
+        text=row.text_value or "",
+        answered_at=row.answered_at,
+        segment=row.segment,
+        nps=None if row.nps is None else int(row.nps),
+        similarity=row.similarity,
+        contact=contact,
+    )
+
+
+def answer_page(theme: Theme, *, search: str = "", page: int = 1) -> AnswerPage:
+    """One page of the theme's answers, newest first; pages past the end clamp."""
+    query = answers_query(theme, search=search)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = db.session.execute(
+        query.order_by(Answer.answered_at.desc(), Answer.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return AnswerPage(
+        rows=tuple(answer_row(row) for row in rows),
+        page=page,
+        pages=pages,
+        total=total,
+        search=search.strip()[:MAX_SEARCH_LENGTH],
+    )
+
+
+def theme_quotes(theme: Theme) -> tuple[AnswerRow, ...]:
+    """The theme's representative quotes, in its order; ids not in it are skipped."""
+    if not theme.quotes:
+        return ()
+    rows = db.session.execute(
+        answers_query(theme).where(Answer.id.in_(theme.quotes))
+    ).all()
+    by_id = {row.id: answer_row(row) for row in rows}
+    return tuple(by_id[answer_id] for answer_id in theme.quotes if answer_id in by_id)
+
+
+def export_rows(theme: Theme, *, search: str = "") -> list[tuple[object, ...]]:
+    """Every answer of the theme as CSV rows in :data:`EXPORT_HEADER` order."""
+    rows = db.session.execute(
+        answers_query(theme, search=search).order_by(Answer.answered_at, Answer.id)
+    ).all()
+    exported = []
+    for row in map(answer_row, rows):
+        contact = row.contact or Contact(None, None, None)
+        followed_up_at = contact.followed_up_at
+        exported.append(
+            (
+                row.answer_id,
+                row.answered_at.isoformat(),
+                row.segment,
+                row.nps,
+                row.text,
+                "yes" if row.contact else "no",
+                contact.customer_ref,
+                contact.first_name,
+                followed_up_at.isoformat() if followed_up_at else None,
+            )
+        )
+    return exported
+
+
+# ---------------------------------------------------------------- theme page
+
+
+def segment_counts(theme: Theme) -> tuple[SegmentCount, ...]:
+    """The theme's respondents per customer segment with their NPS, largest first."""
+    people = respondents([theme.id])
+    score, joined = nps_answer_of(people.c.response_id)
+    segment = SurveyResponse.segment
+    rows = db.session.execute(
+        select(
+            segment.label("segment"),
+            func.count(func.distinct(people.c.response_id)).label("respondents"),
+            *nps_tallies(score.number_value),
+        )
+        .select_from(people)
+        .join(SurveyResponse, SurveyResponse.id == people.c.response_id)
+        .outerjoin(score, joined)
+        .group_by(segment)
+    ).all()
+    total = sum(row.respondents for row in rows)
+    counts = [
+        SegmentCount(
+            segment=row.segment or NO_SEGMENT,
+            respondents=row.respondents,
+            share=100 * row.respondents / total,
+            nps=nps_of(row),
+        )
+        for row in rows
+    ]
+    counts.sort(key=lambda item: (-item.respondents, item.segment))
+    return tuple(counts)
+
+
+def theme_events(theme: Theme) -> tuple[ThemeEvent, ...]:
+    """The theme's audit trail, newest first, with each actor loaded."""
+    return tuple(
+        db.session.scalars(
+            select(ThemeEvent)
+            .where(ThemeEvent.theme_id == theme.id)
+            .options(selectinload(ThemeEvent.actor))
+            .order_by(ThemeEvent.created_at.desc(), ThemeEvent.id.desc())
+        )
+    )
+
+
+def age_in_days(theme: Theme, today: date) -> int:
+    """Whole days since the theme was first found."""
+    return max(0, (today - theme.created_at.date()).days)
+
+
+def theme_page(
+    theme: Theme, *, search: str = "", page: int = 1, today: date | None = None
+) -> ThemePage:
+    """Everything the theme page shows about ``theme`` (already authorised)."""
+    today = today or utcnow().date()
+    overall = overall_nps_by_survey()
+    events = theme_events(theme)
+    return ThemePage(
+        theme=theme,
+        nps=respondent_nps([theme.id]).get(theme.id, EMPTY_NPS),
+        overall_nps=overall.get(theme.survey_id, EMPTY_NPS),
+        age_days=age_in_days(theme, today),
+        quotes=theme_quotes(theme),
+        answers=answer_page(theme, search=search, page=page),
+        trend=theme_trend(theme, today=today),
+        segments=segment_counts(theme),
+        events=events,
+        reassignment=next((e for e in events if e.kind == "reassigned"), None),
+    )

@@ -1,0 +1,243 @@
+"""The advocates' screens: their themes, the triage queue, a theme and its actions.
+
+Every view finds its theme through ``queries.theme_or_404``, so an advocate can
+neither read nor change another department's theme (they get a 404, which does
+not even say it exists). Actions are POST forms with CSRF tokens that redirect
+back with a flash message; GET requests never change anything.
+"""
+
+from collections.abc import Callable
+
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from cat_survey.auth.access import roles_required, safe_next_url
+from cat_survey.db import db
+from cat_survey.exports import csv_response
+from cat_survey.forms import BaseForm
+from cat_survey.models import Role
+from cat_survey.themes.forms import (
+    FollowUpForm,
+    StatusForm,
+    reassign_form,
+    status_form,
+)
+from cat_survey.themes.queries import (
+    EXPORT_HEADER,
+    STATUS_FILTERS,
+    department_by_slug,
+    department_choices,
+    export_rows,
+    sparkline_chart_svg,
+    sparkline_counts,
+    spelled,
+    theme_or_404,
+    theme_page,
+    theme_response,
+    theme_summaries,
+    theme_trend,
+    trend_chart_svg,
+    triage_queue,
+    visible_theme,
+)
+from cat_survey.themes.workflow import (
+    WorkflowError,
+    change_status,
+    reassign,
+    record_follow_up,
+    status_label,
+)
+
+bp = Blueprint("themes", __name__, url_prefix="/themes")
+
+STAFF = (Role.ADVOCATE, Role.CX_LEAD, Role.ADMIN)
+LEADS = (Role.CX_LEAD, Role.ADMIN)
+EVENT_LABELS = {
+    "created": "Found by analysis",
+    "routed": "Routed",
+    "triage": "Sent to triage",
+    "reassigned": "Reassigned",
+    "status_changed": "Status changed",
+    "reopened": "Reopened",
+    "followed_up": "Followed up with a respondent",
+}
+# Served from our origin, so an SVG must never run script even if opened directly.
+SVG_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, max-age=300",
+}
+
+
+@bp.context_processor
+def labels() -> dict[str, object]:
+    """Names of statuses and events for the theme templates."""
+    return {"status_label": status_label, "EVENT_LABELS": EVENT_LABELS}
+
+
+@bp.get("")
+@roles_required(*STAFF)
+def my_themes():
+    """The themes routed to my department (every department for leads), by impact."""
+    status = request.args.get("status", "open")
+    status = status if status in STATUS_FILTERS else "open"
+    department = request.args.get("department") or None
+    summaries = theme_summaries(current_user, department=department, status=status)
+    return render_template(
+        "themes/list.html",
+        summaries=summaries,
+        status=status,
+        department=department,
+        departments=department_choices(),
+        spelled=spelled,
+    )
+
+
+@bp.get("/triage")
+@roles_required(*LEADS)
+def triage():
+    """Themes the router could not place, with its best guess and a reassign form."""
+    choices = department_choices()
+    items = triage_queue(current_user)
+    forms = {
+        item.theme.id: reassign_form(
+            choices,
+            selected=item.best_guess.slug if item.best_guess else None,
+            next_url=url_for("themes.triage"),
+        )
+        for item in items
+    }
+    return render_template("themes/triage.html", items=items, forms=forms)
+
+
+@bp.get("/<int:theme_id>")
+@roles_required(*STAFF)
+def detail(theme_id: int):
+    """One theme: why it is here, what people say, how it trends, and its history."""
+    theme = theme_or_404(current_user, theme_id)
+    page = theme_page(
+        theme,
+        search=request.args.get("q", ""),
+        page=request.args.get("page", 1, type=int),
+    )
+    department = theme.department.slug if theme.department else None
+    return render_template(
+        "themes/detail.html",
+        page=page,
+        status_form=status_form(theme),
+        reassign_form=reassign_form(department_choices(), exclude=department),
+        spelled=spelled,
+    )
+
+
+@bp.get("/<int:theme_id>/trend.svg")
+@roles_required(*STAFF)
+def trend_chart(theme_id: int):
+    """The chart of the theme's answers per month."""
+    theme = theme_or_404(current_user, theme_id)
+    return svg_response(trend_chart_svg(theme_trend(theme), title="Answers per month"))
+
+
+@bp.get("/<int:theme_id>/sparkline.svg")
+@roles_required(*STAFF)
+def sparkline(theme_id: int):
+    """The theme's last twelve months as a tiny line."""
+    theme = theme_or_404(current_user, theme_id)
+    return svg_response(sparkline_chart_svg(sparkline_counts(theme)))
+
+
+@bp.get("/<int:theme_id>/answers.csv")
+@roles_required(*STAFF)
+def export_answers(theme_id: int):
+    """The theme's answers (matching the search, if any) as a CSV download."""
+    theme = theme_or_404(current_user, theme_id)
+    rows = export_rows(theme, search=request.args.get("q", ""))
+    return csv_response(EXPORT_HEADER, rows, f"theme-{theme.id}-answers.csv")
+
+
+@bp.post("/<int:theme_id>/status")
+@roles_required(*STAFF)
+def set_status(theme_id: int):
+    """Move the theme along its workflow."""
+    theme = theme_or_404(current_user, theme_id)
+    form = StatusForm()
+    if form.validate_on_submit() and act(
+        change_status,
+        theme,
+        form.status.data,
+        actor=current_user,
+        reason=form.reason.data,
+    ):
+        flash(f"Status changed to {status_label(theme.status)}.", "info")
+    flash_errors(form)
+    return redirect(url_for("themes.detail", theme_id=theme_id))
+
+
+@bp.post("/<int:theme_id>/reassign")
+@roles_required(*STAFF)
+def reassign_theme(theme_id: int):
+    """Send the theme to the department it belongs to."""
+    theme = theme_or_404(current_user, theme_id)
+    form = reassign_form(department_choices())
+    department = department_by_slug(form.department.data or "")
+    if form.validate_on_submit() and act(
+        reassign, theme, department, actor=current_user, reason=form.reason.data
+    ):
+        flash(f"The theme now belongs to {department.name}.", "info")
+    flash_errors(form)
+    if visible_theme(current_user, theme_id) is None:
+        return redirect(url_for("themes.my_themes"))
+    target = safe_next_url(form.next.data)
+    return redirect(target or url_for("themes.detail", theme_id=theme_id))
+
+
+@bp.post("/<int:theme_id>/follow-ups")
+@roles_required(*STAFF)
+def follow_up(theme_id: int):
+    """Record that I contacted a respondent who agreed to it."""
+    theme = theme_or_404(current_user, theme_id)
+    form = FollowUpForm()
+    if form.validate_on_submit():
+        response = theme_response(theme, form.response_id.data)
+        if response is None:
+            flash("That respondent has no answer in this theme.", "error")
+        elif act(
+            record_follow_up, theme, response, actor=current_user, note=form.note.data
+        ):
+            flash("Follow-up recorded.", "info")
+    flash_errors(form)
+    return redirect(url_for("themes.detail", theme_id=theme_id, _anchor="answers"))
+
+
+def act(change: Callable[..., object], *args: object, **kwargs: object) -> bool:
+    """Run a workflow change and commit it; flash its refusal instead if refused."""
+    try:
+        change(*args, **kwargs)
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return False
+    db.session.commit()
+    return True
+
+
+def flash_errors(form: BaseForm) -> None:
+    """Flash each validation error of a submitted form."""
+    for field in form:
+        for error in field.errors:
+            flash(f"{field.label.text}: {error}", "error")
+
+
+def svg_response(svg: bytes) -> Response:
+    """An SVG image answer that caches privately and revalidates by ETag."""
+    response = Response(svg, mimetype="image/svg+xml", headers=SVG_HEADERS)
+    response.add_etag()
+    return response.make_conditional(request)

@@ -1,0 +1,557 @@
+"""Tests for analysis.themes: the ThemeModel contract, evidence, identity and CLI."""
+
+import csv
+import io
+import json
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import adjusted_rand_score
+
+from analysis.scores import nps
+from analysis.text import STOP_WORDS
+from analysis.themes import (
+    UNCLEAR,
+    Theme,
+    ThemeModel,
+    answer_features,
+    cli,
+    match_themes,
+)
+
+REPO = Path(__file__).parents[2]
+SMALL_CSV = REPO / "tests" / "data" / "themes_small.csv"
+
+# Planted themes: every answer is a subject + a predicate + a tail of one theme.
+PLANTED = {
+    "card": (
+        ["my card", "the new card", "my replacement card", "the debit card"],
+        ["has not arrived", "still has not arrived", "never arrived", "did not arrive"],
+        ["", " after two weeks", " yet", " in the post"],
+    ),
+    "app": (
+        ["the app", "your mobile app", "the banking app"],
+        ["keeps crashing", "crashes on login", "crashed after the update", "crashes"],
+        ["", " every day", " on my phone", " again"],
+    ),
+    "refund": (
+        ["I am still waiting for my refund", "where is my refund", "my refund"],
+        ["for the returned order", "for the cancelled order", "of the order"],
+        ["", " please", " is late"],
+    ),
+    "staff": (
+        ["friendly staff", "great service", "helpful support staff"],
+        ["and great service", "and friendly people", "thank you"],
+        ["", " as always", " today"],
+    ),
+}
+
+
+def planted_corpus(
+    themes: tuple[str, ...] = ("card", "app", "refund", "staff"),
+    *,
+    per_theme: int = 15,
+    seed: int = 0,
+) -> tuple[list[str], list[str]]:
+    """Distinct answers and their planted theme names, in a shuffled order."""
+    rng = random.Random(seed)
+    rows = []
+    for name in themes:
+        subjects, predicates, tails = PLANTED[name]
+        answers: set[str] = set()
+        while len(answers) < per_theme:
+            answer = (
+                f"{rng.choice(subjects)} {rng.choice(predicates)}{rng.choice(tails)}"
+            )
+            answers.add(answer[0].upper() + answer[1:])
+        rows += [(answer, name) for answer in sorted(answers)]
+    rng.shuffle(rows)
+    return [text for text, _ in rows], [name for _, name in rows]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[list[str], list[str]]:
+    return planted_corpus()
+
+
+@pytest.fixture(scope="module")
+def model(corpus: tuple[list[str], list[str]]) -> ThemeModel:
+    return ThemeModel().fit(corpus[0])
+
+
+def planted_name(model: ThemeModel, truth: list[str], index: int) -> str:
+    """The planted theme most of theme ``index``'s answers come from."""
+    names = [truth[i] for i in np.flatnonzero(model.labels_ == index)]
+    return max(set(names), key=names.count)
+
+
+# ------------------------------------------------------------------ features
+
+
+def test_answer_features_keep_negation_in_words_and_pairs() -> None:
+    negated, plain = answer_features("not working"), answer_features("working")
+    assert negated == ["not", "work", "not work"]
+    assert plain == ["work"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("card card", ["card", "card"]),
+        ("the and of", []),
+        ("", []),
+        ("arrived card", ["arriv", "card", "arriv card"]),
+        ("card arrived", ["card", "arriv", "arriv card"]),
+    ],
+)
+def test_answer_features_pairs_are_unordered_and_never_self(
+    text: str, expected: list[str]
+) -> None:
+    assert answer_features(text) == expected
+
+
+def test_skip_bigrams_stop_at_the_window() -> None:
+    words = " ".join(f"w{chr(97 + i)}x" for i in range(12))  # 12 distinct words
+    pairs = [f for f in answer_features(words) if " " in f]
+    assert "wax whx" in pairs  # 7 words apart: inside the window of 8
+    assert "wax wix" not in pairs  # 8 apart: outside
+
+
+# ------------------------------------------------------------ model contract
+
+
+def test_finds_the_planted_themes(
+    model: ThemeModel, corpus: tuple[list[str], list[str]]
+) -> None:
+    texts, truth = corpus
+    assert model.n_themes_ == 4
+    assert adjusted_rand_score(truth, model.labels_) > 0.95
+    assert [theme.id for theme in model.themes_] == [0, 1, 2, 3]
+    sizes = [theme.size for theme in model.themes_]
+    assert sizes == sorted(sizes, reverse=True)
+    assert sum(sizes) + int((model.labels_ == UNCLEAR).sum()) == len(texts)
+
+
+def test_clone_and_refit_gives_the_same_labels_and_themes(
+    model: ThemeModel, corpus: tuple[list[str], list[str]]
+) -> None:
+    twin = clone(model)
+    assert twin.get_params() == model.get_params()
+    assert not hasattr(twin, "labels_")
+    twin.fit(corpus[0])
+    np.testing.assert_array_equal(twin.labels_, model.labels_)
+    assert twin.themes_ == model.themes_
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_fitting_is_deterministic_for_a_seed(
+    seed: int, corpus: tuple[list[str], list[str]]
+) -> None:
+    first = ThemeModel(random_state=seed).fit(corpus[0])
+    second = ThemeModel(random_state=seed).fit(corpus[0])
+    np.testing.assert_array_equal(first.labels_, second.labels_)
+    np.testing.assert_array_equal(first.centroids_, second.centroids_)
+    assert first.themes_ == second.themes_
+    assert adjusted_rand_score(corpus[1], first.labels_) > 0.95
+
+
+def test_fit_stores_parameters_unchanged_and_returns_self() -> None:
+    model = ThemeModel(n_themes=3, min_similarity=0.25, random_state=4)
+    texts, _ = planted_corpus(("card", "app", "refund"))
+    assert model.fit(texts) is model
+    assert model.get_params()["n_themes"] == 3
+    assert model.n_themes_ == 3
+    assert model.k_scores_ == {}
+
+
+def test_auto_k_records_silhouette_per_candidate(model: ThemeModel) -> None:
+    assert min(model.k_scores_) == 2
+    assert 4 in model.k_scores_
+    best = max(model.k_scores_.values())
+    assert model.k_scores_[4] >= best - 0.02
+
+
+def test_predict_on_training_texts_equals_labels(
+    model: ThemeModel, corpus: tuple[list[str], list[str]]
+) -> None:
+    labels, similarities = model.predict_with_similarity(corpus[0])
+    np.testing.assert_array_equal(labels, model.labels_)
+    np.testing.assert_allclose(similarities, model.similarities_)
+
+
+@pytest.mark.parametrize(
+    ("answer", "planted"),
+    [
+        ("My new card still has not arrived in the post", "card"),
+        ("The app crashes every time I log in", "app"),
+        ("Still no refund for my returned order", "refund"),
+        ("Really friendly staff, great service", "staff"),
+    ],
+)
+def test_predict_assigns_new_answers_to_the_existing_theme(
+    model: ThemeModel, corpus: tuple[list[str], list[str]], answer: str, planted: str
+) -> None:
+    (index,) = model.predict([answer])
+    assert index != UNCLEAR
+    assert planted_name(model, corpus[1], index) == planted
+
+
+def test_predict_of_nothing_is_empty(model: ThemeModel) -> None:
+    assert model.predict([]).shape == (0,)
+
+
+@pytest.mark.parametrize("outlier", ["Zebras and giraffes", "", "!!!", "the and of to"])
+def test_answer_without_known_words_is_unclear(model: ThemeModel, outlier: str) -> None:
+    labels, similarities = model.predict_with_similarity([outlier])
+    assert labels.tolist() == [UNCLEAR]
+    assert similarities.tolist() == [0.0]
+
+
+def test_off_topic_training_answers_go_to_unclear_not_into_a_theme(
+    corpus: tuple[list[str], list[str]],
+) -> None:
+    off_topic = ["The weather in Paris is lovely", "Lovely weather in Paris today"]
+    fitted = ThemeModel().fit([*corpus[0], *off_topic])
+    assert fitted.labels_[-2:].tolist() == [UNCLEAR, UNCLEAR]
+    assert fitted.n_themes_ == 4
+    assert adjusted_rand_score(corpus[1], fitted.labels_[:-2]) > 0.95
+    assert all("paris" not in " ".join(t.terms) for t in fitted.themes_)
+
+
+def test_model_round_trips_through_joblib(
+    model: ThemeModel, corpus: tuple[list[str], list[str]], tmp_path: Path
+) -> None:
+    joblib.dump(model, tmp_path / "themes.joblib")
+    loaded = joblib.load(tmp_path / "themes.joblib")
+    np.testing.assert_array_equal(loaded.predict(corpus[0]), model.labels_)
+    assert loaded.themes_ == model.themes_
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [[], ["only one answer"], ["the", "and", "of"], ["unique words", "nothing shared"]],
+)
+def test_too_little_text_is_a_clear_value_error(texts: list[str]) -> None:
+    with pytest.raises(ValueError, match="themes need"):
+        ThemeModel().fit(texts)
+
+
+def test_ratings_must_match_the_answers(corpus: tuple[list[str], list[str]]) -> None:
+    with pytest.raises(ValueError, match="ratings has 2 entries"):
+        ThemeModel().fit(corpus[0], ratings=[9, 10])
+
+
+def test_ratings_must_be_nps_ratings(corpus: tuple[list[str], list[str]]) -> None:
+    ratings = [11] * len(corpus[0])
+    with pytest.raises(ValueError, match="11"):
+        ThemeModel().fit(corpus[0], ratings=ratings)
+
+
+# ------------------------------------------------------------------ evidence
+
+
+def test_terms_never_show_stop_words_or_bare_negations(model: ThemeModel) -> None:
+    stuffed = [f"well, I mean, honestly the {t} and so on" for t in model_texts()]
+    fitted = ThemeModel().fit(stuffed)
+    for theme in [*model.themes_, *fitted.themes_]:
+        assert 3 <= len(theme.terms) <= 10
+        for term in theme.terms:
+            assert not set(term.split()) & STOP_WORDS, term
+            assert term not in {"not", "no", "never"}
+
+
+def model_texts() -> list[str]:
+    """The planted corpus's answers."""
+    return planted_corpus()[0]
+
+
+def test_terms_and_labels_are_specific_and_keep_negation(
+    model: ThemeModel, corpus: tuple[list[str], list[str]]
+) -> None:
+    by_name = {
+        planted_name(model, corpus[1], i): theme
+        for i, theme in enumerate(model.themes_)
+    }
+    card = by_name["card"]
+    assert "card" in card.label
+    assert "not" in card.label.split()
+    assert any("not" in term.split() for term in card.terms)
+    assert "arrived" in " ".join(card.terms)
+    assert "refund" in by_name["refund"].label
+    assert re.search(r"crash", by_name["app"].label)
+
+
+def quote_key(text: str) -> str:
+    """A quote reduced to its letters, for spotting repeats."""
+    return re.sub(r"[^a-z ]", "", text.lower()).strip()
+
+
+def test_quotes_are_distinct_members_closest_to_the_centre() -> None:
+    texts, _ = planted_corpus()
+    # Repeats that differ only in case and punctuation must not fill the quotes.
+    noisy = [*texts, *(t.upper() + "!!" for t in texts), *(t.lower() for t in texts)]
+    fitted = ThemeModel(n_themes=4).fit(noisy)
+    for index, theme in enumerate(fitted.themes_):
+        members = {noisy[i] for i in np.flatnonzero(fitted.labels_ == index)}
+        assert 3 <= len(theme.quotes) <= 5
+        assert set(theme.quotes) <= members
+        keys = [quote_key(q) for q in theme.quotes]
+        assert len(set(keys)) == len(keys), theme.quotes
+        closest = max(
+            np.flatnonzero(fitted.labels_ == index),
+            key=lambda i: fitted.similarities_[i],
+        )
+        assert quote_key(theme.quotes[0]) == quote_key(noisy[closest])
+
+
+def test_sentiment_is_the_mean_of_the_members(model: ThemeModel) -> None:
+    from analysis.text import sentiments
+
+    texts = model_texts()
+    for index, theme in enumerate(model.themes_):
+        members = [texts[i] for i in np.flatnonzero(model.labels_ == index)]
+        assert theme.sentiment == pytest.approx(np.mean(sentiments(members)), abs=1e-4)
+    assert max(model.themes_, key=lambda t: t.sentiment).label.find("staff") >= 0 or (
+        "service" in max(model.themes_, key=lambda t: t.sentiment).label
+    )
+
+
+def test_theme_nps_and_drag_follow_the_ratings(
+    corpus: tuple[list[str], list[str]],
+) -> None:
+    texts, truth = corpus
+    rating_of = {"card": 0, "app": None, "refund": 7, "staff": 10}
+    ratings = [rating_of[name] for name in truth]
+    fitted = ThemeModel().fit(texts, ratings=ratings)
+    rated = [r for r in ratings if r is not None]
+    for index, theme in enumerate(fitted.themes_):
+        name = planted_name(fitted, truth, index)
+        members = set(np.flatnonzero(fitted.labels_ == index))
+        if name == "app":
+            assert theme.nps is None
+            assert theme.nps_drag is None
+            continue
+        inside = [ratings[i] for i in members if ratings[i] is not None]
+        outside = [
+            r for i, r in enumerate(ratings) if i not in members and r is not None
+        ]
+        assert theme.nps == pytest.approx(nps(inside).score)
+        expected_drag = nps(rated).score - nps(outside).score
+        assert theme.nps_drag == pytest.approx(expected_drag, abs=0.01)
+    by_name = {planted_name(fitted, truth, i): t for i, t in enumerate(fitted.themes_)}
+    assert by_name["card"].nps == -100
+    assert by_name["card"].nps_drag < 0 < by_name["staff"].nps_drag
+
+
+def test_without_ratings_themes_have_no_nps(model: ThemeModel) -> None:
+    assert all(t.nps is None and t.nps_drag is None for t in model.themes_)
+
+
+def test_theme_is_a_frozen_value(model: ThemeModel) -> None:
+    theme = model.themes_[0]
+    assert isinstance(theme, Theme)
+    with pytest.raises(AttributeError):
+        theme.label = "renamed"  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------ identity
+
+
+@pytest.mark.parametrize(
+    ("previous", "current", "expected"),
+    [
+        ({}, [{"a": 1.0}], {}),
+        ({1: {"a": 1.0}}, [], {}),
+        ({1: {"a": 1.0}, 2: {"b": 1.0}}, [{"b": 1.0}, {"a": 1.0}], {1: 1, 2: 0}),
+        # Below the threshold: the old theme is gone, the new one is new.
+        ({1: {"a": 1.0}}, [{"a": 0.3, "z": 0.95}], {}),
+        # One-to-one: both old themes like new 0 best, the total decides.
+        (
+            {1: {"a": 0.9, "b": 0.1}, 2: {"a": 0.7, "c": 0.7}},
+            [{"a": 1.0}, {"c": 1.0}],
+            {1: 0, 2: 1},
+        ),
+        # Ids may be any hashable, weights need not be unit length.
+        ({"x": {"a": 5.0}}, [{"b": 1.0}, {"a": 2.0}], {"x": 1}),
+    ],
+)
+def test_match_themes_is_a_thresholded_hungarian_assignment(
+    previous: dict, current: list, expected: dict
+) -> None:
+    assert match_themes(previous, current, min_similarity=0.5) == expected
+
+
+def test_refit_on_shuffled_extended_data_keeps_theme_ids(
+    model: ThemeModel, corpus: tuple[list[str], list[str]]
+) -> None:
+    texts, truth = corpus
+    extra, extra_truth = planted_corpus(("card", "app", "refund", "staff"), seed=5)
+    new_texts = [*texts, *extra[:20]]
+    new_truth = [*truth, *extra_truth[:20]]
+    order = random.Random(3).sample(range(len(new_texts)), len(new_texts))
+    refit = ThemeModel(random_state=11).fit(
+        [new_texts[i] for i in order], previous=model.term_centroids_
+    )
+    shuffled_truth = [new_truth[i] for i in order]
+    old_ids = {planted_name(model, truth, i): t.id for i, t in enumerate(model.themes_)}
+    new_ids = {
+        planted_name(refit, shuffled_truth, i): t.id
+        for i, t in enumerate(refit.themes_)
+    }
+    assert new_ids == old_ids
+    assert set(refit.term_centroids_) == set(model.term_centroids_)
+
+
+def test_a_new_theme_gets_a_new_id_and_a_vanished_one_is_not_reused(
+    corpus: tuple[list[str], list[str]],
+) -> None:
+    first = ThemeModel().fit(planted_corpus(("card", "app", "refund"))[0])
+    texts, truth = planted_corpus(("card", "app", "staff"), seed=2)
+    second = ThemeModel().fit(texts, previous=first.term_centroids_)
+    ids = {planted_name(second, truth, i): t.id for i, t in enumerate(second.themes_)}
+    old = {
+        planted_name(first, planted_corpus(("card", "app", "refund"))[1], i): t.id
+        for i, t in enumerate(first.themes_)
+    }
+    assert ids["card"] == old["card"]
+    assert ids["app"] == old["app"]
+    assert ids["staff"] == max(old.values()) + 1
+
+
+# ---------------------------------------------------------------------- CLI
+
+
+def run_cli(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of ``python -m analysis themes ARGS``."""
+    status = cli(args)
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_cli_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(
+        [str(SMALL_CSV), "--text-column", "text", "--id-column", "id", "--k", "3"],
+        capsys,
+    )
+    assert status == 0
+    result = json.loads(out)
+    assert {"themes", "assignments"} <= set(result)
+    with SMALL_CSV.open(encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert [a["id"] for a in result["assignments"]] == [row["id"] for row in rows]
+    ids = set()
+    for theme in result["themes"]:
+        assert {"id", "label", "terms", "size", "quotes", "sentiment"} <= set(theme)
+        assert isinstance(theme["id"], int)
+        assert isinstance(theme["label"], str)
+        assert theme["label"]
+        assert all(isinstance(term, str) for term in theme["terms"])
+        assert 3 <= len(theme["quotes"]) <= 5
+        assert -1 <= theme["sentiment"] <= 1
+        assigned = [a for a in result["assignments"] if a["theme"] == theme["id"]]
+        assert len(assigned) == theme["size"]
+        ids.add(theme["id"])
+    assert ids == {0, 1, 2}
+    unclear = {a["id"] for a in result["assignments"] if a["theme"] is None}
+    assert {"r28", "r29"} <= unclear  # off-topic and empty answers
+    assert result["unclear"] == len(unclear)
+
+
+def test_cli_ids_default_to_row_numbers_from_zero(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = run_cli([str(SMALL_CSV), "--k", "3"], capsys)
+    assert status == 0
+    ids = [a["id"] for a in json.loads(out)["assignments"]]
+    assert ids == list(range(29))
+
+
+def test_cli_csv_has_one_row_per_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run_cli(
+        [str(SMALL_CSV), "--id-column", "id", "--k", "3", "--format", "csv"], capsys
+    )
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == ["id", "theme", "theme_label"]
+    assert len(rows) == 29
+    assert rows[-1] == {"id": "r29", "theme": "", "theme_label": ""}
+    labels = {row["theme"]: row["theme_label"] for row in rows if row["theme"]}
+    assert len(labels) == 3
+    assert all(labels.values())
+
+
+def test_cli_same_seed_same_output(capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = {run_cli([str(SMALL_CSV), "--seed", "3"], capsys)[1] for _ in range(2)}
+    assert len(outputs) == 1
+
+
+def test_cli_reports_theme_nps_from_a_rating_column(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = run_cli(
+        [str(SMALL_CSV), "--k", "3", "--id-column", "id", "--nps-column", "nps"], capsys
+    )
+    assert status == 0
+    themes = json.loads(out)["themes"]
+    staff = next(t for t in themes if "staff" in t["label"])
+    assert staff["nps"] > 50
+    assert staff["nps_drag"] > 0
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        (b"", [], "empty"),
+        (b"id,text\n", [], "no rows"),
+        (b"id,answer\n1,card not arrived\n", [], "no column 'text'"),
+        (b"id,text\n1,card\n", ["--id-column", "key"], "no column 'key'"),
+        (b"id,text\n1,caf\xe9 service was awful\n", [], "not UTF-8"),
+        (b"text\n!!!\n???\n", [], "themes need"),
+        (b"text,nps\ncard,11\ncard,3\n", ["--nps-column", "nps"], "0-10"),
+        (b"text\ncard\n", ["--k", "0"], "auto"),
+        (b"text\ncard\n", ["--format", "xml"], "invalid choice"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_a_message(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes,
+    args: list[str],
+    message: str,
+) -> None:
+    path = tmp_path / "input.csv"
+    path.write_bytes(content)
+    status, out, err = run_cli([str(path), *args], capsys)
+    assert status == 2
+    assert out == ""
+    assert message in err
+
+
+def test_cli_missing_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run_cli([str(tmp_path / "nope.csv")], capsys)
+    assert status == 2
+    assert "no such file" in err
+
+
+def test_python_dash_m_analysis_themes_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "themes", str(SMALL_CSV), "--k", "3"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(json.loads(result.stdout)["themes"]) == 3

@@ -1,0 +1,120 @@
+"""Staff sign-in: credentials, lockout, safe redirects and real sign-out."""
+
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import TEST_PASSWORD, csrf_token
+
+
+@pytest.fixture
+def lead(make_user):
+    return make_user("lead@example.com", role="cx_lead")
+
+
+def test_login_with_the_right_password_signs_in(client, auth, lead):
+    response = auth.login("Lead@Example.com")
+    assert response.status_code == 302
+    with client.session_transaction() as session:
+        assert session["_user_id"] == f"{lead.id}:0"
+        assert session.permanent
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(client, auth, lead):
+    wrong = auth.login("lead@example.com", "wrong password")
+    unknown = auth.login("nobody@example.com", "wrong password")
+    assert wrong.status_code == unknown.status_code == 200
+    message = "That e-mail and password do not match an account."
+    assert message in wrong.text
+    assert message in unknown.text
+
+
+@pytest.mark.parametrize("email", ["lead@example.com", "nobody@example.com"])
+def test_repeated_failures_lock_the_account_from_that_address(app, auth, lead, email):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        assert auth.login(email, "wrong").status_code == 200
+    locked = auth.login(email, TEST_PASSWORD)
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins" in locked.text
+
+
+def test_lockout_is_counted_in_the_database_across_workers(app, auth, lead):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        auth.login("lead@example.com", "wrong")
+    # A second process (another gunicorn worker) sees the same count.
+    other_worker = app.test_client()
+    page = other_worker.get("/auth/login")
+    response = other_worker.post(
+        "/auth/login",
+        data={"email": "lead@example.com", "password": TEST_PASSWORD,
+              "csrf_token": csrf_token(page.text)},
+    )  # fmt: skip
+    assert response.status_code == 429, response.text
+
+
+def test_a_successful_login_clears_earlier_failures(app, auth, lead):
+    for _ in range(app.config["LOGIN_MAX_FAILURES"] - 1):
+        auth.login("lead@example.com", "wrong")
+    assert auth.login("lead@example.com").status_code == 302
+    auth.logout()
+    assert auth.login("lead@example.com", "wrong").status_code == 200
+    assert auth.login("lead@example.com").status_code == 302
+
+
+OPEN_REDIRECTS = [
+    "https://evil.example",
+    "http://evil.example/x",
+    "//evil.example",
+    "///evil.example",
+    "////evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "https:evil.example",
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "/%2F%2Fevil.example",
+    " //evil.example",
+    "\t//evil.example",
+    "/\t/evil.example",
+    "evil.example",
+    "ftp://evil.example",
+    "http://127.0.0.1@evil.example",
+]
+
+
+@pytest.mark.parametrize("target", OPEN_REDIRECTS)
+def test_login_never_redirects_off_site(client, lead, target):
+    page = client.get("/auth/login", query_string={"next": target})
+    response = client.post(
+        "/auth/login",
+        data={"email": "lead@example.com", "password": TEST_PASSWORD,
+              "next": target, "csrf_token": csrf_token(page.text)},
+    )  # fmt: skip
+    location = urlsplit(response.headers["Location"])
+    assert (location.scheme, location.netloc) == ("", "")
+    assert location.path.startswith("/")
+    assert not location.path.startswith(("//", "/\\"))
+
+
+def test_login_returns_to_the_internal_page_asked_for(client, lead):
+    page = client.get("/auth/login", query_string={"next": "/themes?page=2"})
+    response = client.post(
+        "/auth/login",
+        data={"email": "lead@example.com", "password": TEST_PASSWORD,
+              "next": "/themes?page=2", "csrf_token": csrf_token(page.text)},
+    )  # fmt: skip
+    assert response.headers["Location"] == "/themes?page=2"
+
+
+def test_logout_ends_every_copy_of_the_session(client, auth, lead, app):
+    auth.login("lead@example.com")
+    with client.session_transaction() as session:
+        stolen = dict(session)
+    auth.logout()
+    thief = app.test_client()
+    with thief.session_transaction() as session:
+        session.update(stolen)
+    page = thief.get("/auth/login")
+    response = thief.post("/auth/logout", data={"csrf_token": csrf_token(page.text)})
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+    assert "next=" in response.headers["Location"]  # sent to sign in: not signed in

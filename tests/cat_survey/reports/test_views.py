@@ -1,0 +1,249 @@
+"""The dashboard pages: who sees them, what they say, charts, exports and filters."""
+
+import csv
+import io
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import TEST_PASSWORD
+from werkzeug.security import generate_password_hash
+
+from cat_survey.db import db
+from cat_survey.models import User
+from cat_survey.reports import series as series_module
+from cat_survey.reports.forms import today
+from cat_survey.reports.queries import period_of, shift_period
+from cat_survey.reports.series import CHART_SERIES, chart_cache
+
+LEAD = "lead@example.com"
+FEB, MAR = (datetime(2024, month, 5, 9, tzinfo=UTC) for month in (2, 3))
+Q1 = "from=2024-01-01&to=2024-03-31&period=month"
+PAGES = ["/dashboard", "/dashboard/chart/nps.svg", "/dashboard/export/nps.csv"]
+
+
+@pytest.fixture
+def lead(app_ctx, auth) -> None:
+    """The test client is signed in as a CX lead, through the real login form."""
+    # A one-round hash: the default scrypt would make this module take a minute.
+    password_hash = generate_password_hash(TEST_PASSWORD, method="pbkdf2:sha256:1")
+    db.session.add(
+        User(email=LEAD, name="Lead", role="cx_lead", password_hash=password_hash)
+    )
+    db.session.commit()
+    auth.login(LEAD)
+
+
+def add_scores(add_response, at: datetime, scores: dict[int, int], **fields) -> None:
+    """``scores`` maps an NPS answer to how many responses gave it."""
+    for score, count in scores.items():
+        for index in range(count):
+            add_response({"nps": score}, at=at + timedelta(minutes=index), **fields)
+
+
+@pytest.fixture
+def quarter(add_response) -> None:
+    """February and March 2024 with a clear rise in NPS, committed."""
+    add_scores(add_response, FEB, {10: 20, 8: 10, 3: 20}, segment="enterprise")
+    add_scores(add_response, MAR, {10: 40, 8: 10, 3: 5}, segment="smb")
+    db.session.commit()
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_anonymous_visitors_are_sent_to_sign_in(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/auth/login")
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_advocates_may_not_see_the_dashboard(client, auth, departments, make_user, url):
+    make_user("advocate@example.com", role="advocate", department="cx")
+    auth.login("advocate@example.com")
+
+    assert client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["cx_lead", "admin"])
+def test_cx_leads_and_admins_see_the_dashboard(client, auth, make_user, quarter, role):
+    make_user("staff@example.com", role=role)
+    auth.login("staff@example.com")
+
+    response = client.get(f"/dashboard?{Q1}")
+
+    assert response.status_code == 200
+    assert "Net Promoter Score" in response.text
+
+
+def test_the_page_says_in_words_that_a_large_change_is_not_noise(client, lead, quarter):
+    page = client.get(f"/dashboard?{Q1}").text
+
+    assert "NPS rose from 0 in 2024-02 to 63.6 in 2024-03 (+63.6 points)" in page
+    assert "the change is larger than the margin of error" in page
+    assert "p &lt; 0.001" in page
+
+
+def test_the_page_says_a_small_change_may_be_noise(client, lead, add_response):
+    add_scores(add_response, FEB, {10: 20, 8: 10, 3: 10})
+    add_scores(add_response, MAR, {10: 22, 8: 10, 3: 10})
+    db.session.commit()
+
+    page = client.get(f"/dashboard?{Q1}").text
+
+    assert "NPS rose from 25 in 2024-02 to 28.6 in 2024-03 (+3.6 points)" in page
+    assert "within the margin of error" in page
+    assert "so it may be noise" in page
+
+
+def test_every_chart_is_an_image_with_a_captioned_table_under_it(client, lead, quarter):
+    page = client.get(f"/dashboard?{Q1}").text
+
+    images = re.findall(r'<img class="chart" src="/dashboard/chart/(\w+)\.svg\?', page)
+    assert images == list(CHART_SERIES)
+    for name in CHART_SERIES:
+        image = page.index(f"/dashboard/chart/{name}.svg")
+        table = page.index(f'id="{name}-table"')
+        assert image < table < page.index("<caption", table)
+    # Charts are never inlined: matplotlib's global CSS would restyle the page.
+    assert "<svg" not in page
+    assert page.count("<caption") == len(CHART_SERIES) + 1  # plus the counts table
+
+
+def test_chart_and_export_links_keep_the_filters(client, lead, quarter):
+    query = f"{Q1}&segment=smb&breakdown=survey&include_partial=on"
+
+    page = client.get(f"/dashboard?{query}").text
+
+    link = re.search(r'src="(/dashboard/chart/nps\.svg\?[^"]+)"', page).group(1)
+    for argument in ("segment=smb", "breakdown=survey", "include_partial=1",
+                     "from=2024-01-01", "to=2024-03-31", "period=month"):  # fmt: skip
+        assert argument in link
+    assert 'href="/dashboard/export/breakdown.csv?' in page
+
+
+def test_the_default_range_is_the_last_twelve_months_up_to_today(client, lead):
+    page = client.get("/dashboard").text
+
+    first = shift_period(period_of(today(), "month"), "month", -11)
+    assert f"from={first.isoformat()}&amp;to={today().isoformat()}" in page
+    assert page.count('<th scope="row">') == 12 * 6  # every table but breakdown
+    assert "No answers in this range" in page  # the empty breakdown
+
+
+def test_small_samples_are_marked(client, lead, add_response):
+    add_scores(add_response, MAR, {10: 3})
+    db.session.commit()
+
+    page = client.get(f"/dashboard?{Q1}").text
+
+    assert 'class="small-sample"' in page
+    assert "small sample" in page
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("period=year", "Choose week, month or quarter."),
+        ("from=2024-13-01", "Not a valid date value."),
+        ("from=2024-03-01&to=2024-01-01", "“To” must be on or after “From”."),
+        ("survey=nope", "There is no survey"),
+        ("segment=martians", "No response has the segment"),
+        ("breakdown=hidden:bad-name", "Break down by survey, segment or hidden:"),
+        ("period=week&from=2000-01-01&to=2024-01-01", "choose at most 160"),
+    ],
+)
+def test_invalid_filters_get_a_clear_message_not_an_error(client, lead, query, message):
+    for url in PAGES:
+        response = client.get(f"{url}?{query}")
+
+        assert response.status_code == 400, url
+        assert message in response.text, url
+
+
+def test_a_chart_is_svg_served_from_the_cache_and_revalidated_by_etag(
+    client, lead, quarter, add_response, monkeypatch
+):
+    rendered = []
+    draw = series_module.CHARTS["nps"]
+    monkeypatch.setitem(
+        series_module.CHARTS,
+        "nps",
+        lambda data, filters: rendered.append(filters) or draw(data, filters),
+    )
+    url = f"/dashboard/chart/nps.svg?{Q1}"
+
+    first = client.get(url)
+    again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+    cached = client.get(url)
+
+    assert first.status_code == 200
+    assert first.mimetype == "image/svg+xml"
+    assert first.data.startswith(b"<?xml")
+    assert b"n=55" in first.data
+    assert "private" in first.headers["Cache-Control"]
+    assert again.status_code == 304
+    assert cached.data == first.data
+    assert len(rendered) == 1
+    assert len(chart_cache()) == 1
+
+    add_scores(add_response, MAR, {0: 1})
+    db.session.commit()
+    changed = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != first.headers["ETag"]
+    assert b"n=56" in changed.data
+    assert len(rendered) == 2
+
+
+@pytest.mark.parametrize(
+    "url", ["/dashboard/chart/responses.svg", "/dashboard/chart/x.svg",
+            "/dashboard/export/x.csv"],
+)  # fmt: skip
+def test_an_unknown_series_is_not_found(client, lead, url):
+    assert client.get(url).status_code == 404
+
+
+def read_csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+
+
+def test_an_export_is_an_uncached_attachment_with_the_tables_numbers(
+    client, lead, quarter
+):
+    response = client.get(f"/dashboard/export/nps.csv?{Q1}")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename=nps-month-2024-01-01-2024-03-31.csv"
+    )
+    rows = read_csv(response)
+    assert rows[0][:6] == ["Period", "n", "Promoters", "Passives", "Detractors", "NPS"]
+    assert [row[:6] for row in rows[1:]] == [
+        ["2024-01", "0", "0", "0", "0", ""],
+        ["2024-02", "50", "20", "10", "20", "0.0"],
+        ["2024-03", "55", "40", "10", "5", "63.6"],
+    ]
+
+
+@pytest.mark.parametrize("series", ["breakdown", "csat", "ces", "sus", "umux_lite",
+                                    "responses"])  # fmt: skip
+def test_every_series_exports_its_table(client, lead, quarter, series):
+    rows = read_csv(client.get(f"/dashboard/export/{series}.csv?{Q1}"))
+
+    assert len(rows) > 1
+    assert len({len(row) for row in rows}) == 1
+
+
+def test_an_export_cannot_smuggle_a_formula_into_a_spreadsheet(
+    client, lead, add_response
+):
+    add_scores(add_response, MAR, {9: 2}, segment='=HYPERLINK("http://evil")')
+    db.session.commit()
+
+    rows = read_csv(client.get(f"/dashboard/export/breakdown.csv?{Q1}"))
+
+    assert rows[1][0] == '\'=HYPERLINK("http://evil")'

@@ -1,0 +1,130 @@
+"""Privacy commands: export, erase and retention, proven over every table."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import inspect, text
+
+from cat_survey.db import db
+from cat_survey.models import (
+    FollowUp,
+    Invitation,
+    Notification,
+    PrivacyEvent,
+    SurveyResponse,
+    Theme,
+    ThemeAnswer,
+    utcnow,
+)
+
+PERSONAL = {
+    "ref": "C-4242",
+    "name": "Hanako",
+    "email": "hanako@example.org",
+    "text": "Hanako here: the invoice from March double charged us",
+}
+
+
+@pytest.fixture
+def customer(make_response, app_ctx):
+    """One consenting customer with an answer in a theme, a follow-up and mail."""
+    response = make_response(
+        hidden={"customer_ref": PERSONAL["ref"], "first_name": PERSONAL["name"],
+                "segment": "smb"},
+        nps=2, fix_first=PERSONAL["text"], support_csat=1, contact_consent="yes",
+    )  # fmt: skip
+    other = make_response(
+        hidden={"customer_ref": "C-1", "segment": "smb"},
+        nps=4, fix_first="invoices are wrong every month", support_csat=2,
+    )  # fmt: skip
+    theme = Theme(label="invoice double charge", size=2, status="new")
+    db.session.add(theme)
+    db.session.flush()
+    answer_ids = [
+        next(a.id for a in r.answers if a.question_id == "fix_first")
+        for r in (response, other)
+    ]
+    db.session.add_all(ThemeAnswer(answer_id=a, theme_id=theme.id) for a in answer_ids)
+    theme.quotes = answer_ids
+    db.session.add(FollowUp(response_id=response.id, theme_id=theme.id, note="Called"))
+    db.session.add(
+        Invitation(survey_id=response.survey_id, token="tok-4242",
+                   customer_ref=PERSONAL["ref"], email=PERSONAL["email"],
+                   hidden={"first_name": PERSONAL["name"]})
+    )  # fmt: skip
+    db.session.add(
+        Notification(channel="email", recipient="advocate@example.com",
+                     subject="New theme", body=f"Quotes:\n- {PERSONAL['text']}")
+    )  # fmt: skip
+    db.session.commit()
+    return response
+
+
+def every_stored_value() -> str:
+    """All rows of all tables, as one big text to search."""
+    dump = []
+    with db.engine.connect() as connection:
+        for table in inspect(connection).get_table_names():
+            rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
+            dump.extend(repr(tuple(row)) for row in rows)
+    return "\n".join(dump)
+
+
+def test_export_writes_everything_about_the_customer(runner, customer, tmp_path):
+    output = tmp_path / "export.json"
+    result = runner.invoke(
+        args=[
+            "privacy",
+            "export",
+            "--customer-ref",
+            PERSONAL["ref"],
+            "--output",
+            str(output),
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(output.read_text())
+    (response,) = data["responses"]
+    answers = {answer["question_id"]: answer for answer in response["answers"]}
+    assert answers["fix_first"]["value"] == PERSONAL["text"]
+    assert answers["fix_first"]["theme"] == "invoice double charge"
+    assert response["hidden"]["first_name"] == PERSONAL["name"]
+    assert data["invitations"][0]["email"] == PERSONAL["email"]
+    assert data["follow_ups"] == [{"note": "Called", "created_at": pytest.approx(
+        data["follow_ups"][0]["created_at"])}]  # fmt: skip
+
+
+def test_erase_leaves_nothing_of_the_person_in_any_table(runner, customer):
+    assert PERSONAL["ref"] in every_stored_value()
+    result = runner.invoke(args=["privacy", "erase", "--customer-ref", PERSONAL["ref"]])
+    assert result.exit_code == 0, result.output
+    assert "1 responses" in result.output
+    stored = every_stored_value()
+    for value in PERSONAL.values():
+        assert value not in stored, value
+    theme = db.session.scalar(db.select(Theme))
+    assert theme.size == 1
+    assert len(theme.quotes) == 1
+    event = db.session.scalar(db.select(PrivacyEvent))
+    assert event.kind == "erase"
+    assert event.counts["responses"] == 1
+    assert db.session.scalar(db.select(db.func.count(SurveyResponse.id))) == 1
+
+
+def test_retain_anonymises_old_responses_only(runner, make_response, app_ctx):
+    old = make_response(
+        hidden={"customer_ref": "C-9", "first_name": "Ken", "segment": "enterprise"},
+        nps=5, fix_first="Ken again: call me on +81 90 1234 5678, thanks to Maria",
+        at=utcnow() - timedelta(days=400),
+    )  # fmt: skip
+    recent = make_response(hidden={"customer_ref": "C-10", "first_name": "Yui"}, nps=9)
+    result = runner.invoke(args=["privacy", "retain", "--days", "365"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    old = db.session.get(SurveyResponse, old.id)
+    assert old.customer_ref is None
+    assert old.hidden == {"segment": "enterprise"}
+    comment = next(a.text_value for a in old.answers if a.question_id == "fix_first")
+    assert comment == "[redacted] again: call me on [redacted], thanks to [redacted]"
+    assert db.session.get(SurveyResponse, recent.id).customer_ref == "C-10"
