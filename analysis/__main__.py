@@ -19,7 +19,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] not in COMMANDS:
         usage = "\n".join(f"  {name:8} {help}" for name, (_, help) in COMMANDS.items())
-        print(f"usage: python -m analysis COMMAND ...\n\ncommands:\n{usage}", file=sys.stderr)
+        print(
+            f"usage: python -m analysis COMMAND ...\n\ncommands:\n{usage}",
+            file=sys.stderr,
+        )
         return 2
     module = importlib.import_module(COMMANDS[argv[0]][0])
     return module.cli(argv[1:])

@@ -8,12 +8,14 @@ account, money"), shows its evidence and is still the same theme next month. So:
   in either order; on banking77 they cluster clearly better than adjacent bigrams,
   0.32 against 0.27 ARI), reduces them with LSA (``TruncatedSVD``) and clusters the
   unit-length result with k-means. The number of themes is chosen by silhouette on
-  a sample, between ``min_themes`` and ``sqrt(n)`` capped at ``max_themes``.
+  a sample, between ``min_themes`` and ``sqrt(n)`` capped at ``max_themes``: the
+  smallest k that scores within 0.02 of the best, as fewer themes are easier to own.
   An answer whose cosine similarity to every theme centre is below
   ``min_similarity`` (or that has no known word at all) is *unclear* (label ``-1``)
   rather than stretching a theme.
-* :meth:`ThemeModel.predict` is the one assignment code path: ``fit`` labels its own
-  answers with it, and the app assigns the answers that arrive between runs with it.
+* One assignment code path: ``fit`` labels its own answers with the projection and
+  nearest-centre rule that :meth:`ThemeModel.predict` applies to the answers that
+  arrive between runs, so ``predict(training texts)`` equals ``labels_``.
 * Each :class:`Theme` carries a label and top terms from class-based TF-IDF (the
   theme's words against all other themes; stop words are never features), its size,
   up to five distinct quotes closest to its centre, mean VADER sentiment and, given
@@ -33,6 +35,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import sys
 import warnings
 from collections import Counter
@@ -903,6 +906,9 @@ def cli(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m analysis themes",
         description="Cluster each row's free text into themes.",
+        epilog="Theme ids are small integers, 0 for the largest theme; an unclear "
+        "answer has theme null (JSON) or an empty theme (CSV). The same input and "
+        "seed give the same output.",
     )
     parser.add_argument("input", metavar="INPUT.csv", help="UTF-8 CSV with a header")
     parser.add_argument("--text-column", default="text", help="column with the answer")
@@ -941,6 +947,19 @@ def cli(argv: list[str]) -> int:
     except ValueError as exc:
         print(f"error: {args.input}: {exc}", file=sys.stderr)
         return 2
+    try:
+        _write(model, rows, args)
+    except BrokenPipeError:
+        # Piped into `head`: stop quietly, and keep Python's final flush from
+        # failing again (the recipe of the `signal` module's documentation).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _write(
+    model: ThemeModel, rows: list[dict[str, str]], args: argparse.Namespace
+) -> None:
+    """Print the fitted themes and each row's assignment as JSON or CSV."""
     ids = [row[args.id_column] if args.id_column else n for n, row in enumerate(rows)]
     theme_of = {t: theme for t, theme in enumerate(model.themes_)}
     if args.format == "json":
@@ -973,4 +992,3 @@ def cli(argv: list[str]) -> int:
                     "" if theme is None else theme.label,
                 ]
             )
-    return 0

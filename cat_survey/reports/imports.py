@@ -109,7 +109,7 @@ class PreparedRow:
 class ColumnMap:
     """Which column feeds what: the date, answers, the free text and hidden fields."""
 
-    date: int
+    date: tuple[int, str]
     answers: tuple[tuple[Question, int, str], ...]
     text: tuple[int, str] | None
     hidden: tuple[tuple[str, int], ...]
@@ -255,7 +255,10 @@ def column_map(
     if duplicated := [qid for qid, count in Counter(questions).items() if count > 1]:
         raise ImportFileError(f"--map maps question {duplicated[0]!r} twice")
     return ColumnMap(
-        column_index(header, mapping["date"]), tuple(answers), text, tuple(hidden)
+        (column_index(header, mapping["date"]), mapping["date"]),
+        tuple(answers),
+        text,
+        tuple(hidden),
     )
 
 
@@ -280,6 +283,23 @@ def unknown_key_message(definition: SurveyDefinition, key: str) -> str:
         f"--map key {key!r} is neither {', '.join(SPECIAL_KEYS)}, a question of "
         f"{definition.slug} ({questions}) nor one of its hidden fields ({fields})"
     )
+
+
+def row_date(
+    columns: ColumnMap,
+    cells: Sequence[str],
+    date_format: str | None,
+    latest_allowed: datetime,
+) -> datetime:
+    """When the row's answers were given; raises ValueError naming the column."""
+    index, column = columns.date
+    try:
+        answered_at = parse_date(cell(cells, index), date_format=date_format)
+    except ValueError as error:
+        raise ValueError(f"column {column!r}: {error}") from None
+    if answered_at > latest_allowed:
+        raise ValueError(f"column {column!r}: {answered_at:%Y-%m-%d} is in the future")
+    return answered_at
 
 
 def row_answers(
@@ -403,9 +423,7 @@ def import_responses(
             continue  # blank lines are layout, not refused rows
         seen[tuple(cells)] += 1
         try:
-            answered_at = parse_date(cell(cells, columns.date), date_format=date_format)
-            if answered_at > latest_allowed:
-                raise ValueError(f"date {answered_at:%Y-%m-%d} is in the future")
+            answered_at = row_date(columns, cells, date_format, latest_allowed)
             given = {key: cell(cells, index) for key, index in columns.hidden}
             hidden = clean_hidden(definition, given)
             answers = row_answers(definition, columns, cells, hidden)

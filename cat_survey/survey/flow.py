@@ -185,7 +185,8 @@ def clean_text(question: Question, raw: Any) -> str:
     if limit and len(text) > limit:
         raise AnswerError(
             gettext_noop(
-                "Please keep your answer under %(limit)s characters (it has %(length)s)."
+                "Please keep your answer under %(limit)s characters "
+                "(it has %(length)s)."
             ),
             limit=limit,
             length=len(text),

@@ -104,7 +104,9 @@ def test_invalid_answer_is_422_and_changes_nothing(
     assert response.status_code == 422
     error = response.get_json()["error"]
     assert message in error["message"]
-    assert error["question_id"] == (question_id if isinstance(question_id, str) else None)
+    assert error["question_id"] == (
+        question_id if isinstance(question_id, str) else None
+    )
     assert db.session.scalar(db.select(db.func.count(Answer.id))) == 0
 
 
@@ -142,13 +144,19 @@ def test_the_same_answer_twice_stores_one_row(client, app_ctx, relationship):
          {"json": {"invitation": "nope"}}, 404),
     ],
 )  # fmt: skip
-def test_errors_are_json_with_a_message(client, relationship, method, url, kwargs, status):
+def test_errors_are_json_with_a_message(
+    client, relationship, method, url, kwargs, status
+):
     response = getattr(client, method)(url, **kwargs)
     assert response.status_code == status
     assert response.get_json()["error"]["message"]
 
 
 def test_unknown_hidden_fields_are_dropped(client, app_ctx, relationship):
-    token = start(client, hidden={"segment": "smb", "evil": "x", "plan": ["a"]}).get_json()
-    stored = db.session.scalar(db.select(SurveyResponse).filter_by(token=token["token"]))
+    token = start(
+        client, hidden={"segment": "smb", "evil": "x", "plan": ["a"]}
+    ).get_json()
+    stored = db.session.scalar(
+        db.select(SurveyResponse).filter_by(token=token["token"])
+    )
     assert stored.hidden == {"segment": "smb"}

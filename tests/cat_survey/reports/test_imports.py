@@ -52,9 +52,11 @@ def test_import_stores_rows_as_complete_responses_and_lists_refused_rows(
         "row 5: column 'How likely to recommend': Please choose a whole number "
         "from 0 to 10." in result.output
     )
-    assert "row 6: 'not a date' is not a date" in result.output
+    assert "row 6: column 'Response Date': 'not a date' is not a date" in result.output
     assert "row 7: no answer in the mapped columns" in result.output
-    assert "row 8: date '03/04/2023' is ambiguous" in result.output
+    assert "row 8: column 'Response Date': date '03/04/2023' is ambiguous" in (
+        result.output
+    )
     responses = imported()
     assert [r.completed_at for r in responses[:3]] == [
         datetime(2023, 1, 15, tzinfo=UTC),
@@ -205,7 +207,7 @@ def test_dates_in_the_future_are_refused(app_ctx, survey, tmp_path):
 
     assert report.imported == 1
     assert [(r.row, r.reason) for r in report.refused] == [
-        (3, "date 2024-03-01 is in the future")
+        (3, "column 'Date': 2024-03-01 is in the future")
     ]
 
 

@@ -50,7 +50,9 @@ def test_opening_a_link_stores_nothing(client, app_ctx, relationship):
     assert db.session.scalar(db.select(db.func.count(SurveyResponse.id))) == 0
 
 
-def test_a_detractor_walks_through_one_question_at_a_time(client, app_ctx, relationship):
+def test_a_detractor_walks_through_one_question_at_a_time(
+    client, app_ctx, relationship
+):
     url = begin(client, first_name="Aiko", segment="smb")
     first = client.get(url)
     assert "How likely are you to recommend us" in first.text
@@ -198,8 +200,9 @@ def test_invitation_carries_its_hidden_fields_and_is_single_use(client, invitati
     assert response.customer_ref == "C-1"
     assert response.segment == "enterprise"
     assert client.get("/i/invite-token-123").headers["Location"] == url
-    for question, value in [("nps", "10"), ("value_most", "speed"),
-                            ("support_csat", "5"), ("contact_consent", "no")]:  # fmt: skip
+    answers = [("nps", "10"), ("value_most", "speed"), ("support_csat", "5"),
+               ("contact_consent", "no")]  # fmt: skip
+    for question, value in answers:
         send(client, url, question, value)
     closed = client.get("/i/invite-token-123")
     assert closed.status_code == 409
