@@ -592,23 +592,25 @@ COMPETITOR_STRENGTHS_JA = (
     "日本語の対応がしっかりしています。",
 )
 
-# Openers and closers by voice; an empty string keeps many answers plain.
+# Openers and closers by voice. Most real answers go straight to the point, so
+# most draws are empty: hedges shared by many answers would otherwise look like a
+# theme of their own.
+PLAIN = ("",) * 12
 OPENERS = {
-    "complaint": ("", "", "", "", "Honestly, ", "Main thing: ", "To be blunt, ",
+    "complaint": (*PLAIN, "Honestly, ", "Main thing: ", "To be blunt, ",
                   "Biggest issue for us: ", "Frankly, ", "Please fix this. "),
-    "wish": ("Only gripe: ", "Would be a 10 if not for this: ", "Small thing, but ",
-             "Mostly great, but ", "One thing: ", ""),
-    "suggest": ("", "", "Small thing, but ", "Maybe this: ", "One thing: "),
-    "praise": ("", "", "", "Above all: ", "Easy: ", "Simply put: "),
+    "wish": (*PLAIN, "Only gripe: ", "Would be a 10 if not for this: ",
+             "Small thing, but ", "Mostly great, but ", "One thing: "),
+    "suggest": (*PLAIN, "Small thing, but ", "Maybe this: ", "One thing: "),
+    "praise": (*PLAIN, "Above all: ", "Easy: ", "Simply put: "),
 }  # fmt: skip
 CLOSERS = {
-    "complaint": ("", "", "", "", " Please sort it out.", " It's frustrating.",
+    "complaint": (*PLAIN, " Please sort it out.", " It's frustrating.",
                   " This has happened more than once.",
                   " We're looking at alternatives."),
-    "wish": ("", "", "", " Otherwise we're happy.", " The rest is great."),
-    "suggest": ("", "", " Otherwise it went well."),
-    "praise": ("", "", "", " Keep it up!", " Thank you.",
-               " That's why we renewed."),
+    "wish": (*PLAIN, " Otherwise we're happy.", " The rest is great."),
+    "suggest": (*PLAIN, " Otherwise it went well."),
+    "praise": (*PLAIN, " Keep it up!", " Thank you.", " That's why we renewed."),
 }  # fmt: skip
 OPENERS_JA = {
     "complaint": ("", "", "正直なところ、", "率直に言って、"),

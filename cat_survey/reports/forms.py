@@ -31,6 +31,8 @@ from cat_survey.reports.queries import (
     survey_choices,
 )
 
+#: Dates outside these are typos, and would overflow the date arithmetic.
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 FALSE_VALUES = (False, "", "0", "false", "no", "off")
 #: Hidden fields that identify a person rather than a group worth comparing.
 PERSONAL_FIELDS = {"customer_ref", "first_name", "email", "name"}
@@ -119,6 +121,12 @@ class DashboardFilterForm(BaseForm):
         """Check every field, then the range; fill in the default dates."""
         if not super().validate(extra_validators):
             return False
+        for field in (self.start, self.end):
+            if field.data and not EARLIEST <= field.data <= LATEST:
+                field.errors.append(
+                    f"Choose a date between {EARLIEST.year} and {LATEST.year}."
+                )
+                return False
         period = self.period.data
         end = self.end.data or today()
         start = self.start.data or shift_period(

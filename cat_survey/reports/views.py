@@ -56,7 +56,6 @@ def dashboard():
         form=form,
         page=page,
         titles=SERIES_TITLES,
-        charts=CHART_SERIES,
     )
 
 

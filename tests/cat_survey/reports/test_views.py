@@ -151,6 +151,8 @@ def test_small_samples_are_marked(client, lead, add_response):
         ("segment=martians", "No response has the segment"),
         ("breakdown=hidden:bad-name", "Break down by survey, segment or hidden:"),
         ("period=week&from=2000-01-01&to=2024-01-01", "choose at most 160"),
+        ("to=9999-12-31", "Choose a date between 1900 and 2999."),
+        ("from=0001-01-01&period=quarter", "Choose a date between 1900 and 2999."),
     ],
 )
 def test_invalid_filters_get_a_clear_message_not_an_error(client, lead, query, message):
