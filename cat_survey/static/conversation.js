@@ -12,6 +12,11 @@
   function swap(html) {
     root.innerHTML = html;
     var prompt = root.querySelector("#prompt");
+    var announcer = document.getElementById("announcer");
+    if (announcer) {
+      var alert = root.querySelector("[role='alert']");
+      announcer.textContent = alert ? "" : (prompt ? prompt.textContent.trim() : "");
+    }
     if (prompt) {
       // Bring the new question to the top (below the sticky header), not the bottom.
       prompt.focus({ preventScroll: true });

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cat_survey.conditions import holds
+from cat_survey.conditions import holds, names_in
 from cat_survey.definitions import Question, SurveyDefinition
 
 AnswerValue = int | str | list[str] | None
@@ -46,12 +46,20 @@ class Position:
     next: Question | None
     answered: int
     remaining: int
+    # Follow-ups that hinge on questions not answered yet, weighted by how likely
+    # they are to be asked (one of three mutually exclusive follow-ups counts 1/3).
+    expected_follow_ups: float = 0.0
+
+    @property
+    def total(self) -> int:
+        """How many questions this customer can expect in all."""
+        return self.answered + self.remaining + round(self.expected_follow_ups)
 
     @property
     def progress(self) -> float:
-        """Share of the applicable questions answered, 0 to 1."""
-        total = self.answered + self.remaining
-        return 1.0 if total == 0 else self.answered / total
+        """Share of the expected questions answered, 0 to 1."""
+        total = self.answered + self.remaining + self.expected_follow_ups
+        return 1.0 if total == 0 or self.next is None else self.answered / total
 
     @property
     def completed(self) -> bool:
@@ -92,7 +100,32 @@ def position(
         next=unanswered[0] if unanswered else None,
         answered=len(path) - len(unanswered),
         remaining=len(unanswered),
+        expected_follow_ups=expected_follow_ups(definition, path, answers),
     )
+
+
+def expected_follow_ups(
+    definition: SurveyDefinition,
+    path: list[Question],
+    answers: Mapping[str, AnswerValue],
+) -> float:
+    """How many not-yet-decided follow-ups to expect, so progress never jumps back.
+
+    A question whose condition reads a question not answered yet may or may not
+    come. Questions that hinge on the same unanswered questions are usually
+    alternatives (detractor / passive / promoter follow-ups), so each group counts
+    as one question shared among its members.
+    """
+    on_path = {question.id for question in path}
+    still_to_ask = on_path - set(answers)
+    groups: dict[frozenset[str], int] = {}
+    for question in definition.questions:
+        if question.when is None or question.id in on_path:
+            continue
+        pending = frozenset(names_in(question.when) & still_to_ask)
+        if pending:
+            groups[pending] = groups.get(pending, 0) + 1
+    return float(len(groups))
 
 
 def stale_answers(

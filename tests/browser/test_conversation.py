@@ -173,6 +173,8 @@ def test_a_detractor_finishes_on_a_phone_with_steps_swapped_in_place(
     expect(text_box).to_be_visible()
     expect(page.locator("#prompt")).to_be_focused()
     expect(page.get_by_text("Question 2 of 4")).to_be_visible()
+    # The new question is announced from outside the swapped markup.
+    expect(page.locator("#announcer")).to_have_text(FIX_FIRST_PROMPT)
     assert page.evaluate("window.__marker") == 1, "the step reloaded the page"
 
     text_box.press_sequentially("Invoices are")
@@ -329,7 +331,7 @@ def test_every_screen_is_labelled_readable_and_shows_keyboard_focus(
     expect(text_box).to_have_accessible_description(
         re.compile(rf"^{len(COMPLAINT)} / 2000 .*Your answer is still here")
     )
-    expect(page.locator(".current")).to_have_attribute("aria-live", "polite")
+    expect(page.locator("#announcer")).to_have_attribute("aria-live", "polite")
     assert page.evaluate(UNLABELLED_CONTROLS_JS) == []
     assert page.evaluate(LOW_CONTRAST_TEXT_JS) == []
 

@@ -35,6 +35,14 @@ def test_first_question_is_asked_first_and_progress_starts_at_zero():
     assert start.progress == 0
 
 
+def test_progress_expects_one_of_the_alternative_follow_ups_from_the_start():
+    start = position(RELATIONSHIP, {}, {})
+    assert start.total == 4
+    after_nps = position(RELATIONSHIP, {"nps": 9}, {})
+    assert after_nps.total == 4
+    assert after_nps.progress == pytest.approx(0.25)
+
+
 def test_progress_counts_only_the_questions_on_this_customers_path():
     # nps, one follow-up, support CSAT, consent: four steps, not six.
     after_nps = position(RELATIONSHIP, {"nps": 3}, {})

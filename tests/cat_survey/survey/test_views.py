@@ -56,6 +56,8 @@ def test_a_detractor_walks_through_one_question_at_a_time(
     url = begin(client, first_name="Aiko", segment="smb")
     first = client.get(url)
     assert "How likely are you to recommend us" in first.text
+    # One of three follow-ups will come: four questions from the start.
+    assert "Question 1 of 4" in first.text
     assert first.text.count('type="radio"') == 11
     assert send(client, url, "nps", "4").status_code == 302
     second = client.get(url)
