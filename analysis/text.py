@@ -4,7 +4,13 @@ Everything here works offline from installed packages: NLTK's ``RegexpTokenizer`
 Snowball stemmer need no NLTK data (``nltk.download`` is never called), the stop-word
 list is scikit-learn's, and VADER's lexicon is read from the ``vaderSentiment``
 package folder. Negations are *not* stop words ("not working" is not "working"), and
-contractions are split so that "hasn't" and "has not" give the same tokens. The
+contractions are split so that "hasn't" and "has not" give the same tokens. Hedges
+("honestly", "small thing", "otherwise") and bare praise or blame ("great",
+"frustrating") are stop words too: they say how a customer feels, which sentiment
+measures, not what the answer is about. Chinese and Japanese have no spaces and no
+segmenter ships offline, so a run of CJK text becomes its kanji and katakana chunks
+(hiragana is mostly grammar), and a long chunk becomes overlapping character
+bigrams: "請求書の金額が間違っています" gives "請求書", "金額", "間違". The
 theme model (:mod:`analysis.themes`) builds on these functions; keeping them here
 lets the app and notebooks prepare text exactly the same way.
 """
@@ -22,6 +28,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 __all__ = [
     "CONTENT_WORDS",
+    "HEDGES",
     "NEGATIONS",
     "STOP_WORDS",
     "content_words",
@@ -64,17 +71,40 @@ CONTENT_WORDS: frozenset[str] = frozenset(
     }
 )
 
+#: Words that frame or grade an answer without naming its topic: hedges
+#: ("honestly", "mostly", "small thing", "the rest"), bare praise and blame
+#: ("great", "frustrating"), and their Japanese counterparts ("正直", "率直").
+#: Survey answers open and close with them across every topic, so as features they
+#: pull unrelated answers together and as labels they read "thing out practical".
+HEDGES: frozenset[str] = frozenset(
+    {
+        *("honestly", "frankly", "basically", "actually", "mostly", "mainly"),
+        *("generally", "overall", "otherwise", "rest", "thing", "things", "stuff"),
+        *("bit", "lot", "lots", "maybe", "perhaps", "probably", "simply", "truly"),
+        *("literally", "definitely", "absolutely", "totally", "certainly", "far"),
+        *("main", "biggest", "small", "minor", "gripe", "blunt", "bad", "terrible"),
+        *("great", "good", "nice", "fine", "happy", "love", "loved", "lovely"),
+        *("excellent", "awesome", "amazing", "fantastic", "wonderful", "perfect"),
+        *("awful", "horrible", "frustrating", "frustrated", "annoying", "annoyed"),
+        *("disappointing", "disappointed", "pleased", "glad", "sorry", "guess"),
+        *("正直", "率直", "一点", "特"),
+    }
+)
+
 #: scikit-learn's English stop words minus :data:`NEGATIONS` and :data:`CONTENT_WORDS`,
 #: plus filler that survey answers are full of and that the list lacks ("does",
-#: "just", "thanks") and apostrophe-less pronoun contractions ("im", "youre").
+#: "just", "thanks"), apostrophe-less pronoun contractions ("im", "youre") and
+#: :data:`HEDGES`.
 STOP_WORDS: frozenset[str] = (
-    frozenset(ENGLISH_STOP_WORDS) - NEGATIONS - CONTENT_WORDS
-) | {
-    *("does", "did", "doing", "just", "really", "got", "gets", "getting", "tell"),
-    *("know", "want", "need", "like", "hi", "hello", "hey", "thanks", "thank"),
-    *("ok", "okay", "yes", "yeah", "oh", "able", "possible", "way"),
-    *("im", "ive", "id", "ill", "youre", "theyre", "thats", "whats", "lets"),
-}
+    (frozenset(ENGLISH_STOP_WORDS) - NEGATIONS - CONTENT_WORDS)
+    | {
+        *("does", "did", "doing", "just", "really", "got", "gets", "getting", "tell"),
+        *("know", "want", "need", "like", "hi", "hello", "hey", "thanks", "thank"),
+        *("ok", "okay", "yes", "yeah", "oh", "able", "possible", "way"),
+        *("im", "ive", "id", "ill", "youre", "theyre", "thats", "whats", "lets"),
+    }
+    | HEDGES
+)
 
 # Apostrophe-less spellings customers type ("dont", "cant"); the base is dropped later
 # as a stop word, what matters is that "not" survives.
@@ -109,6 +139,16 @@ _LONG_RUNS = re.compile(r"(\w)\1{3,}")  # "soooooo" -> "sooo", as TweetTokenizer
 # Words with inner apostrophes and hyphens: one C-level regex, 20x faster than
 # TweetTokenizer, whose emoticon and HTML handling VADER does on the raw text.
 _TOKENIZER = RegexpTokenizer(r"[\w'-]+")
+# Kanji (with the repeat mark) and katakana (with the long-vowel mark) runs; all
+# else in a CJK token, hiragana above all, only separates them.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]")
+_CJK_CHUNKS = re.compile(
+    r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3005]+|[\u30a1-\u30fa\u30fc]+)"
+)
+# Chunks up to this long are usually one word ("請求書"); longer ones are compounds or
+# unsegmented Chinese, and become character bigrams.
+_CJK_WORD = 3
 _STEMMER = SnowballStemmer("english")
 _VADER_PACKAGE = "vaderSentiment"
 _VADER_LEXICON = "vader_lexicon.txt"
@@ -141,8 +181,9 @@ def tokenise(text: str) -> list[str]:
     """Return the word tokens of ``text``, with contractions split and negations kept.
 
     URLs, e-mail addresses, @handles, numbers and punctuation are dropped; hashtags
-    lose their ``#``; ``n't`` becomes ``not`` and other clitics (``'s``, ``'re``) are
-    removed, so "hasn't" and "has not" give the same tokens.
+    lose their ``#``; Chinese and Japanese text becomes kanji and katakana chunks,
+    long kanji runs character bigrams; ``n't`` becomes ``not`` and other clitics
+    (``'s``, ``'re``) are removed, so "hasn't" and "has not" give the same tokens.
 
     Parameters
     ----------
@@ -158,10 +199,15 @@ def tokenise(text: str) -> list[str]:
     --------
     >>> tokenise("It's NOT working, I can't log in!! See https://x.io #fail")
     ['it', 'not', 'working', 'i', 'can', 'not', 'log', 'in', 'see', 'fail']
+    >>> tokenise("APIのエラーで請求書が遅れています")
+    ['api', 'エラー', '請求書', '遅']
     """
     tokens: list[str] = []
     text = _LONG_RUNS.sub(r"\1\1\1", _NOISE.sub(" ", normalise(text)))
     for raw in _TOKENIZER.tokenize(text):
+        if _CJK.search(raw):
+            tokens.extend(_cjk_tokens(raw))
+            continue
         token = raw.strip(_EDGE_PUNCTUATION)
         if not _HAS_LETTER.search(token):
             continue
@@ -183,6 +229,20 @@ def tokenise(text: str) -> list[str]:
             tokens.extend(part for part in token.split("-") if _HAS_LETTER.search(part))
             continue
         tokens.append(token)
+    return tokens
+
+
+def _cjk_tokens(raw: str) -> list[str]:
+    """Words of a token holding Chinese or Japanese text (see the module docstring)."""
+    tokens: list[str] = []
+    for index, part in enumerate(_CJK_CHUNKS.split(raw)):
+        if index % 2 == 0:
+            # Between chunks: hiragana, and Latin words glued on ("apiのエラー").
+            tokens.extend(tokenise(_CJK.sub(" ", part)))
+        elif len(part) <= _CJK_WORD or not _KANJI.match(part):
+            tokens.append(part)  # katakana loanwords stay whole, however long
+        else:
+            tokens.extend(part[i : i + 2] for i in range(len(part) - 1))
     return tokens
 
 

@@ -8,16 +8,25 @@ account, money"), shows its evidence and is still the same theme next month. So:
   in either order; on banking77 they cluster clearly better than adjacent bigrams,
   0.32 against 0.27 ARI), reduces them with LSA (``TruncatedSVD``) and clusters the
   unit-length result with k-means. The number of themes is chosen by silhouette on
-  a sample, between ``min_themes`` and ``sqrt(n)`` capped at ``max_themes``: the
-  smallest k that scores within 0.02 of the best, as fewer themes are easier to own.
-  An answer whose cosine similarity to every theme centre is below
-  ``min_similarity`` (or that has no known word at all) is *unclear* (label ``-1``)
-  rather than stretching a theme.
+  a sample, between ``min_themes`` and ``min(2 sqrt(n), n / 10)`` capped at
+  ``max_themes``: the smallest k that scores within 0.02 of the best, as fewer
+  themes are easier to own. (Survey answers hold many small topics; with at most
+  ``sqrt(n)`` themes, k-means had to merge unrelated ones: on the demo's answers,
+  only 55% of a theme's answers were about its main department.) Each centre is
+  then re-centred on the answers close to it, so a catch-all cluster dissolves
+  instead of holding leftovers. Hedges and bare praise ("honestly", "great") are
+  stop words and Japanese and Chinese text is cut into word chunks
+  (:mod:`analysis.text`), so neither drives a theme.
+* An answer is *unclear* (label ``-1``) rather than stretching a theme when its
+  cosine similarity to every theme centre is below ``min_similarity``, or it has
+  fewer than ``min_words`` known words ("No, all good so far.", "n/a").
 * One assignment code path: ``fit`` labels its own answers with the projection and
   nearest-centre rule that :meth:`ThemeModel.predict` applies to the answers that
   arrive between runs, so ``predict(training texts)`` equals ``labels_``.
-* Each :class:`Theme` carries a label and top terms from class-based TF-IDF (the
-  theme's words against all other themes; stop words are never features), its size,
+* Each :class:`Theme` carries top terms from class-based TF-IDF (the theme's words
+  against all other themes; stop words are never features), a label that is a
+  phrase its answers actually wrote (the common one that best matches those terms,
+  e.g. "card has not arrived"; a word chunk for Japanese, never a sentence), its size,
   up to five distinct quotes closest to its centre, mean VADER sentiment and, given
   ratings, its NPS and its drag on overall NPS.
 * Identity across runs: :func:`match_themes` pairs a new run's themes with the
@@ -36,6 +45,7 @@ import csv
 import json
 import math
 import os
+import re
 import sys
 import warnings
 from collections import Counter
@@ -61,6 +71,7 @@ from analysis.text import (
     NEGATIONS,
     content_words,
     is_content_word,
+    normalise,
     sentiments,
     stem,
     tokenise,
@@ -89,11 +100,19 @@ _SVD_SAMPLE = 30_000
 _SILHOUETTE_SAMPLE = 3_000
 _K_CANDIDATES = 10
 _K_TOLERANCE = 0.02
+# The largest k tried: 2 sqrt(n) themes, but ten answers per theme on average at
+# least (silhouette keeps rising as near-duplicates get clusters of their own).
+_K_PER_ROOT = 2.0
+_K_MEAN_SIZE = 10
 _CENTROID_TERMS = 200
 _RENDER_SAMPLE = 150
 _LABEL_STEMS = 3
 _LABEL_SPAN = 6
+# Labels never run across these: "afternoon, paperwork included" is two thoughts.
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()\u3001\u3002\uff01\uff1f]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _PROGRESS_ABOVE = 2_000
+_TRIM_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -246,8 +265,8 @@ class ThemeModel(BaseEstimator):
     n_themes : int or "auto", default "auto"
         Number of k-means clusters, or "auto" to choose it by silhouette on a
         sample of at most 3,000 answers, among about ten values between
-        ``min_themes`` and ``min(max_themes, sqrt(n))``: the smallest k whose
-        silhouette is within 0.02 of the best.
+        ``min_themes`` and ``min(max_themes, 2 sqrt(n), n / 10)``: the smallest k
+        whose silhouette is within 0.02 of the best.
     min_themes, max_themes : int, default 2 and 120
         Bounds of the automatic choice.
     n_components : int, default 100
@@ -257,6 +276,10 @@ class ThemeModel(BaseEstimator):
     min_similarity : float, default 0.3
         Cosine similarity to the nearest theme centre below which an answer is
         unclear.
+    min_words : int, default 2
+        An answer with fewer distinct known words (stems that are not negations,
+        hedges or stop words) is unclear, however close it is to a theme: "No, all
+        good so far." or "n/a" says nothing a theme could be about.
     min_theme_size : int, default 3
         Clusters smaller than this are dissolved; their answers go to the nearest
         remaining theme or to unclear.
@@ -273,6 +296,9 @@ class ThemeModel(BaseEstimator):
     ----------
     vectorizer_ : CountVectorizer
         Feature counts (:func:`answer_features` as its analyzer).
+    word_features_ : ndarray of bool
+        Which of ``vectorizer_``'s features are single words (not pairs, not
+        negations): what ``min_words`` counts.
     tfidf_ : TfidfTransformer
         Sublinear TF-IDF weights of ``vectorizer_``'s counts.
     svd_ : TruncatedSVD
@@ -302,11 +328,16 @@ class ThemeModel(BaseEstimator):
     ...            "how do I get a refund"]
     >>> model = ThemeModel(n_themes=2, min_df=1).fit(answers)
     >>> [(theme.id, theme.label, theme.size) for theme in model.themes_]
-    [(0, 'card has not arrived', 5), (1, 'no refund order', 4)]
+    [(0, 'not arrived', 4), (1, 'refund for my order', 3)]
     >>> model.themes_[0].terms[:4]
     ('card', 'card arrived', 'card not', 'not arrived')
-    >>> model.predict(["my new card has not arrived", "zebra"]).tolist()
-    [0, -1]
+
+    One known word says too little to join a theme (``min_words``):
+
+    >>> model.labels_.tolist()
+    [0, 0, 0, 0, -1, 1, 1, 1, -1]
+    >>> model.predict(["my new card has not arrived", "zebra", "card?"]).tolist()
+    [0, -1, -1]
     """
 
     def __init__(
@@ -318,6 +349,7 @@ class ThemeModel(BaseEstimator):
         n_components: int = 100,
         min_df: int = 2,
         min_similarity: float = 0.3,
+        min_words: int = 2,
         min_theme_size: int = 3,
         n_terms: int = 10,
         n_quotes: int = 5,
@@ -331,6 +363,7 @@ class ThemeModel(BaseEstimator):
         self.n_components = n_components
         self.min_df = min_df
         self.min_similarity = min_similarity
+        self.min_words = min_words
         self.min_theme_size = min_theme_size
         self.n_terms = n_terms
         self.n_quotes = n_quotes
@@ -406,6 +439,11 @@ class ThemeModel(BaseEstimator):
         n_answers, n_features = counts.shape
         if n_features < 2 or n_answers < 2:
             raise ValueError("themes need at least two answers and two distinct words")
+        features = self.vectorizer_.get_feature_names_out()
+        self.word_features_ = np.array(
+            [" " not in f and f not in _NEGATION_STEMS for f in features]
+        )
+        n_words = self._word_counts(counts)
         self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
         tfidf = self.tfidf_.transform(counts)
         self.svd_ = TruncatedSVD(
@@ -420,15 +458,17 @@ class ThemeModel(BaseEstimator):
             )
         self.svd_.fit(tfidf[np.sort(rows)])
         embedded = self._embed(tfidf)
-        with_words = np.flatnonzero(np.linalg.norm(embedded, axis=1) > 0)
+        with_words = np.flatnonzero(
+            (np.linalg.norm(embedded, axis=1) > 0) & (n_words >= self.min_words)
+        )
         if with_words.size < 2:
             raise ValueError("themes need at least two answers with known words")
         points = embedded[with_words]
         self.k_scores_ = {}
         k = self._choose_k(points, show=show)
-        self.centroids_ = self._cluster(points, k)
-        self.labels_, self.similarities_ = self._assign(embedded)
-        self._order_and_prune(embedded)
+        self.centroids_ = self._trimmed(points, self._cluster(points, k))
+        self.labels_, self.similarities_ = self._assign(embedded, n_words)
+        self._order_and_prune(embedded, n_words)
         self.n_themes_ = len(self.centroids_)
         self.term_centroids_ = {}
         self.themes_ = self._describe(texts, counts, tfidf, ratings, previous, show)
@@ -438,7 +478,16 @@ class ThemeModel(BaseEstimator):
         """Project TF-IDF rows to unit-length LSA vectors (zero rows stay zero)."""
         return normalize(self.svd_.transform(tfidf))
 
-    def _assign(self, embedded: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _word_counts(self, counts: sparse.spmatrix) -> np.ndarray:
+        """Distinct known words (not pairs, not negations) of each answer."""
+        if not hasattr(self, "word_features_"):  # pickled before min_words existed
+            return np.full(counts.shape[0], self.min_words)
+        words = sparse.csr_matrix(counts)[:, np.flatnonzero(self.word_features_)]
+        return np.diff(words.indptr)
+
+    def _assign(
+        self, embedded: np.ndarray, n_words: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Nearest centre of each row and its cosine; -1 when below the threshold."""
         if len(self.centroids_) == 0:
             zeros = np.zeros(len(embedded))
@@ -447,8 +496,10 @@ class ThemeModel(BaseEstimator):
         nearest = similarity.argmax(axis=1)
         best = similarity[np.arange(len(embedded)), nearest]
         labels = np.where(best >= self.min_similarity, nearest, UNCLEAR)
-        # An answer with no known word has no direction: never a theme's member.
+        # An answer with no known word has no direction: never a theme's member;
+        # one or two words ("all good", "n/a") say too little to belong anywhere.
         labels[np.linalg.norm(embedded, axis=1) == 0] = UNCLEAR
+        labels[n_words < self.min_words] = UNCLEAR
         return labels.astype(np.intp), best
 
     def _choose_k(self, points: np.ndarray, *, show: bool) -> int:
@@ -463,7 +514,14 @@ class ThemeModel(BaseEstimator):
         distinct = len(np.unique(sample.round(6), axis=0))
         upper = min(
             self.max_themes,
-            max(self.min_themes, math.isqrt(len(points))),
+            max(
+                self.min_themes,
+                round(
+                    min(
+                        _K_PER_ROOT * math.sqrt(len(points)), len(points) / _K_MEAN_SIZE
+                    )
+                ),
+            ),
             distinct - 1,
         )
         lower = min(self.min_themes, upper)
@@ -502,7 +560,27 @@ class ThemeModel(BaseEstimator):
             kmeans.fit(points)
         return normalize(kmeans.cluster_centers_)
 
-    def _order_and_prune(self, embedded: np.ndarray) -> None:
+    def _trimmed(self, points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+        """Re-centre each cluster on the members that are close enough to it.
+
+        k-means must place every answer, so answers that fit no cluster drag some
+        centres into catch-all mixtures; re-centring on the members above
+        ``min_similarity`` lets such a centre move to its real topic or lose its
+        members, and the mixture's answers become unclear instead.
+        """
+        for _ in range(_TRIM_ROUNDS):
+            if len(centroids) == 0:
+                break
+            similarity = points @ centroids.T
+            nearest = similarity.argmax(axis=1)
+            core = similarity[np.arange(len(points)), nearest] >= self.min_similarity
+            sums = np.zeros_like(centroids)
+            np.add.at(sums, nearest[core], points[core])
+            kept = np.bincount(nearest[core], minlength=len(centroids)) > 0
+            centroids = normalize(sums[kept])
+        return centroids
+
+    def _order_and_prune(self, embedded: np.ndarray, n_words: np.ndarray) -> None:
         """Dissolve clusters below ``min_theme_size``, then order by size."""
         for _ in range(5):
             sizes = np.bincount(
@@ -512,13 +590,13 @@ class ThemeModel(BaseEstimator):
             if keep.all():
                 break
             self.centroids_ = self.centroids_[keep]
-            self.labels_, self.similarities_ = self._assign(embedded)
+            self.labels_, self.similarities_ = self._assign(embedded, n_words)
         sizes = np.bincount(
             self.labels_[self.labels_ >= 0], minlength=len(self.centroids_)
         )
         order = np.argsort(-sizes, kind="stable")
         self.centroids_ = self.centroids_[order]
-        self.labels_, self.similarities_ = self._assign(embedded)
+        self.labels_, self.similarities_ = self._assign(embedded, n_words)
 
     # ------------------------------------------------------------- describing
 
@@ -649,7 +727,8 @@ class ThemeModel(BaseEstimator):
             return np.empty(0, dtype=np.intp), np.empty(0)
         with threadpool_limits(limits=1):
             counts = self.vectorizer_.transform(texts)
-            return self._assign(self._embed(self.tfidf_.transform(counts)))
+            embedded = self._embed(self.tfidf_.transform(counts))
+            return self._assign(embedded, self._word_counts(counts))
 
 
 def _class_tfidf(class_counts: sparse.spmatrix) -> sparse.csr_matrix:
@@ -708,14 +787,118 @@ def _terms_and_label(
             shown.update(stems)
         if len(terms) == n_terms:
             break
-    key: list[str] = []
-    for feature in ranked[:n_terms]:
-        new = [s for s in feature.split() if s not in key]
-        if len(key) + len(new) <= _LABEL_STEMS:
-            key.extend(new)
-        if len(key) == _LABEL_STEMS:
-            break
-    return tuple(terms), _label(tokens, key, surface, order)
+    weights = {
+        str(features[c]): float(w) for c, w in zip(columns, weights, strict=True)
+    }
+    clauses = [
+        [tokenise(clause) for clause in _CLAUSE_BREAK.split(text)]
+        for text in member_texts
+    ]
+    label = _phrase_label(clauses, weights)
+    if label is not None:
+        label = _as_written(label, member_texts)
+    else:
+        key: list[str] = []
+        for feature in ranked[:n_terms]:
+            new = [s for s in feature.split() if s not in key]
+            if len(key) + len(new) <= _LABEL_STEMS:
+                key.extend(new)
+            if len(key) == _LABEL_STEMS:
+                break
+        label = _label(tokens, key, surface, order)
+    return tuple(terms), label
+
+
+def _phrase_label(
+    answers: list[list[list[str]]], weights: Mapping[str, float]
+) -> str | None:
+    """The phrase of the theme's answers that best says what sets the theme apart.
+
+    Candidates are runs of one to :data:`_LABEL_SPAN` consecutive words of the
+    member answers' clauses (never across a comma or a full stop) that begin and
+    end on a content word (never on a hedge, a stop word or a trailing negation)
+    and hold at most :data:`_LABEL_STEMS` content words; a Chinese or Japanese
+    chunk stands alone. Each scores the squared share of answers that contain it
+    (a label must speak for most of the theme) times the class-based TF-IDF
+    weight of its stems and stem pairs, so a label is both common in the theme
+    and specific to it; single words count 0.3, as "invoice" says less than
+    "invoice was wrong". ``None`` when no phrase occurs in two answers.
+    """
+    if not weights:
+        return None
+    top = max(weights.values())
+    found: Counter = Counter()
+    for clauses in answers:
+        spans: set[tuple[str, ...]] = set()
+        for words in clauses:
+            spans.update(_spans(words))
+        found.update(spans)
+    scores: dict[tuple[str, ...], float] = {}
+    for span, count in found.items():
+        if count < 2:
+            continue
+        span_stems = list(dict.fromkeys(stem(w) for w in span if is_content_word(w)))
+        weight = sum(weights.get(s, 0.0) for s in span_stems)
+        weight += sum(
+            weights.get(f"{min(a, b)} {max(a, b)}", 0.0)
+            for n, a in enumerate(span_stems)
+            for b in span_stems[n + 1 :]
+        )
+        share = count / len(answers)
+        unigram = 0.3 if len(span) == 1 else 1.0
+        scores[span] = round(share * share * weight / top * unigram, 9)
+    if not scores:
+        return None
+    # Ties go to the shorter phrase, then alphabetically: sets have no stable order.
+    best = min(scores, key=lambda span: (-scores[span], len(span), span))
+    return " ".join(best)
+
+
+def _spans(words: list[str]) -> set[tuple[str, ...]]:
+    """Candidate label phrases of one clause (see :func:`_phrase_label`)."""
+    stems = [stem(w) if is_content_word(w) else None for w in words]
+    spans: set[tuple[str, ...]] = set()
+    for i, first in enumerate(stems):
+        if first is None:
+            continue
+        if _CJK.search(words[i]):
+            spans.add((words[i],))
+            continue
+        content = 0
+        for j in range(i, min(len(words), i + _LABEL_SPAN)):
+            if _CJK.search(words[j]):
+                break
+            if stems[j] is None:
+                continue
+            content += 1
+            if content > _LABEL_STEMS:
+                break
+            if words[j] not in NEGATIONS:
+                spans.add(tuple(words[i : j + 1]))
+    return spans
+
+
+def _as_written(phrase: str, texts: list[str]) -> str:
+    """``phrase`` (tokens joined by spaces) as the first answer holding it wrote it.
+
+    Tokenising drops clitics and punctuation ("it's" is "it"); the answer's own
+    words, lower-cased, read better. The tokens themselves when no answer matches.
+    """
+    words = phrase.split()
+    if len(words) < 2:
+        return phrase
+    # Between two tokens: a clitic ("'s"), then punctuation or spaces; "not" may
+    # have been "n't" ("can't", "dont").
+    gap = r"(?:'\w+)?[\W_]+"
+    pattern = re.escape(words[0])
+    for word in words[1:]:
+        pattern += rf"(?:n?'?t|{gap}not)" if word == "not" else gap + re.escape(word)
+    pattern = re.compile(rf"(?<!\w){pattern}(?!\w)")
+    for text in texts:
+        match = pattern.search(normalise(text))
+        if match:
+            return match.group(0)
+    return phrase
 
 
 def _usage(tokens: list[list[str]]) -> tuple[dict[str, str], Counter]:

@@ -25,7 +25,7 @@ import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,6 +49,7 @@ from cat_survey.definitions import (
     DefinitionError,
     Question,
     SurveyDefinition,
+    load_definition,
     survey_files,
 )
 from cat_survey.models import (
@@ -919,6 +920,9 @@ class Respondent:
         self.occasion = occasion
         self.mood = demo_mood(rng, customer, occasion, slug)
         self.answers: dict[str, AnswerValue] = {}
+        # The department each free-text answer is about (None for "all good" and
+        # competitor names): the ground truth that themes and routing are scored on.
+        self.departments: dict[str, str | None] = {}
 
     def walk(self, definition: SurveyDefinition) -> list[tuple[Question, AnswerValue]]:
         """Answer every question the flow engine asks, in order, until done."""
@@ -997,6 +1001,7 @@ class Respondent:
             return None
         voice = VOICES.get(question.id) or self.voice_for_mood()
         locale = self.customer.locale
+        self.departments[question.id] = None
         if voice == "competitor":
             text = self.commenter.competitor(locale=locale, occasion=self.occasion)
         elif voice == "light":
@@ -1023,11 +1028,10 @@ class Respondent:
 
     def comment(self, voice: str, question_id: str) -> str:
         """A comment in ``voice`` about a department chosen for this question."""
+        topic = self.topic(voice, question_id)
+        self.departments[question_id] = topic
         return self.commenter.comment(
-            voice,
-            self.topic(voice, question_id),
-            locale=self.customer.locale,
-            occasion=self.occasion,
+            voice, topic, locale=self.customer.locale, occasion=self.occasion
         )
 
     def topic(self, voice: str, question_id: str) -> str:
@@ -1233,34 +1237,46 @@ def survey_counts(total: int, slugs: Sequence[str]) -> dict[str, int]:
     return counts
 
 
+def simulated_respondents(
+    rng: Random, slugs: Sequence[str], *, total: int, now: datetime
+) -> Iterator[tuple[str, Respondent]]:
+    """``total`` respondents over the last year, each with the survey they answer.
+
+    The one simulation behind both :func:`add_demo_responses` (the database) and
+    :func:`demo_comments` (labelled text for benchmarks), so both see the same data.
+    """
+    outage = outage_month(now)
+    # Fewer customers than responses: many answer more than one survey a year.
+    customers = demo_customers(rng, max(10, round(total * 0.7)))
+    commenter = Commenter(rng)
+    counts = survey_counts(total, slugs)
+    plan = [slug for slug, count in counts.items() for _ in range(count)]
+    rng.shuffle(plan)
+    for slug in plan:
+        yield (
+            slug,
+            Respondent(
+                rng,
+                commenter,
+                customer=rng.choice(customers),
+                occasion=demo_occasion(rng, now, outage),
+                slug=slug,
+            ),
+        )
+
+
 def add_demo_responses(
     rng: Random, versions: Mapping[str, SurveyVersion], *, total: int
 ) -> None:
     """Simulate ``total`` responses over the last year and insert them in batches."""
     if not versions or total == 0:
         return
-    now = datetime.now(UTC)
-    outage = outage_month(now)
-    # Fewer customers than responses: many answer more than one survey a year.
-    customers = demo_customers(rng, max(10, round(total * 0.7)))
-    commenter = Commenter(rng)
-    plan = [
-        slug
-        for slug, count in survey_counts(total, list(versions)).items()
-        for _ in range(count)
-    ]
-    rng.shuffle(plan)
     batch: list[SurveyResponse] = []
-    for slug in plan:
-        version = versions[slug]
-        respondent = Respondent(
-            rng,
-            commenter,
-            customer=rng.choice(customers),
-            occasion=demo_occasion(rng, now, outage),
-            slug=slug,
-        )
-        batch.append(demo_response(rng, version, respondent))
+    respondents = simulated_respondents(
+        rng, list(versions), total=total, now=datetime.now(UTC)
+    )
+    for slug, respondent in respondents:
+        batch.append(demo_response(rng, versions[slug], respondent))
         if len(batch) >= FLUSH_EVERY:
             db.session.add_all(batch)
             db.session.flush()
@@ -1269,14 +1285,22 @@ def add_demo_responses(
     db.session.flush()
 
 
+def given_answers(
+    rng: Random, definition: SurveyDefinition, respondent: Respondent
+) -> tuple[list[tuple[Question, AnswerValue]], bool]:
+    """What ``respondent`` answers before stopping, and whether it stopped midway."""
+    given = respondent.walk(definition)
+    partial = len(given) > 1 and rng.random() < PARTIAL_SHARE
+    if partial:
+        given = given[: rng.randint(1, len(given) - 1)]
+    return given, partial
+
+
 def demo_response(
     rng: Random, version: SurveyVersion, respondent: Respondent
 ) -> SurveyResponse:
     """One response (with its answers) by ``respondent`` to ``version``."""
-    given = respondent.walk(definition_of(version))
-    partial = len(given) > 1 and rng.random() < PARTIAL_SHARE
-    if partial:
-        given = given[: rng.randint(1, len(given) - 1)]
+    given, partial = given_answers(rng, definition_of(version), respondent)
     customer, moment = respondent.customer, respondent.occasion.started_at
     answers = []
     for index, (question, value) in enumerate(given):
@@ -1322,3 +1346,61 @@ def stored_answer(
     elif value is not None:
         answer.text_value = value
     return answer
+
+
+# -- Labelled comments for benchmarks -------------------------------------------------
+
+SURVEYS_DIR = Path(__file__).resolve().parent.parent / "surveys"
+
+
+def demo_comments(
+    *,
+    count: int,
+    seed: int = 7,
+    surveys_dir: str | Path = SURVEYS_DIR,
+    now: datetime | None = None,
+) -> list[tuple[str, str | None]]:
+    """Free-text answers as :func:`seed_demo` writes them, with their department.
+
+    No database or app is needed: the survey files are read directly and walked by
+    the same simulated respondents as the seeding (:func:`simulated_respondents`),
+    so themes and routing can be scored against what each answer is really about.
+
+    Parameters
+    ----------
+    count : int
+        Number of free-text answers wanted.
+    seed : int, default 7
+        Seed of the simulation; the same seed and ``now`` give the same answers.
+    surveys_dir : str or Path, default the project's ``surveys/``
+        Folder of survey definition files.
+    now : datetime, optional
+        End of the simulated year (it places the outage month); default now.
+
+    Returns
+    -------
+    list of (str, str or None)
+        ``(text, department slug)`` in the order answered; the slug is ``None`` for
+        answers about no department ("No, all good so far.", a competitor's name).
+    """
+    if count <= 0:
+        return []
+    definitions = {
+        definition.slug: definition
+        for definition in map(load_definition, survey_files(surveys_dir))
+    }
+    now = now or datetime.now(UTC)
+    # About three text answers in four responses; simulate plenty and stop early.
+    total = max(10, count * 3)
+    rng = Random(seed)
+    comments: list[tuple[str, str | None]] = []
+    for slug, respondent in simulated_respondents(
+        rng, sorted(definitions), total=total, now=now
+    ):
+        given, _ = given_answers(rng, definitions[slug], respondent)
+        for question, value in given:
+            if question.type == "text" and isinstance(value, str) and value.strip():
+                comments.append((value, respondent.departments.get(question.id)))
+                if len(comments) == count:
+                    return comments
+    return comments

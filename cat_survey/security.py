@@ -1,12 +1,18 @@
-"""HTTP hardening applied to every response: headers, cookie flags, caching.
+"""HTTP hardening applied to every request and response: headers, cookies, caching.
 
 The Content-Security-Policy allows scripts and styles from this site only (no
 inline script), so stored text that slipped past escaping still could not run;
-token links send no Referer, so a survey link never leaks to another site.
+token links send no Referer, so a survey link never leaks to another site. The
+JSON API never opens the session cookie, and malformed multipart parts are
+dropped before anything reads the form.
 """
 
+from typing import Any
+
 from flask import Flask, Request, Response, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from werkzeug.datastructures import MultiDict
+from werkzeug.formparser import FormDataParser
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -22,17 +28,52 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 # Paths whose URLs carry a secret token (invitation, conversation).
 TOKEN_PATH_PREFIXES = ("/i/", "/c/", "/api/v1/conversations/")
+API_PATH_PREFIX = "/api/"
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Session cookies are Secure whenever the request came over HTTPS."""
+    """Session cookies are Secure over HTTPS; the JSON API gets no session at all."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        # The API authenticates by the token in its URL. Never reading (or setting)
+        # the session cookie there is what makes its CSRF exemption safe.
+        if request.path.startswith(API_PATH_PREFIX):
+            return None
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
 
+class NamedFieldsParser(FormDataParser):
+    """Werkzeug's form parser, without multipart parts that have no field name."""
+
+    def parse(self, *args: Any, **kwargs: Any) -> tuple[Any, MultiDict, MultiDict]:
+        stream, form, files = super().parse(*args, **kwargs)
+        return stream, named_only(form), named_only(files)
+
+
+def named_only(fields: MultiDict) -> MultiDict:
+    """The fields that have a name.
+
+    Werkzeug files a part without a name under the key None, and Flask-WTF's
+    token lookup then fails on ``key.endswith()``: a 500 for a malformed request.
+    """
+    if None not in fields:
+        return fields
+    named = [(key, value) for key, value in fields.items(multi=True) if key is not None]
+    return type(fields)(named)
+
+
+class SafeRequest(Request):
+    """Flask's request, reading forms with :class:`NamedFieldsParser`."""
+
+    form_data_parser_class = NamedFieldsParser
+
+
 def init_security(app: Flask) -> None:
-    """Install the session interface and the response headers."""
+    """Install the request class, the session interface and the response headers."""
+    app.request_class = SafeRequest
     app.session_interface = SessionInterface()
     app.after_request(secure_headers)
 

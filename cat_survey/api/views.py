@@ -25,7 +25,11 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def json_body() -> dict[str, Any]:
     """The request's JSON object; 400 with a clear message for anything else."""
-    body = request.get_json(silent=True) if request.content_length else {}
+    try:
+        body = request.get_json(silent=True) if request.content_length else {}
+    except RecursionError:
+        # JSON nested deeper than Python's recursion limit (a few kB of "[").
+        body = None
     if body is None or not isinstance(body, dict):
         abort(400, "The request body must be a JSON object.")
     return body

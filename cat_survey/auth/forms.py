@@ -1,14 +1,22 @@
 """The sign-in form."""
 
-from wtforms import EmailField, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length
+from wtforms import EmailField, Field, HiddenField, PasswordField
+from wtforms.validators import DataRequired, Length, ValidationError
 
 from cat_survey.forms import BaseForm
+
+
+def printable(form: BaseForm, field: Field) -> None:
+    """Refuse control characters: no address has them, and PostgreSQL refuses NUL."""
+    if not (field.data or "").isprintable():
+        raise ValidationError("Enter an e-mail address without control characters.")
 
 
 class LoginForm(BaseForm):
     """E-mail and password; ``next`` is where to go afterwards (internal only)."""
 
-    email = EmailField("E-mail", validators=[DataRequired(), Length(max=320)])
+    email = EmailField(
+        "E-mail", validators=[DataRequired(), Length(max=320), printable]
+    )
     password = PasswordField("Password", validators=[DataRequired(), Length(max=500)])
     next = HiddenField()

@@ -182,7 +182,7 @@ def clean_scale(question: Question, raw: Any) -> int:
         raise error
     try:
         number = float(raw.strip()) if isinstance(raw, str) else float(raw)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: an int beyond any float
         raise error from None
     if (
         not math.isfinite(number)

@@ -7,6 +7,7 @@ kept); submitting the same answer twice changes nothing; a response completes wh
 its last applicable question is answered.
 """
 
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
-from cat_survey.definitions import Question, SurveyDefinition, pipe
+from cat_survey.definitions import SLUG, Question, SurveyDefinition, pipe
 from cat_survey.models import (
     Answer,
     Invitation,
@@ -38,6 +39,14 @@ from cat_survey.survey.flow import (
 )
 
 HIDDEN_VALUE_LIMIT = 500
+#: Hidden fields copied into their own, narrower columns of ``SurveyResponse``.
+HIDDEN_COLUMN_LIMITS = {
+    name: SurveyResponse.__table__.c[name].type.length
+    for name in ("customer_ref", "segment")
+}
+#: What ``new_token`` (URL-safe base64) and imports produce; anything else is
+#: looked up nowhere (PostgreSQL refuses a NUL byte in a query parameter).
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class InvitationClosed(Exception):
@@ -130,12 +139,15 @@ def clean_hidden(
             continue
         text = "".join(char for char in str(value) if char.isprintable()).strip()
         if text:
-            hidden[name] = text[:HIDDEN_VALUE_LIMIT]
+            limit = HIDDEN_COLUMN_LIMITS.get(name, HIDDEN_VALUE_LIMIT)
+            hidden[name] = text[:limit].strip()
     return hidden
 
 
 def active_survey(slug: str) -> Survey | None:
-    """The active survey with this slug, or None."""
+    """The active survey with this slug, or None (also for malformed slugs)."""
+    if not SLUG.fullmatch(slug):
+        return None
     return db.session.scalar(db.select(Survey).filter_by(slug=slug, is_active=True))
 
 
@@ -163,7 +175,11 @@ def start_conversation(
     response = SurveyResponse(
         survey=survey,
         version=version,
-        invitation=invitation,
+        # The column, not the relationship: setting ``invitation`` loads the
+        # one-to-one backref, and if a simultaneous start has committed meanwhile,
+        # the flush unlinks that response (invitation_id = NULL) instead of failing
+        # on the UNIQUE constraint, so the invitation would be used twice.
+        invitation_id=invitation.id if invitation is not None else None,
         token=new_token(),
         customer_ref=hidden.get("customer_ref"),
         segment=hidden.get("segment"),
@@ -199,14 +215,14 @@ def check_invitation_open(invitation: Invitation, now: datetime | None = None) -
 
 def find_invitation(token: str) -> Invitation | None:
     """The invitation with this token, or None (also for malformed tokens)."""
-    if not token or len(token) > 64:
+    if not token or not TOKEN.fullmatch(token):
         return None
     return db.session.scalar(db.select(Invitation).filter_by(token=token))
 
 
 def load_conversation(token: str) -> Conversation | None:
     """The conversation behind a response token, or None if there is none."""
-    if not token or len(token) > 64:
+    if not token or not TOKEN.fullmatch(token):
         return None
     response = db.session.scalar(db.select(SurveyResponse).filter_by(token=token))
     return conversation_of(response) if response else None
@@ -300,18 +316,17 @@ def store_value(
     response: SurveyResponse, question: Question, value: AnswerValue
 ) -> None:
     """Insert or update the answer row for one question."""
-    answer = db.session.scalar(
-        db.select(Answer).filter_by(response_id=response.id, question_id=question.id)
-    )
+    # The conversation has just loaded the answers: no need to query them again.
+    # A row inserted by another request since then fails the INSERT on UNIQUE,
+    # which record_answer handles (the first answer wins).
+    loaded = response.answers
+    answer = next((row for row in loaded if row.question_id == question.id), None)
     if answer is None:
-        count = db.session.scalar(
-            db.select(db.func.count(Answer.id)).filter_by(response_id=response.id)
-        )
         answer = Answer(
             response_id=response.id,
             question_id=question.id,
             question_type=question.type,
-            position=count or 0,
+            position=len(loaded),
         )
         db.session.add(answer)
     answer.number_value = value if isinstance(value, int) else None

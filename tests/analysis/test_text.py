@@ -10,6 +10,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from analysis.text import (
     CONTENT_WORDS,
+    HEDGES,
     NEGATIONS,
     STOP_WORDS,
     content_words,
@@ -99,6 +100,42 @@ def test_complaint_words_from_sklearn_list_are_content(word: str) -> None:
 @pytest.mark.parametrize("word", ["the", "and", "my", "does", "thanks", "im", "a"])
 def test_filler_words_are_not_content(word: str) -> None:
     assert not is_content_word(word)
+
+
+@pytest.mark.parametrize(
+    "word", ["honestly", "frankly", "mostly", "thing", "otherwise", "rest", "great"]
+)
+def test_hedges_and_bare_praise_are_not_content(word: str) -> None:
+    assert word in HEDGES
+    assert not is_content_word(word)
+
+
+def test_hedged_answer_keeps_only_its_topic() -> None:
+    hedged = "Honestly, small thing, but the invoice is wrong. Otherwise great!"
+    assert content_words(hedged) == ["invoice", "wrong"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("請求書の金額が間違っています。", ["請求書", "金額", "間違"]),
+        ("アップデートのたびに不具合が出ます", ["アップデート", "不具合", "出"]),
+        ("APIのエラーが頻繁に発生します", ["api", "エラー", "頻繁", "発生"]),
+        ("Salesforceとの連携", ["salesforce", "連携"]),
+        ("導入支援", ["導入", "入支", "支援"]),
+        ("我们的发票", ["我们", "们的", "的发", "发票"]),
+        ("カスタマーサクセスの方", ["カスタマーサクセス", "方"]),
+        ("ありがとう", []),
+    ],
+)
+def test_tokenise_splits_cjk_into_chunks_and_bigrams(
+    raw: str, expected: list[str]
+) -> None:
+    assert tokenise(raw) == expected
+
+
+def test_japanese_hedge_openers_are_not_content() -> None:
+    assert content_words("率直に言って、正直なところ請求書が遅いです") == ["請求書"]
 
 
 @pytest.mark.parametrize(

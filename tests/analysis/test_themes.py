@@ -16,7 +16,7 @@ from sklearn.base import clone
 from sklearn.metrics import adjusted_rand_score
 
 from analysis.scores import nps
-from analysis.text import STOP_WORDS, sentiments
+from analysis.text import HEDGES, STOP_WORDS, normalise, sentiments
 from analysis.themes import (
     UNCLEAR,
     Theme,
@@ -217,7 +217,7 @@ def test_answer_without_known_words_is_unclear(model: ThemeModel, outlier: str) 
 def test_answer_without_known_words_is_unclear_even_with_no_threshold(
     corpus: tuple[list[str], list[str]],
 ) -> None:
-    lenient = ThemeModel(min_similarity=0.0).fit(corpus[0])
+    lenient = ThemeModel(min_similarity=0.0, min_words=1).fit(corpus[0])
     assert lenient.predict(["Zebras and giraffes", "the card"]).tolist()[0] == UNCLEAR
     assert lenient.predict(["the card"]).tolist() != [UNCLEAR]
 
@@ -231,6 +231,68 @@ def test_off_topic_training_answers_go_to_unclear_not_into_a_theme(
     assert fitted.n_themes_ == 4
     assert adjusted_rand_score(corpus[1], fitted.labels_[:-2]) > 0.95
     assert all("paris" not in " ".join(t.terms) for t in fitted.themes_)
+
+
+@pytest.mark.parametrize(
+    "generic",
+    ["No, all good so far.", "n/a", "Nothing really, it went well.", "Card?",
+     "Honestly, mostly fine.", "特にありません。順調でした。"],
+)  # fmt: skip
+def test_short_or_generic_answers_are_unclear_in_fit_and_predict(
+    corpus: tuple[list[str], list[str]], generic: str
+) -> None:
+    fitted = ThemeModel().fit([*corpus[0], generic, generic, generic])
+    assert fitted.labels_[-3:].tolist() == [UNCLEAR] * 3
+    assert fitted.predict([generic]).tolist() == [UNCLEAR]
+    assert ThemeModel(min_words=1).fit(corpus[0]).predict(["card?"]).tolist() != [-1]
+
+
+def test_hedged_answers_still_group_by_topic_and_hedges_never_label() -> None:
+    texts, truth = planted_corpus()
+    rng = random.Random(1)
+    openers = ["", "Honestly, ", "Frankly, ", "Small thing, but ", "Mostly great, but "]
+    closers = ["", " Otherwise great.", " The rest is great.", " Honestly frustrating."]
+    hedged = [f"{rng.choice(openers)}{t}.{rng.choice(closers)}" for t in texts]
+    fitted = ThemeModel(n_themes=4).fit(hedged)
+    assert adjusted_rand_score(truth, fitted.labels_) > 0.9
+    for theme in fitted.themes_:
+        assert not set(theme.label.split()) & HEDGES, theme.label
+        assert not any(set(term.split()) & HEDGES for term in theme.terms)
+
+
+JAPANESE_INVOICE = [
+    "請求書の金額が間違っています。",
+    "率直に言って、請求書の金額がまた間違っていました。",
+    "請求書の金額が違います。",
+    "正直なところ、請求書の金額の修正に時間がかかりました。",
+    "請求書の金額が毎月間違っています。",
+    "請求書の金額を確認してください。",
+]
+
+
+def test_japanese_answers_theme_on_words_and_label_is_a_chunk_not_a_sentence(
+    corpus: tuple[list[str], list[str]],
+) -> None:
+    texts = [*corpus[0], *JAPANESE_INVOICE]
+    fitted = ThemeModel().fit(texts)
+    japanese = fitted.labels_[-len(JAPANESE_INVOICE) :]
+    assert len(set(japanese.tolist())) == 1
+    assert japanese[0] != UNCLEAR
+    assert not set(fitted.labels_[: -len(JAPANESE_INVOICE)].tolist()) & {japanese[0]}
+    label = fitted.themes_[japanese[0]].label
+    assert label in {"請求書", "金額"}
+    assert all(label in text for text in JAPANESE_INVOICE)
+    assert "請求書" in answer_features(JAPANESE_INVOICE[0])
+
+
+def test_labels_are_phrases_that_member_answers_contain(
+    model: ThemeModel, corpus: tuple[list[str], list[str]]
+) -> None:
+    texts, _ = corpus
+    for index, theme in enumerate(model.themes_):
+        members = [normalise(texts[i]) for i in np.flatnonzero(model.labels_ == index)]
+        assert sum(theme.label in member for member in members) >= 2, theme.label
+        assert 1 <= len(theme.label.split()) <= 6
 
 
 def test_model_round_trips_through_joblib(

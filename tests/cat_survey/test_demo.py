@@ -17,10 +17,14 @@ from cat_survey import cli
 from cat_survey.catalog import definition_of
 from cat_survey.db import db
 from cat_survey.demo import (
+    ALL_GOOD,
+    ALL_GOOD_JA,
     DEMO_DOMAIN,
     LOGINS_FILE,
     PHRASES,
+    Phrases,
     add_demo_responses,
+    demo_comments,
     load_content,
     outage_month,
     seed_demo,
@@ -431,3 +435,56 @@ def test_phrase_bank_shares_no_sentence_with_routing_training_or_test_data():
         for text, other in theirs:
             overlap = len(mine & other) / len(mine | other)
             assert overlap < 0.45, (phrase, text)
+
+
+# -- Labelled comments for benchmarks ---------------------------------------------
+
+NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+
+
+def phrase_windows(phrases: Phrases) -> set[str]:
+    """Every run of three literal words of a department's phrases, lower-cased."""
+    windows = set()
+    every = [*phrases.complaints, *phrases.praise, *phrases.asks, *phrases.outage]
+    for phrase in every:
+        for piece in re.split(r"\{\w+\}", phrase.lower().replace("'", "")):
+            words = re.findall(r"[\w-]+", piece)
+            windows.update(" ".join(words[i : i + 3]) for i in range(len(words) - 2))
+    return windows
+
+
+@pytest.fixture(scope="module")
+def comments() -> list[tuple[str, str | None]]:
+    return demo_comments(count=400, seed=3, now=NOW)
+
+
+def test_demo_comments_gives_the_count_asked_with_a_department_or_none(comments):
+    assert len(comments) == 400
+    assert all(text.strip() for text, _ in comments)
+    assert {slug for _, slug in comments} <= {*PHRASES, None}
+    assert len({slug for _, slug in comments if slug}) >= 8
+
+
+def test_demo_comments_are_the_same_for_the_same_seed_and_date(comments):
+    assert demo_comments(count=400, seed=3, now=NOW) == comments
+    assert demo_comments(count=400, seed=4, now=NOW) != comments
+    assert demo_comments(count=0, seed=3) == []
+
+
+def test_demo_comments_come_from_their_department_phrases(comments):
+    windows = {slug: phrase_windows(phrases) for slug, phrases in PHRASES.items()}
+    english = [(t, s) for t, s in comments if s and not JAPANESE.search(t)]
+    found = [
+        any(w in re.sub(r"[^\w\s-]", "", text.lower()) for w in windows[slug])
+        for text, slug in english
+    ]
+    # Typos (swapped letters) may break one window, rarely every one.
+    assert sum(found) / len(found) > 0.95
+
+
+def test_demo_comments_include_japanese_and_answers_about_no_department(comments):
+    japanese = [slug for text, slug in comments if JAPANESE.search(text)]
+    assert 0.03 <= len(japanese) / len(comments) <= 0.25
+    assert any(slug for slug in japanese)
+    all_good = [text for text, slug in comments if slug is None]
+    assert any(text in ALL_GOOD or text in ALL_GOOD_JA for text in all_good)

@@ -1,0 +1,242 @@
+"""A real gunicorn for integration tests: 2 workers on loopback, on a fresh database.
+
+The database is a new SQLite file, or a new PostgreSQL database
+``<db>_<worker>_gunicorn`` when ``TEST_DATABASE_URL`` names a server. The schema and
+the shipped surveys are created with the real ``flask`` commands before gunicorn
+starts, as an installation would. The server lives for one test module; tests read
+and seed its database through an app of their own on the same URL.
+
+gthread workers (4 threads each) are used: on ``bench/bench_load.py`` they
+answer as fast as sync workers (within the run-to-run noise, on SQLite and on
+PostgreSQL), and 2 x 4 threads let all 8 simultaneous requests of a round run in
+the app at once, where 2 sync workers would take them two at a time and hide races.
+"""
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO
+from flask import Flask
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from cat_survey import create_app
+from cat_survey.db import db
+
+HOST = "127.0.0.1"
+WORKERS = 2
+WORKER_ARGS = ("--worker-class", "gthread", "--threads", "4")
+READY_MARK = "worker ready, pid"
+# gunicorn logs "Booting worker" before the app loads; this hook logs after it.
+GUNICORN_CONFIG = f"""
+def post_worker_init(worker):
+    worker.log.info("{READY_MARK} %s", worker.pid)
+"""
+BOOT_SECONDS = 60
+REQUEST_TIMEOUT_SECONDS = 30
+
+
+class GunicornServer:
+    """A running gunicorn: its URL, its processes and an app on its database."""
+
+    def __init__(
+        self, process: subprocess.Popen, port: int, log: Path, app: Flask
+    ) -> None:
+        self.process = process
+        self.port = port
+        self.log = log
+        self.app = app
+
+    @property
+    def master_pid(self) -> int:
+        """The gunicorn master (arbiter) process id."""
+        return self.process.pid
+
+    def worker_pids(self) -> set[int]:
+        """Live workers: the master's children that are not zombies."""
+        pids = set()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            # The command name may hold spaces; the fields after ")" do not.
+            state, parent = stat.rsplit(")", 1)[1].split()[:2]
+            if int(parent) == self.master_pid and state != "Z":
+                pids.add(int(entry.name))
+        return pids
+
+    def ready_pids(self) -> set[int]:
+        """Workers that have loaded the app, live or not (from the log)."""
+        return {
+            int(line.rsplit(" ", 1)[1])
+            for line in self.log.read_text().splitlines()
+            if READY_MARK in line
+        }
+
+    def wait_for_workers(self, *, excluding: set[int] = frozenset()) -> set[int]:
+        """Wait until WORKERS live workers, none in ``excluding``, have loaded."""
+        deadline = time.monotonic() + BOOT_SECONDS
+        while time.monotonic() < deadline:
+            self.check_running()
+            live = self.worker_pids()
+            if (
+                len(live) == WORKERS
+                and not live & excluding
+                and live <= self.ready_pids()
+            ):
+                return live
+            time.sleep(0.1)
+        raise AssertionError(f"workers did not come up:\n{self.log_text()}")
+
+    def check_running(self) -> None:
+        """Fail with gunicorn's log if the master has exited."""
+        if self.process.poll() is not None:
+            raise AssertionError(f"gunicorn exited:\n{self.log_text()}")
+
+    def log_text(self) -> str:
+        """The end of gunicorn's log, for failure messages."""
+        return self.log.read_text()[-5000:]
+
+    def connection(self) -> http.client.HTTPConnection:
+        """A new, not yet connected HTTP connection to the server."""
+        return http.client.HTTPConnection(
+            HOST, self.port, timeout=REQUEST_TIMEOUT_SECONDS
+        )
+
+    def request(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> tuple[int, Any]:
+        """Send one request on a fresh connection; return (status, JSON body)."""
+        connection = self.connection()
+        try:
+            return self.send(connection, method, path, body)
+        finally:
+            connection.close()
+
+    @staticmethod
+    def send(
+        connection: http.client.HTTPConnection,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+    ) -> tuple[int, Any]:
+        """Send a JSON request on a connection; return (status, decoded JSON)."""
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        connection.request(method, path, body=data, headers=headers)
+        response = connection.getresponse()
+        payload = response.read()
+        try:
+            decoded = json.loads(payload) if payload else None
+        except ValueError:
+            decoded = None
+        return response.status, decoded
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def gunicorn_database_url(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[str]:
+    """An empty database for the server: SQLite file or a new PostgreSQL database."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        folder = tmp_path_factory.mktemp("gunicorn_db")
+        yield f"sqlite:///{folder / 'gunicorn.sqlite'}"
+        return
+    url = make_url(server)
+    name = f"{url.database}_{worker_id}_gunicorn"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def gunicorn_server(
+    gunicorn_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GunicornServer]:
+    """gunicorn with 2 workers on a free loopback port, schema and surveys loaded."""
+    folder = tmp_path_factory.mktemp("gunicorn")
+    instance = folder / "instance"
+    env = os.environ | {
+        "DATABASE_URL": gunicorn_database_url,
+        "SECRET_KEY": "integration-secret",
+        "CAT_SURVEY_INSTANCE_PATH": str(instance),
+    }
+    for command in (["init-db"], ["surveys", "load"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "cat_survey", *command],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, f"flask {' '.join(command)}:\n{done.stderr}"
+    config = folder / "gunicorn_conf.py"
+    config.write_text(GUNICORN_CONFIG, encoding="utf-8")
+    log = folder / "gunicorn.log"
+    port = free_port()
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--workers", str(WORKERS), *WORKER_ARGS,
+        "--bind", f"{HOST}:{port}",
+        "--chdir", str(REPO),
+        "--graceful-timeout", "5",
+        "--config", str(config),
+        "cat_survey:create_app()",
+    ]  # fmt: skip
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": gunicorn_database_url,
+            "SECRET_KEY": "integration-secret",
+            "INSTANCE_PATH": str(folder / "test_instance"),
+        }
+    )
+    server = GunicornServer(process, port, log, app)
+    try:
+        server.wait_for_workers()
+        status, body = server.request("GET", "/healthz")
+        assert (status, body) == (200, {"status": "ok"}), server.log_text()
+        yield server
+    finally:
+        stop(process)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Stop gunicorn gracefully (SIGTERM), or kill it after a grace period."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
