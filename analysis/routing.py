@@ -32,6 +32,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
+from analysis.csv_input import InputError, read_rows
+
 __all__ = [
     "Catalog",
     "CatalogError",
@@ -898,10 +900,6 @@ def keyword_departments(texts: Iterable[str], catalog: Catalog) -> list[str | No
     return routed
 
 
-class _InputError(Exception):
-    """A problem with the command line's input, reported on stderr with exit 2."""
-
-
 def cli(argv: list[str]) -> int:
     """Run ``python -m analysis route``: route each row of a CSV to a department.
 
@@ -944,15 +942,15 @@ def cli(argv: list[str]) -> int:
         return int(exc.code or 0)
     try:
         catalog = load_catalog(args.catalog or default_catalog_path())
-        rows = _read_csv(args.input, [args.text_column, args.id_column])
+        rows = read_rows(args.input, [args.text_column, args.id_column])
         corrections = []
         if args.train:
-            labelled = _read_csv(args.train, [args.text_column, args.label_column])
+            labelled = read_rows(args.train, [args.text_column, args.label_column])
             corrections = _corrections(labelled, args, catalog)
     except CatalogError as exc:
         print("\n".join(f"error: {message}" for message in exc.errors), file=sys.stderr)
         return 2
-    except (_InputError, FileNotFoundError) as exc:
+    except (InputError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     router = DepartmentRouter(
@@ -987,35 +985,6 @@ def cli(argv: list[str]) -> int:
     return 0
 
 
-def _read_csv(path: str, columns: list[str | None]) -> list[dict[str, str]]:
-    """Read a UTF-8 CSV's rows, checking that it has rows and the named columns."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as file:
-            reader = csv.DictReader(file)
-            header = reader.fieldnames
-            rows = list(reader)
-    except FileNotFoundError:
-        raise _InputError(f"{path}: file not found") from None
-    except UnicodeDecodeError as exc:
-        raise _InputError(
-            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
-        ) from None
-    except csv.Error as exc:
-        raise _InputError(f"{path}: not a readable CSV ({exc})") from None
-    except OSError as exc:
-        raise _InputError(f"{path}: cannot be read ({exc.strerror})") from None
-    if not header:
-        raise _InputError(f"{path}: empty file (expected a header row and data rows)")
-    for column in columns:
-        if column is not None and column not in header:
-            raise _InputError(
-                f"{path}: no column {column!r} (columns: {', '.join(header)})"
-            )
-    if not rows:
-        raise _InputError(f"{path}: no data rows after the header")
-    return [{key: value or "" for key, value in row.items()} for row in rows]
-
-
 def _corrections(
     rows: list[dict[str, str]], args: argparse.Namespace, catalog: Catalog
 ) -> list[tuple[str, str]]:
@@ -1031,7 +1000,7 @@ def _corrections(
             pairs.append((row[args.text_column], label))
     if problems:
         shown = "; ".join(problems[:10]) + ("; ..." if len(problems) > 10 else "")
-        raise _InputError(
+        raise InputError(
             f"{args.train}: {len(problems)} rows have a department not in the catalog "
             f"(expected one of {', '.join(catalog.slugs)}): {shown}"
         )

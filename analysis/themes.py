@@ -66,6 +66,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from analysis.csv_input import InputError, read_rows
 from analysis.scores import nps, nps_from_counts
 from analysis.text import (
     NEGATIONS,
@@ -1015,35 +1016,6 @@ def _theme_nps(counts: np.ndarray | None, t: int) -> tuple[float | None, float |
 # ---------------------------------------------------------------- command line
 
 
-class _InputError(Exception):
-    """A problem with the input CSV, reported to the user with exit status 2."""
-
-
-def _read_rows(path: str, columns: Sequence[str | None]) -> list[dict[str, str]]:
-    """Rows of a UTF-8 CSV with a header, checking the named columns exist."""
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as file:
-            reader = csv.DictReader(file)
-            header = reader.fieldnames
-            rows = list(reader)
-    except FileNotFoundError:
-        raise _InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError as error:
-        raise _InputError(
-            f"{path}: not UTF-8 text (byte {error.start}); re-save it as UTF-8"
-        ) from None
-    if not header:
-        raise _InputError(f"{path}: the file is empty (a header row is needed)")
-    for column in columns:
-        if column is not None and column not in header:
-            raise _InputError(
-                f"{path}: no column {column!r}; columns are {', '.join(header)}"
-            )
-    if not rows:
-        raise _InputError(f"{path}: the file has a header but no rows")
-    return rows
-
-
 def _theme_count(value: str) -> int | str:
     """Parse ``--k``: "auto" or a positive whole number."""
     if value == "auto":
@@ -1061,7 +1033,7 @@ def _rating(value: str, row: int) -> int | None:
     if not value:
         return None
     if not value.isdigit() or int(value) > 10:
-        raise _InputError(
+        raise InputError(
             f"row {row} (counting from 0): NPS rating {value!r} "
             "is not a whole number 0-10"
         )
@@ -1113,7 +1085,7 @@ def cli(argv: list[str]) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     try:
-        rows = _read_rows(
+        rows = read_rows(
             args.input, [args.text_column, args.id_column, args.nps_column]
         )
         ratings = None
@@ -1124,7 +1096,7 @@ def cli(argv: list[str]) -> int:
         texts = [row[args.text_column] or "" for row in rows]
         model = ThemeModel(n_themes=args.k, random_state=args.seed, verbose=True)
         model.fit(texts, ratings=ratings)
-    except _InputError as exc:
+    except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except ValueError as exc:

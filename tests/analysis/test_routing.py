@@ -631,11 +631,15 @@ def test_cli_writes_csv_when_asked(write_file, capsys) -> None:
 @pytest.mark.parametrize(
     ("files", "extra", "message"),
     [
-        ({}, [], "answers.csv: file not found"),
-        ({"answers.csv": "comment\nslow\n"}, [], "no column 'text' (columns: comment)"),
+        ({}, [], "answers.csv: no such file"),
+        (
+            {"answers.csv": "comment\nslow\n"},
+            [],
+            "no column 'text'; columns are comment",
+        ),
         ({"answers.csv": b"text\ncaf\xe9 lent\n"}, [], "not UTF-8"),
-        ({"answers.csv": ""}, [], "empty file"),
-        ({"answers.csv": "text\n"}, [], "no data rows"),
+        ({"answers.csv": ""}, [], "the file is empty"),
+        ({"answers.csv": "text\n"}, [], "has a header but no rows"),
         (
             {"answers.csv": "text\nslow\n", "l.csv": "text,department\nx,legal\n"},
             ["--train", "@l.csv"],
