@@ -94,8 +94,19 @@ _SUS_NORM = NormalDist(mu=68.0, sigma=12.5)
 # ---------------------------------------------------------------- result types
 
 
+class SampleSize:
+    """What every result shares: its ``n``, and whether that sample is small."""
+
+    n: int
+
+    @property
+    def small_sample(self) -> bool:
+        """Whether ``n`` is below :data:`SMALL_SAMPLE_N` (30)."""
+        return self.n < SMALL_SAMPLE_N
+
+
 @dataclass(frozen=True)
-class NpsResult:
+class NpsResult(SampleSize):
     """Net Promoter Score of one sample, with its counts and 95% intervals.
 
     Attributes
@@ -130,14 +141,9 @@ class NpsResult:
                 f"NpsResult counts {counts} must be non-negative and sum to n={self.n}"
             )
 
-    @property
-    def small_sample(self) -> bool:
-        """Whether ``n`` is below :data:`SMALL_SAMPLE_N` (30)."""
-        return self.n < SMALL_SAMPLE_N
-
 
 @dataclass(frozen=True)
-class NpsComparison:
+class NpsComparison(SampleSize):
     """Difference between two Net Promoter Scores and its significance.
 
     Attributes
@@ -175,7 +181,7 @@ class NpsComparison:
 
 
 @dataclass(frozen=True)
-class CsatResult:
+class CsatResult(SampleSize):
     """Customer satisfaction: top-two-box share with the mean beside it.
 
     Attributes
@@ -198,14 +204,9 @@ class CsatResult:
     margin_of_error: float | None
     scale: int
 
-    @property
-    def small_sample(self) -> bool:
-        """Whether ``n`` is below :data:`SMALL_SAMPLE_N` (30)."""
-        return self.n < SMALL_SAMPLE_N
-
 
 @dataclass(frozen=True)
-class CesResult:
+class CesResult(SampleSize):
     """Customer effort score: mean agreement and share of agreeing answers.
 
     Attributes
@@ -229,14 +230,9 @@ class CesResult:
     margin_of_error: float | None
     scale: int
 
-    @property
-    def small_sample(self) -> bool:
-        """Whether ``n`` is below :data:`SMALL_SAMPLE_N` (30)."""
-        return self.n < SMALL_SAMPLE_N
-
 
 @dataclass(frozen=True)
-class MeanResult:
+class MeanResult(SampleSize):
     """Mean of a sample with its 95% Student t interval.
 
     Attributes
@@ -269,11 +265,6 @@ class MeanResult:
         if self.mean is None or self.margin_of_error is None:
             return None
         return self.mean + self.margin_of_error
-
-    @property
-    def small_sample(self) -> bool:
-        """Whether ``n`` is below :data:`SMALL_SAMPLE_N` (30)."""
-        return self.n < SMALL_SAMPLE_N
 
 
 # ---------------------------------------------------------------- validation
