@@ -11,7 +11,7 @@ the existing themes with the fitted model's own ``predict``, the code path that
 fitting used.
 """
 
-import pickle
+import pickle  # nosec B403 - only our own model, stored in our own database
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Flask
 
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # nosec B105 - a file name, not a secret
 
 
 def load_config(app: Flask, test_config: dict | None = None) -> None:

@@ -259,7 +259,7 @@ LineLoader.add_constructor("tag:yaml.org,2002:map", construct_located_map)
 def read_yaml(source: str, file: str) -> Any:
     """Parse YAML text safely; a syntax error becomes a Problem with its line."""
     try:
-        return yaml.load(source, Loader=LineLoader)
+        return yaml.load(source, Loader=LineLoader)  # nosec B506 - a SafeLoader
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark else None

@@ -1070,7 +1070,7 @@ def seed_demo(*, responses: int = 2000, seed: int = 7) -> str:
     if demo_staff_count():
         return already_seeded_summary(logins_path)
 
-    rng = Random(seed)
+    rng = Random(seed)  # nosec B311 - reproducible fake data, not a secret
     logins = create_demo_staff()
     write_logins(logins_path, logins)
     add_demo_responses(rng, versions, total=responses)
@@ -1392,7 +1392,7 @@ def demo_comments(
     now = now or datetime.now(UTC)
     # About three text answers in four responses; simulate plenty and stop early.
     total = max(10, count * 3)
-    rng = Random(seed)
+    rng = Random(seed)  # nosec B311 - reproducible fake data, not a secret
     comments: list[tuple[str, str | None]] = []
     for slug, respondent in simulated_respondents(
         rng, sorted(definitions), total=total, now=now

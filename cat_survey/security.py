@@ -9,7 +9,7 @@ dropped before anything reads the form.
 
 from typing import Any
 
-from flask import Flask, Request, Response, request
+from flask import Flask, Request, Response, abort, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
@@ -75,7 +75,18 @@ def init_security(app: Flask) -> None:
     """Install the request class, the session interface and the response headers."""
     app.request_class = SafeRequest
     app.session_interface = SessionInterface()
+    app.before_request(refuse_nul_in_query)
     app.after_request(secure_headers)
+
+
+def refuse_nul_in_query() -> None:
+    """Answer 400 to a query string holding a NUL byte.
+
+    No link needs one, and PostgreSQL refuses NUL in any text it is asked to
+    compare, so a filter or search holding one would otherwise fail with a 500.
+    """
+    if any("\x00" in key + value for key, value in request.args.items(multi=True)):
+        abort(400, "The address contains a NUL character.")
 
 
 def is_token_url(req: Request) -> bool:

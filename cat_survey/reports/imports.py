@@ -47,7 +47,7 @@ from cat_survey.survey.responses import clean_hidden
 
 #: Keys that name something other than a question id or a hidden field.
 SPECIAL_KEYS = ("date", "score", "text", "segment", "customer_ref")
-TOKEN_PREFIX = "import-"
+TOKEN_PREFIX = "import-"  # nosec B105 - a token prefix, not a password
 #: Dates people write besides ISO 8601 (which is always tried first).
 DATE_FORMATS = (
     "%Y/%m/%d",
@@ -435,8 +435,8 @@ def import_responses(
                 number=number,
                 token=row_token(survey, cells, seen[tuple(cells)]),
                 answered_at=answered_at,
-                segment=given.get("segment") or None,
-                customer_ref=given.get("customer_ref") or None,
+                segment=hidden.get("segment") or None,
+                customer_ref=hidden.get("customer_ref") or None,
                 hidden=hidden,
                 answers=answers,
             )

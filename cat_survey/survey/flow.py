@@ -162,12 +162,19 @@ def clean_answer(question: Question, raw: Any) -> AnswerValue:
 
 
 def is_empty(raw: Any) -> bool:
-    """True for a missing answer: None, blank text or an empty list."""
-    if raw is None:
-        return True
-    if isinstance(raw, str):
-        return raw.strip() == ""
-    return isinstance(raw, list) and not any(not is_empty(item) for item in raw)
+    """True for a missing answer: None, blank text, or a list of nothing but those.
+
+    A list inside the list is not looked into (no option is a list): recursing
+    would let a deeply nested JSON value exhaust the interpreter's stack.
+    """
+    if isinstance(raw, list):
+        return all(is_blank(item) for item in raw)
+    return is_blank(raw)
+
+
+def is_blank(raw: Any) -> bool:
+    """True for None or text with nothing but whitespace."""
+    return raw is None or (isinstance(raw, str) and raw.strip() == "")
 
 
 def clean_scale(question: Question, raw: Any) -> int:

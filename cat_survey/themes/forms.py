@@ -12,7 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
-from cat_survey.forms import BaseForm
+from cat_survey.forms import BaseForm, plain_text
 from cat_survey.models import Theme, ThemeStatus
 from cat_survey.themes.workflow import STATUS_LABELS, next_statuses
 
@@ -30,7 +30,9 @@ class StatusForm(BaseForm):
         validators=[InputRequired()],
     )
     reason = TextAreaField(
-        "Reason", id="status-reason", validators=[Length(max=MAX_REASON_LENGTH)]
+        "Reason",
+        id="status-reason",
+        validators=[Length(max=MAX_REASON_LENGTH), plain_text],
     )
 
     def validate_reason(self, field: TextAreaField) -> None:
@@ -48,7 +50,7 @@ class ReassignForm(BaseForm):
     reason = TextAreaField(
         "Why it belongs there",
         id="reassign-reason",
-        validators=[DataRequired(), Length(max=MAX_REASON_LENGTH)],
+        validators=[DataRequired(), Length(max=MAX_REASON_LENGTH), plain_text],
     )
     next = HiddenField()
 
@@ -57,7 +59,7 @@ class FollowUpForm(BaseForm):
     """That an advocate contacted a respondent, with an optional note."""
 
     response_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    note = TextAreaField("Note", validators=[Length(max=MAX_REASON_LENGTH)])
+    note = TextAreaField("Note", validators=[Length(max=MAX_REASON_LENGTH), plain_text])
 
 
 def status_form(theme: Theme) -> StatusForm:

@@ -187,11 +187,13 @@ def reassign_theme(theme_id: int):
     """Send the theme to the department it belongs to."""
     theme = theme_or_404(current_user, theme_id)
     form = reassign_form(department_choices())
-    department = department_by_slug(form.department.data or "")
-    if form.validate_on_submit() and act(
-        reassign, theme, department, actor=current_user, reason=form.reason.data
-    ):
-        flash(f"The theme now belongs to {department.name}.", "info")
+    # Looked up once valid: the choices hold only real slugs (never a NUL byte).
+    if form.validate_on_submit():
+        department = department_by_slug(form.department.data)
+        if act(
+            reassign, theme, department, actor=current_user, reason=form.reason.data
+        ):
+            flash(f"The theme now belongs to {department.name}.", "info")
     flash_errors(form)
     if visible_theme(current_user, theme_id) is None:
         return redirect(url_for("themes.my_themes"))

@@ -1,0 +1,278 @@
+"""Fixtures for the security suite: staff of two departments, their themes, clients.
+
+Advocate A works for Tech, advocate B for Sales; a CX lead and an admin see
+both. ``world`` lays out one object of every kind for each department (a theme
+with a consenting respondent, a triage theme, an invitation, a conversation),
+each carrying marker strings that must never reach the other advocate.
+``signed_in`` returns a test client signed in through the real login form, and
+``snapshot()`` reads every row of every table, to prove a request changed nothing.
+"""
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from conftest import AuthActions, csrf_token
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from cat_survey.db import db
+from cat_survey.models import (
+    Answer,
+    Department,
+    Invitation,
+    Survey,
+    SurveyResponse,
+    Theme,
+    ThemeAnswer,
+    ThemeMonth,
+    User,
+    utcnow,
+)
+from cat_survey.survey.responses import new_token
+
+#: The department of each advocate, and of each department's objects.
+DEPARTMENT = {"A": "tech", "B": "sales"}
+CHEAP_HASH = partial(generate_password_hash, method="pbkdf2:sha256:1000")
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash staff passwords cheaply: these tests are about access, not hashing."""
+    monkeypatch.setattr("cat_survey.cli.generate_password_hash", CHEAP_HASH)
+
+
+@pytest.fixture
+def staff(
+    departments: dict[str, Department], make_user: Callable[..., User]
+) -> dict[str, User]:
+    """One account per signed-in role: advocate_a, advocate_b, cx_lead, admin."""
+    return {
+        "advocate_a": make_user("a@example.com", role="advocate", department="tech"),
+        "advocate_b": make_user("b@example.com", role="advocate", department="sales"),
+        "cx_lead": make_user("lead@example.com", role="cx_lead"),
+        "admin": make_user("admin@example.com", role="admin"),
+    }
+
+
+@pytest.fixture
+def signed_in(app: Flask, staff: dict[str, User]) -> Callable[[str], FlaskClient]:
+    """Return a factory of clients signed in as a role ("anonymous": no one)."""
+
+    def sign_in(role: str) -> FlaskClient:
+        client = app.test_client()
+        if role != "anonymous":
+            response = AuthActions(client).login(staff[role].email)
+            assert response.status_code == 302, f"{role} could not sign in"
+        return client
+
+    return sign_in
+
+
+def form_token(client: FlaskClient) -> str:
+    """A valid CSRF token for this client's session."""
+    return csrf_token(client.get("/auth/login").text)
+
+
+@pytest.fixture
+def make_theme(
+    make_response: Callable[..., Any], departments: dict[str, Department]
+) -> Callable[..., Theme]:
+    """Return a factory of themes whose answers are stored survey responses.
+
+    Each answer is a dict with ``text`` and optional ``hidden`` (first_name,
+    segment, customer_ref, ...), ``nps`` (default 3) and ``consent``.
+    """
+
+    def make(
+        department: str | None,
+        *,
+        label: str = "Checkout crashes",
+        terms: Sequence[str] = ("checkout", "crash"),
+        answers: Sequence[dict[str, Any]] = ({"text": "The checkout crashed"},),
+        needs_triage: bool = False,
+        status: str = "new",
+    ) -> Theme:
+        theme = Theme(
+            label=label,
+            terms=list(terms),
+            department=departments[department] if department else None,
+            status=status,
+            sentiment=-0.5,
+            routing_confidence=0.4,
+            routing_terms=list(terms[:1]),
+            needs_triage=needs_triage,
+        )
+        db.session.add(theme)
+        db.session.flush()
+        answer_ids = []
+        for spec in answers:
+            response = make_response(
+                hidden=spec.get("hidden", {"segment": "smb"}),
+                nps=spec.get("nps", 3),
+                fix_first=spec["text"],
+                contact_consent="yes" if spec.get("consent") else "no",
+            )
+            text_answer = next(
+                a for a in response.answers if a.question_id == "fix_first"
+            )
+            db.session.add(
+                ThemeAnswer(answer_id=text_answer.id, theme_id=theme.id, similarity=0.5)
+            )
+            answer_ids.append(text_answer.id)
+        theme.survey_id = db.session.scalar(
+            select(Survey.id).filter_by(slug="relationship-nps")
+        )
+        theme.size = len(answer_ids)
+        theme.quotes = answer_ids[:3]
+        month = utcnow().date().replace(day=1)
+        db.session.add(ThemeMonth(theme_id=theme.id, month=month, count=theme.size))
+        db.session.commit()
+        return theme
+
+    return make
+
+
+@dataclass(frozen=True)
+class DepartmentObjects:
+    """One department's objects, and the strings only its staff may read."""
+
+    department: str
+    theme_id: int
+    triage_theme_id: int
+    response_id: int
+    conversation: str
+    invitation: str
+    markers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class World:
+    """Objects of departments A and B, the survey they answered, an open link."""
+
+    survey: str
+    objects: dict[str, DepartmentObjects]
+    partial: str  # the token of a conversation with no answer yet
+
+    def other(self, key: str) -> DepartmentObjects:
+        """The objects of the department that is not ``key``."""
+        return self.objects["B" if key == "A" else "A"]
+
+    def url(self, template: str, key: str = "A", **overrides: object) -> str:
+        """A route template filled with department ``key``'s real ids."""
+        mine = self.objects[key]
+        values = dict(
+            survey=self.survey,
+            partial=self.partial,
+            theme=mine.theme_id,
+            triage=mine.triage_theme_id,
+            response=mine.response_id,
+            conversation=mine.conversation,
+            invitation=mine.invitation,
+            department=mine.department,
+            other_department=self.other(key).department,
+            other_response=self.other(key).response_id,
+        )
+        return template.format(**{**values, **overrides})
+
+
+@pytest.fixture
+def world(
+    app: Flask,
+    staff: dict[str, User],
+    make_theme: Callable[..., Theme],
+    make_response: Callable[..., Any],
+) -> World:
+    """A theme, a triage theme, a consenting respondent and links per department."""
+    objects = {}
+    for key, department in DEPARTMENT.items():
+        tag = f"{key.lower()}{secrets.token_hex(3)}"
+        markers = (
+            f"Label-{tag}",
+            f"secret answer {tag}",
+            f"Name{tag}",
+            f"REF-{tag}",
+            f"triage-{tag}",
+        )
+        theme = make_theme(
+            department,
+            label=markers[0],
+            answers=[
+                {
+                    "text": markers[1],
+                    "consent": True,
+                    "hidden": {
+                        "first_name": markers[2],
+                        "customer_ref": markers[3],
+                        "segment": f"seg{key}",
+                    },
+                }
+            ],
+        )
+        triage = make_theme(
+            department,
+            label=markers[4],
+            answers=[{"text": f"{markers[4]} answer"}],
+            needs_triage=True,
+        )
+        response = db.session.scalar(
+            select(SurveyResponse)
+            .join(Answer, Answer.response_id == SurveyResponse.id)
+            .join(ThemeAnswer, ThemeAnswer.answer_id == Answer.id)
+            .where(ThemeAnswer.theme_id == theme.id)
+        )
+        invitation = Invitation(
+            survey_id=response.survey_id,
+            token=new_token(),
+            customer_ref=f"INV-{tag}",
+            hidden={"first_name": f"Inv{tag}"},
+            expires_at=utcnow() + timedelta(days=30),
+        )
+        db.session.add(invitation)
+        db.session.commit()
+        objects[key] = DepartmentObjects(
+            department=department,
+            theme_id=theme.id,
+            triage_theme_id=triage.id,
+            response_id=response.id,
+            conversation=response.token,
+            invitation=invitation.token,
+            markers=markers,
+        )
+    partial = make_response(complete=False)
+    return World("relationship-nps", objects, partial.token)
+
+
+Rows = dict[str, list[tuple[Any, ...]]]
+
+
+@pytest.fixture
+def snapshot(app_ctx: None) -> Callable[[], Rows]:
+    """Return a function that reads every row of every table."""
+    return all_rows
+
+
+@pytest.fixture
+def token_for() -> Callable[[FlaskClient], str]:
+    """Return a function giving a valid CSRF token for a client's session."""
+    return form_token
+
+
+def all_rows() -> Rows:
+    """Every row of every table, in primary-key order."""
+    db.session.expire_all()
+    return {
+        table.name: [
+            tuple(row)
+            for row in db.session.execute(
+                select(table).order_by(*table.primary_key.columns)
+            )
+        ]
+        for table in db.metadata.sorted_tables
+    }

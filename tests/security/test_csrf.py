@@ -1,0 +1,167 @@
+"""CSRF: every state-changing route needs the form's token; no GET changes state.
+
+The tables below name every route of ``app.url_map``; a new route fails these
+tests until it is added here with a real URL and the role that may use it, so
+no route can slip past the check. The JSON API under ``/api/v1`` is the one
+documented exception: it authenticates by the token in its URL and neither
+sets nor reads a cookie, so there is no ambient credential to forge.
+"""
+
+from collections.abc import Callable
+
+import pytest
+from conftest import TEST_PASSWORD
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cat_survey.extensions import csrf
+
+#: Every POST route outside the API: who signs in, its URL, a valid form.
+POST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
+    "survey.public_link": ("anonymous", "/s/{survey}", {"segment": "smb"}),
+    "survey.invitation_link": ("anonymous", "/i/{invitation}", {}),
+    "survey.conversation": (
+        "anonymous",
+        "/c/{partial}",
+        {"question_id": "nps", "value": "3"},
+    ),
+    "auth.login": (
+        "anonymous",
+        "/auth/login",
+        {"email": "lead@example.com", "password": TEST_PASSWORD},
+    ),
+    "auth.logout": ("cx_lead", "/auth/logout", {}),
+    "themes.set_status": (
+        "advocate_a",
+        "/themes/{theme}/status",
+        {"status": "acknowledged", "reason": "on it"},
+    ),
+    "themes.reassign_theme": (
+        "advocate_a",
+        "/themes/{theme}/reassign",
+        {"department": "sales", "reason": "pricing is theirs"},
+    ),
+    "themes.follow_up": (
+        "advocate_a",
+        "/themes/{theme}/follow-ups",
+        {"response_id": "{response}", "note": "called back"},
+    ),
+}
+API_POST_ROUTES = {"api.start", "api.answer"}
+#: Every GET route, with URLs that reach its real content (department A's ids).
+GET_ROUTES: dict[str, tuple[str, ...]] = {
+    "static": ("/static/app.css",),
+    "health.healthz": ("/healthz",),
+    "survey.index": ("/",),
+    "survey.public_link": ("/s/{survey}?first_name=Ann&segment=smb",),
+    "survey.invitation_link": ("/i/{invitation}",),
+    "survey.conversation": ("/c/{conversation}", "/c/{partial}?edit=nps"),
+    "api.show": ("/api/v1/conversations/{conversation}",),
+    "auth.login": ("/auth/login?next=/themes",),
+    "themes.my_themes": ("/themes", "/themes?status=all&department=sales"),
+    "themes.triage": ("/themes/triage",),
+    "themes.detail": ("/themes/{theme}", "/themes/{triage}?q=answer&page=2"),
+    "themes.trend_chart": ("/themes/{theme}/trend.svg",),
+    "themes.sparkline": ("/themes/{theme}/sparkline.svg",),
+    "themes.export_answers": ("/themes/{theme}/answers.csv?q=secret",),
+    "reports.dashboard": ("/dashboard", "/dashboard?breakdown=hidden:plan"),
+    "reports.chart": ("/dashboard/chart/nps.svg", "/dashboard/chart/breakdown.svg"),
+    "reports.export": ("/dashboard/export/breakdown.csv",),
+}
+ROLES = ("anonymous", "advocate_a", "advocate_b", "cx_lead", "admin")
+
+
+def endpoints_allowing(app: Flask, method: str) -> list[str]:
+    """Endpoints of every rule that accepts ``method`` (one entry per rule)."""
+    return [
+        rule.endpoint for rule in app.url_map.iter_rules() if method in rule.methods
+    ]
+
+
+def test_the_post_table_names_every_post_route_and_nothing_else(app):
+    posts = endpoints_allowing(app, "POST")
+    outside_api = [name for name in posts if not name.startswith("api.")]
+    assert sorted(outside_api) == sorted(POST_ROUTES)
+    assert len(outside_api) == 8
+    assert {name for name in posts if name.startswith("api.")} == API_POST_ROUTES
+
+
+def test_the_get_table_names_every_get_route_and_nothing_else(app):
+    gets = endpoints_allowing(app, "GET")
+    assert sorted(gets) == sorted(GET_ROUTES)
+    assert len(gets) == 17
+
+
+def bad_tokens(app: Flask, token_for: Callable[[FlaskClient], str]) -> dict:
+    """No token, a forged one, and a valid token of another browser's session."""
+    stranger = app.test_client()
+    return {
+        "missing": None,
+        "forged": "IjEyMzQ1Ig.Zm9yZ2Vk.c2lnbmF0dXJl",
+        "another session's": token_for(stranger),
+    }
+
+
+@pytest.mark.parametrize("endpoint", sorted(POST_ROUTES))
+def test_a_post_without_a_valid_token_gets_400_and_changes_nothing(
+    app, world, signed_in, snapshot, token_for, endpoint
+):
+    role, template, form = POST_ROUTES[endpoint]
+    client = signed_in(role)
+    url = world.url(template)
+    data = {name: world.url(value) for name, value in form.items()}
+    for kind, token in bad_tokens(app, token_for).items():
+        before = snapshot()
+        sent = data if token is None else {**data, "csrf_token": token}
+        response = client.post(url, data=sent)
+        assert response.status_code == 400, f"{kind} token: {response.status_code}"
+        assert snapshot() == before, f"{kind} token changed the database"
+    # The same form with this session's token goes through: the token decided.
+    accepted = client.post(url, data={**data, "csrf_token": token_for(client)})
+    assert accepted.status_code in (200, 302)
+
+
+def test_only_the_api_blueprint_is_exempt_from_csrf(app):
+    assert {bp.name for bp in csrf._exempt_blueprints} == {"api"}
+    api_rules = [r.rule for r in app.url_map.iter_rules() if r.endpoint[:4] == "api."]
+    assert api_rules
+    assert all(rule.startswith("/api/v1/") for rule in api_rules)
+
+
+@pytest.mark.parametrize("role", ["anonymous", "cx_lead"])
+def test_the_api_needs_no_csrf_token_and_neither_sets_nor_reads_cookies(
+    world, signed_in, snapshot, role
+):
+    client = signed_in(role)
+    # A resume cookie and, for the lead, a staff session cookie ride along.
+    client.set_cookie("cat_survey_relationship-nps", world.objects["A"].conversation)
+    started = client.post(f"/api/v1/surveys/{world.survey}/conversations", json={})
+    token = started.get_json()["token"]
+    answered = client.post(
+        f"/api/v1/conversations/{token}/answers",
+        json={"question_id": "nps", "value": 9},
+    )
+    shown = client.get(f"/api/v1/conversations/{token}")
+    for response in (started, answered, shown):
+        assert response.status_code in (200, 201), response.get_json()
+        assert response.headers.getlist("Set-Cookie") == []
+        # Flask adds "Vary: Cookie" whenever a request touched the session.
+        assert "cookie" not in response.headers.get("Vary", "").lower()
+    cookieless = signed_in("anonymous").get(f"/api/v1/conversations/{token}")
+    assert cookieless.get_json() == shown.get_json()
+    assert shown.get_json()["transcript"][0]["value"] == 9
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_get_route_changes_the_database(world, signed_in, snapshot, role):
+    client = signed_in(role)
+    before = snapshot()
+    statuses = {}
+    for templates in GET_ROUTES.values():
+        for template in templates:
+            for key in ("A", "B"):
+                url = world.url(template, key)
+                with client.get(url) as response:  # closes the static file
+                    statuses[url] = response.status_code
+                assert snapshot() == before, f"GET {url} as {role} changed the database"
+    assert all(status < 500 for status in statuses.values()), statuses
