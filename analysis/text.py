@@ -1,7 +1,7 @@
 """Text preparation for survey answers: normalise, tokenise, stem, sentiment.
 
 Everything here works offline from installed packages: NLTK's ``RegexpTokenizer`` and
-Snowball stemmer need no NLTK data (``nltk.download`` is never called), the stop-word
+Snowball stemmer need no NLTK data (no downloader is ever called), the stop-word
 list is scikit-learn's, and VADER's lexicon is read from the ``vaderSentiment``
 package folder. Negations are *not* stop words ("not working" is not "working"), and
 contractions are split so that "hasn't" and "has not" give the same tokens. Hedges
