@@ -343,6 +343,17 @@ def clipped(value: float | None, low: float, high: float) -> float | None:
     return None if value is None else max(low, min(high, value))
 
 
+def banded_point(
+    label: str, value: float | None, result: Any, axis: tuple[float, float]
+) -> TrendPoint:
+    """A chart point with its value +/- the result's margin of error, on the axis."""
+    margin = result.margin_of_error
+    if value is None or margin is None:
+        return TrendPoint(label, value, None, None, result.n)
+    low, high = (clipped(end, *axis) for end in (value - margin, value + margin))
+    return TrendPoint(label, value, low, high, result.n)
+
+
 def nps_chart(series: Sequence[PeriodNps], filters: Filters) -> bytes:
     """NPS by period with its 95% band, n under each point, the previous marked."""
     change = latest_change(series)
@@ -374,13 +385,10 @@ def breakdown_chart(groups: Sequence[GroupNps], filters: Filters) -> bytes:
 
 def csat_chart(series: Sequence[PeriodCsat], filters: Filters) -> bytes:
     """Percent satisfied by period with its 95% band."""
-    trend = []
-    for period in series:
-        score, margin = period.result.score, period.result.margin_of_error
-        low = high = None
-        if score is not None and margin is not None:
-            low, high = clipped(score - margin, 0, 100), clipped(score + margin, 0, 100)
-        trend.append(TrendPoint(period.label, score, low, high, period.result.n))
+    trend = [
+        banded_point(period.label, period.result.score, period.result, (0, 100))
+        for period in series
+    ]
     return trend_svg(
         trend,
         y_label="CSAT (% satisfied)",
@@ -391,13 +399,10 @@ def csat_chart(series: Sequence[PeriodCsat], filters: Filters) -> bytes:
 
 def ces_chart(series: Sequence[PeriodCes], filters: Filters) -> bytes:
     """Mean effort agreement (1-7) by period with its 95% t band."""
-    trend = []
-    for period in series:
-        mean, margin = period.result.mean, period.result.margin_of_error
-        low = high = None
-        if mean is not None and margin is not None:
-            low, high = clipped(mean - margin, 1, 7), clipped(mean + margin, 1, 7)
-        trend.append(TrendPoint(period.label, mean, low, high, period.result.n))
+    trend = [
+        banded_point(period.label, period.result.mean, period.result, (1, 7))
+        for period in series
+    ]
     return trend_svg(
         trend,
         y_label="CES (mean, 1-7)",
