@@ -43,6 +43,12 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         MAIL_PASSWORD=None,
         MAIL_USE_TLS=False,
         BASE_URL="http://127.0.0.1:5000",
+        # Themes: "tfidf", "semantic" (sentence embeddings, the optional
+        # ``semantic`` extra) or "auto" (semantic when its model loads).
+        THEME_REPRESENTATION="auto",
+        # A model name in the local cache or a model folder; None means
+        # analysis.embeddings' default. Never downloaded at run time.
+        EMBEDDING_MODEL=None,
     )
     app.config.from_pyfile("config.py", silent=True)
 

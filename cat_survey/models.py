@@ -62,6 +62,10 @@ class ThemeStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     RESOLVED = "resolved"
     WONT_FIX = "wont_fix"
+    # Set only by ``flask analyze``: the theme's answers now form other themes
+    # (named by a ``superseded`` event), or it has no answers left.
+    SUPERSEDED = "superseded"
+    ARCHIVED = "archived"
 
 
 class NotificationStatus(enum.StrEnum):
@@ -279,6 +283,25 @@ class Answer(db.Model):
     )
 
 
+class AnswerEmbedding(db.Model):
+    """A free-text answer's sentence embedding, computed once per model and kept.
+
+    The vector is float32 bytes (``numpy.frombuffer(vector, "<f4")``), unit length,
+    so a re-run embeds only answers that arrived since; the key keeps one vector
+    per answer and model whatever races, and the foreign key erases it with its
+    answer.
+    """
+
+    answer_id: Mapped[int] = mapped_column(
+        ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True
+    )
+    # The configured model name or folder, as ``Encoder.name`` reports it.
+    model: Mapped[str] = mapped_column(String(500), primary_key=True)
+    dimension: Mapped[int]
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
 class AnalysisRun(db.Model):
     """One run of the theme model: its parameters, its reach and its fitted model."""
 
@@ -292,6 +315,8 @@ class AnalysisRun(db.Model):
     theme_count: Mapped[int] = mapped_column(default=0)
     # The pickled model lets new answers join existing themes between runs.
     model: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # ``flask analyze --assign-new`` has looked at every answer up to this id.
+    placed_through: Mapped[int | None]
     started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
 

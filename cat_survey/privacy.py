@@ -1,9 +1,12 @@
 """Privacy: export or erase everything about one customer, and age out old data.
 
 A customer is known by their ``customer_ref`` (from an invitation or a hidden
-field). Erasing deletes their responses, answers, theme memberships, follow-up
+field). Erasing deletes their responses, answers, the answers' stored embeddings (a
+vector can be inverted back to much of its text), theme memberships, follow-up
 records, invitations and any notification that quotes them, then recounts the
 themes they were in; what remains is a ``PrivacyEvent`` with counts only.
+Retention drops the embeddings of the answers it redacts, so that the next
+analysis embeds the redacted text instead.
 """
 
 import re
@@ -14,6 +17,7 @@ from typing import Any
 from sqlalchemy import or_
 
 from cat_survey.db import db
+from cat_survey.embeddings import forget_vectors
 from cat_survey.models import (
     Answer,
     FollowUp,
@@ -135,6 +139,7 @@ def erase_customer(customer_ref: str) -> dict[str, int]:
             db.delete(FollowUp).where(FollowUp.response_id.in_(response_ids))
         ).rowcount,
         "notifications": delete_notifications_quoting(texts),
+        "embeddings": forget_vectors(sorted(answer_ids)),
     }
     db.session.execute(
         db.delete(ThemeAnswer).where(ThemeAnswer.answer_id.in_(answer_ids))
@@ -184,7 +189,7 @@ def retain(days: int) -> dict[str, int]:
             db.select(SurveyResponse).where(SurveyResponse.started_at < cutoff)
         )
     )
-    redacted_answers = 0
+    redacted: list[int] = []
     for response in responses:
         names = [response.hidden.get(field, "") for field in NAME_FIELDS]
         for answer in response.answers:
@@ -192,7 +197,7 @@ def retain(days: int) -> dict[str, int]:
                 cleaned = redact(answer.text_value, names)
                 if cleaned != answer.text_value:
                     answer.text_value = cleaned
-                    redacted_answers += 1
+                    redacted.append(answer.id)
         response.hidden = {
             key: value
             for key, value in response.hidden.items()
@@ -206,7 +211,8 @@ def retain(days: int) -> dict[str, int]:
     ).rowcount
     counts = {
         "responses": len(responses),
-        "answers_redacted": redacted_answers,
+        "answers_redacted": len(redacted),
+        "embeddings": forget_vectors(redacted),
         "invitations": invitations,
     }
     db.session.add(PrivacyEvent(kind="retain", counts=counts))

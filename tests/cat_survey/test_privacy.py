@@ -8,6 +8,7 @@ from sqlalchemy import inspect, text
 
 from cat_survey.db import db
 from cat_survey.models import (
+    AnswerEmbedding,
     FollowUp,
     Invitation,
     Notification,
@@ -46,6 +47,10 @@ def customer(make_response, app_ctx):
         for r in (response, other)
     ]
     db.session.add_all(ThemeAnswer(answer_id=a, theme_id=theme.id) for a in answer_ids)
+    db.session.add_all(
+        AnswerEmbedding(answer_id=a, model="m", dimension=2, vector=b"\0" * 8)
+        for a in answer_ids
+    )
     theme.quotes = answer_ids
     db.session.add(FollowUp(response_id=response.id, theme_id=theme.id, note="Called"))
     db.session.add(
@@ -109,7 +114,11 @@ def test_erase_leaves_nothing_of_the_person_in_any_table(runner, customer):
     event = db.session.scalar(db.select(PrivacyEvent))
     assert event.kind == "erase"
     assert event.counts["responses"] == 1
+    assert event.counts["embeddings"] == 1
     assert db.session.scalar(db.select(db.func.count(SurveyResponse.id))) == 1
+    # Only the other customer's answer keeps its stored embedding.
+    (kept,) = db.session.scalars(db.select(AnswerEmbedding.answer_id)).all()
+    assert kept == theme.quotes[0]
 
 
 def test_retain_anonymises_old_responses_only(runner, make_response, app_ctx):
@@ -119,12 +128,21 @@ def test_retain_anonymises_old_responses_only(runner, make_response, app_ctx):
         at=utcnow() - timedelta(days=400),
     )  # fmt: skip
     recent = make_response(hidden={"customer_ref": "C-10", "first_name": "Yui"}, nps=9)
+    # The vector of the unredacted text would still carry the names.
+    old_comment = next(a for a in old.answers if a.question_id == "fix_first")
+    db.session.add(
+        AnswerEmbedding(answer_id=old_comment.id, model="m", dimension=2, vector=b"1")
+    )
+    db.session.commit()
     result = runner.invoke(args=["privacy", "retain", "--days", "365"])
     assert result.exit_code == 0, result.output
     db.session.expire_all()
     old = db.session.get(SurveyResponse, old.id)
     assert old.customer_ref is None
     assert old.hidden == {"segment": "enterprise"}
-    comment = next(a.text_value for a in old.answers if a.question_id == "fix_first")
-    assert comment == "[redacted] again: call me on [redacted], thanks to [redacted]"
+    comment = next(a for a in old.answers if a.question_id == "fix_first")
+    assert comment.text_value == (
+        "[redacted] again: call me on [redacted], thanks to [redacted]"
+    )
+    assert db.session.get(AnswerEmbedding, (comment.id, "m")) is None
     assert db.session.get(SurveyResponse, recent.id).customer_ref == "C-10"
