@@ -29,10 +29,10 @@ import decimal
 import math
 import numbers
 import sys
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from statistics import NormalDist
 
 __all__ = [
     "SMALL_SAMPLE_N",
@@ -88,7 +88,24 @@ _SUS_GRADES = (
     (0.0, "F"),
 )
 
-_SUS_NORM = NormalDist(mu=68.0, sigma=12.5)
+# The empirical percentile curve behind the grades (Sauro & Lewis 2016, table of the
+# curved grading scale): each grade's lowest score and the percentile rank where
+# its band starts, plus the benchmark mean (68 = 50th percentile) and the ends.
+_SUS_PERCENTILE_POINTS = (
+    (0.0, 0.0),
+    (51.7, 15.0),
+    (62.7, 35.0),
+    (65.0, 41.0),
+    (68.0, 50.0),
+    (71.1, 60.0),
+    (72.6, 65.0),
+    (74.1, 70.0),
+    (77.2, 80.0),
+    (78.9, 85.0),
+    (80.8, 90.0),
+    (84.1, 96.0),
+    (100.0, 100.0),
+)
 
 
 # ---------------------------------------------------------------- result types
@@ -762,10 +779,13 @@ def sus_grade(score: float) -> str:
 def sus_percentile(score: float) -> float:
     """Percentile rank of a SUS score against the benchmark of other products.
 
-    Uses the normal approximation of the SUS benchmark, mean 68 and SD 12.5,
-    from Sauro, J. & Lewis, J. R. (2016), *Quantifying the User Experience*,
-    2nd ed., so 68 is the 50th percentile. It is an approximation: the grades of
-    :func:`sus_grade` follow the empirical, slightly skewed distribution.
+    Follows the empirical (slightly skewed) distribution of Sauro, J. & Lewis, J. R.
+    (2016), *Quantifying the User Experience*, 2nd ed., the same one that
+    :func:`sus_grade`'s curved grading scale comes from: the published points
+    (grade boundaries at their percentile ranks, 68 at the 50th) are joined by
+    straight lines. A score therefore always falls in its grade's percentile band
+    (52 is grade D and about the 15th percentile, not the 10th that a normal
+    approximation gives).
 
     Parameters
     ----------
@@ -781,10 +801,20 @@ def sus_percentile(score: float) -> float:
     --------
     >>> sus_percentile(68.0)
     50.0
-    >>> round(sus_percentile(80.5), 1)
-    84.1
+    >>> sus_percentile(80.8), sus_percentile(51.7)
+    (90.0, 15.0)
+    >>> round(sus_percentile(52.0), 1)
+    15.5
     """
-    return 100 * _SUS_NORM.cdf(_as_sus_score(score))
+    score = _as_sus_score(score)
+    upper = bisect_right([point for point, _ in _SUS_PERCENTILE_POINTS], score)
+    if upper == len(_SUS_PERCENTILE_POINTS):
+        return 100.0
+    (x0, y0), (x1, y1) = (
+        _SUS_PERCENTILE_POINTS[upper - 1],
+        _SUS_PERCENTILE_POINTS[upper],
+    )
+    return y0 + (score - x0) / (x1 - x0) * (y1 - y0)
 
 
 def _as_sus_score(score: object) -> float:

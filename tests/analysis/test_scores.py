@@ -553,18 +553,64 @@ def test_sus_grade_never_drops_as_score_rises(a: float, b: float) -> None:
     assert GRADE_ORDER.index(sus_grade(low)) <= GRADE_ORDER.index(sus_grade(high))
 
 
+# Sauro & Lewis (2016), curved grading scale: each grade's band of percentile ranks.
+SUS_GRADE_PERCENTILES = {
+    "A+": (96, 100),
+    "A": (90, 95),
+    "A-": (85, 89),
+    "B+": (80, 84),
+    "B": (70, 79),
+    "B-": (65, 69),
+    "C+": (60, 64),
+    "C": (41, 59),
+    "C-": (35, 40),
+    "D": (15, 34),
+    "F": (0, 14),
+}
+
+
 @pytest.mark.parametrize(
     ("score", "percentile"),
-    [(68.0, 50.0), (80.5, 84.134), (55.5, 15.866), (0.0, 0.0), (100.0, 99.476)],
+    [
+        (0.0, 0.0),
+        (51.7, 15.0),
+        (62.7, 35.0),
+        (65.0, 41.0),
+        (68.0, 50.0),
+        (71.1, 60.0),
+        (72.6, 65.0),
+        (74.1, 70.0),
+        (77.2, 80.0),
+        (78.9, 85.0),
+        (80.8, 90.0),
+        (84.1, 96.0),
+        (100.0, 100.0),
+    ],
 )
-def test_sus_percentile_uses_normal_with_mean_68_sd_12_5(
+def test_sus_percentile_passes_through_the_published_points(
     score: float, percentile: float
 ) -> None:
-    # Sauro & Lewis (2016): SUS benchmark mean 68, SD 12.5; checked against SciPy.
-    assert sus_percentile(score) == pytest.approx(percentile, abs=1e-3)
-    assert sus_percentile(score) == pytest.approx(
-        100 * stats.norm.cdf(score, 68, 12.5), abs=1e-9
-    )
+    assert sus_percentile(score) == pytest.approx(percentile)
+
+
+@given(st.floats(0, 100))
+def test_sus_percentile_falls_in_the_band_of_its_grade(score: float) -> None:
+    low, high = SUS_GRADE_PERCENTILES[sus_grade(score)]
+    # The bands are published in whole percentiles; a score just below the next
+    # grade sits just below that grade's first percentile.
+    assert low - 1e-9 <= sus_percentile(score) < high + 1
+
+
+def test_sus_percentile_agrees_with_grade_where_the_normal_curve_did_not() -> None:
+    # 52 is grade D (15th-34th percentile); the normal approximation said 10.
+    assert sus_grade(52.0) == "D"
+    assert 15 <= sus_percentile(52.0) <= 34
+
+
+@given(st.floats(0, 100), st.floats(0, 100))
+def test_sus_percentile_never_drops_as_score_rises(a: float, b: float) -> None:
+    low, high = sorted((a, b))
+    assert sus_percentile(low) <= sus_percentile(high)
 
 
 @pytest.mark.parametrize("bad", [-0.1, 100.1, math.nan, True, "80"])
