@@ -7,6 +7,7 @@ status 1).
 """
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -290,12 +291,19 @@ def analyze_command(
 @click.command("seed-demo")
 @click.option("--responses", default=2000, show_default=True)
 @click.option("--seed", default=7, show_default=True, help="Random seed.")
+@click.option(
+    "--now",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+    help="End of the simulated year, in UTC (default: the clock).",
+)
 @with_appcontext
-def seed_demo_command(responses: int, seed: int) -> None:
+def seed_demo_command(responses: int, seed: int, now: datetime | None) -> None:
     """Fill the database with demo staff and a year of realistic responses."""
     from cat_survey.demo import seed_demo
 
-    summary = seed_demo(responses=responses, seed=seed)
+    summary = seed_demo(
+        responses=responses, seed=seed, now=now.replace(tzinfo=UTC) if now else None
+    )
     db.session.commit()
     click.echo(summary)
 

@@ -83,12 +83,19 @@ CONSENT = {"yes": 0.30, "no": 0.55, None: 0.15}
 CHANNELS = {"web": 0.6, "email": 0.3, "api": 0.1}
 SEGMENTS = {"enterprise": 0.20, "mid-market": 0.35, "smb": 0.45}
 # Mean mood (on the NPS scale) and share of angry customers, by segment.
+# The gaps are wide enough that the segments keep their order in any year a seed
+# and a date give (tests/cat_survey/test_demo.py checks many dates).
 SEGMENT_MOOD = {
-    "enterprise": (7.9, 0.12),
-    "mid-market": (8.4, 0.08),
-    "smb": (8.8, 0.06),
+    "enterprise": (7.6, 0.14),
+    "mid-market": (8.35, 0.08),
+    "smb": (9.0, 0.05),
 }
 SURVEY_MOOD_SHIFT = {"exit-interview": -3.0, "onboarding-csat": 0.3}
+# In the outage month moods drop, more customers are angry, complaints turn to Tech.
+OUTAGE_MOOD_DROP = 1.2
+OUTAGE_ANGRY_RISE = 0.18
+OUTAGE_TECH_BOOST = 8
+OUTAGE_PHRASE_SHARE = 0.6
 PLANS = {
     "enterprise": {"business": 0.2, "enterprise": 0.8},
     "mid-market": {"team": 0.3, "business": 0.7},
@@ -785,8 +792,8 @@ def demo_mood(rng: Random, customer: Customer, occasion: Occasion, slug: str) ->
     mean += 0.25 * (occasion.progress - 0.5) + SURVEY_MOOD_SHIFT.get(slug, 0.0)
     angry *= 1.1 - 0.2 * occasion.progress
     if occasion.outage:
-        mean -= 0.9
-        angry += 0.18
+        mean -= OUTAGE_MOOD_DROP
+        angry += OUTAGE_ANGRY_RISE
     if rng.random() < angry:
         return rng.gauss(3.5, 1.8)
     return rng.gauss(mean, 1.6)
@@ -835,7 +842,7 @@ class Commenter:
         outage = phrases.outage_ja if japanese else phrases.outage
         if voice == "praise":
             bank = phrases.praise_ja if japanese else phrases.praise
-        elif outage and occasion.outage and self.rng.random() < 0.6:
+        elif outage and occasion.outage and self.rng.random() < OUTAGE_PHRASE_SHARE:
             bank = outage
         else:
             bank = phrases.complaints_ja if japanese else phrases.complaints
@@ -1046,7 +1053,7 @@ class Respondent:
                     for slug, extra in EXIT_REASON_TOPICS.get(reason, {}).items():
                         weights[slug] = weights.get(slug, 0) + extra
             if self.occasion.outage:
-                weights["tech"] = weights.get("tech", 0) * 5
+                weights["tech"] = weights.get("tech", 0) * OUTAGE_TECH_BOOST
         for slug, boost in SEGMENT_TOPIC_BOOST.get(self.customer.segment, {}).items():
             if slug in weights:
                 weights[slug] *= boost
@@ -1056,14 +1063,19 @@ class Respondent:
 # -- Seeding -------------------------------------------------------------------------
 
 
-def seed_demo(*, responses: int = 2000, seed: int = 7) -> str:
+def seed_demo(
+    *, responses: int = 2000, seed: int = 7, now: datetime | None = None
+) -> str:
     """Create demo staff and ``responses`` survey responses; return what was done.
 
-    Idempotent: when demo staff already exist nothing is added and the summary says
-    so (with the saved logins). The caller commits.
+    The responses cover the year before ``now`` (default: the clock, read once here),
+    so the same ``seed`` and ``now`` give the same data at any hour. Idempotent: when
+    demo staff already exist nothing is added and the summary says so (with the
+    saved logins). The caller commits.
     """
     if responses < 0:
         raise click.ClickException("--responses must be 0 or more")
+    now = now or datetime.now(UTC)
     started = time.perf_counter()
     versions = load_content()
     logins_path = Path(current_app.instance_path) / LOGINS_FILE
@@ -1072,8 +1084,8 @@ def seed_demo(*, responses: int = 2000, seed: int = 7) -> str:
 
     rng = Random(seed)  # nosec B311 - reproducible fake data, not a secret
     logins = create_demo_staff()
-    write_logins(logins_path, logins)
-    add_demo_responses(rng, versions, total=responses)
+    write_logins(logins_path, logins, now=now)
+    add_demo_responses(rng, versions, total=responses, now=now)
     elapsed = time.perf_counter() - started
     return "\n".join(
         [
@@ -1164,12 +1176,12 @@ def logins_table(logins: Sequence[Login]) -> str:
     )
 
 
-def write_logins(path: Path, logins: Sequence[Login]) -> None:
+def write_logins(path: Path, logins: Sequence[Login], *, now: datetime) -> None:
     """Save the logins owner-only: they are real passwords to a running app."""
     path.parent.mkdir(parents=True, exist_ok=True)
     text = (
         "cat-survey demo logins (created by 'flask --app cat_survey seed-demo' on "
-        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC)\n{logins_table(logins)}\n"
+        f"{now:%Y-%m-%d %H:%M} UTC)\n{logins_table(logins)}\n"
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as file:
@@ -1266,17 +1278,19 @@ def simulated_respondents(
 
 
 def add_demo_responses(
-    rng: Random, versions: Mapping[str, SurveyVersion], *, total: int
+    rng: Random,
+    versions: Mapping[str, SurveyVersion],
+    *,
+    total: int,
+    now: datetime,
 ) -> None:
-    """Simulate ``total`` responses over the last year and insert them in batches."""
+    """Simulate ``total`` responses in the year before ``now``; insert in batches."""
     if not versions or total == 0:
         return
+    definitions = {slug: definition_of(version) for slug, version in versions.items()}
     batch: list[SurveyResponse] = []
-    respondents = simulated_respondents(
-        rng, list(versions), total=total, now=datetime.now(UTC)
-    )
-    for slug, respondent in respondents:
-        batch.append(demo_response(rng, versions[slug], respondent))
+    for simulated in simulated_responses(rng, definitions, total=total, now=now):
+        batch.append(stored_response(versions[simulated.slug], simulated))
         if len(batch) >= FLUSH_EVERY:
             db.session.add_all(batch)
             db.session.flush()
@@ -1296,36 +1310,105 @@ def given_answers(
     return given, partial
 
 
-def demo_response(
-    rng: Random, version: SurveyVersion, respondent: Respondent
+@dataclass(frozen=True)
+class SimulatedAnswer:
+    """One answer of a simulated response, with the moment it was given."""
+
+    question: Question
+    value: AnswerValue
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class SimulatedResponse:
+    """A simulated response before it is stored: who answered, when, and what.
+
+    ``departments`` maps each free-text question to the department its answer is
+    about (None for "all good" and competitor names): the ground truth that themes
+    and routing are scored on.
+    """
+
+    slug: str
+    customer: Customer
+    occasion: Occasion
+    answers: tuple[SimulatedAnswer, ...]
+    partial: bool
+    channel: str
+    departments: Mapping[str, str | None]
+
+    @property
+    def last_answered_at(self) -> datetime:
+        """When the customer gave their last answer (or began, with none)."""
+        if not self.answers:
+            return self.occasion.started_at
+        return self.answers[-1].answered_at
+
+    @property
+    def contact_consent(self) -> bool:
+        """Whether the customer agreed to be contacted."""
+        return any(
+            answer.question.id == "contact_consent" and answer.value == "yes"
+            for answer in self.answers
+        )
+
+
+def simulated_responses(
+    rng: Random,
+    definitions: Mapping[str, SurveyDefinition],
+    *,
+    total: int,
+    now: datetime,
+) -> Iterator[SimulatedResponse]:
+    """``total`` responses to ``definitions`` (by slug) in the year before ``now``.
+
+    Pure: no database and no clock, so the same ``rng`` state and ``now`` always give
+    the same responses. Both the seeding and :func:`demo_comments` read this stream.
+    """
+    for slug, respondent in simulated_respondents(
+        rng, list(definitions), total=total, now=now
+    ):
+        given, partial = given_answers(rng, definitions[slug], respondent)
+        moment = respondent.occasion.started_at
+        answers = []
+        for question, value in given:
+            # Customers take longer over words than over numbers.
+            moment += timedelta(seconds=rng.uniform(20, 150) if question.type == "text"
+                                else rng.uniform(3, 12))  # fmt: skip
+            answers.append(SimulatedAnswer(question, value, moment))
+        yield SimulatedResponse(
+            slug=slug,
+            customer=respondent.customer,
+            occasion=respondent.occasion,
+            answers=tuple(answers),
+            partial=partial,
+            channel=weighted(rng, CHANNELS),
+            departments=respondent.departments,
+        )
+
+
+def stored_response(
+    version: SurveyVersion, simulated: SimulatedResponse
 ) -> SurveyResponse:
-    """One response (with its answers) by ``respondent`` to ``version``."""
-    given, partial = given_answers(rng, definition_of(version), respondent)
-    customer, moment = respondent.customer, respondent.occasion.started_at
-    answers = []
-    for index, (question, value) in enumerate(given):
-        # Customers take longer over words than over numbers.
-        moment += timedelta(seconds=rng.uniform(20, 150) if question.type == "text"
-                            else rng.uniform(3, 12))  # fmt: skip
-        answers.append(stored_answer(question, value, index, moment))
-    consent = any(
-        question.id == "contact_consent" and value == "yes" for question, value in given
-    )
+    """The SurveyResponse row (with its answers) for one simulated response."""
+    customer, finished = simulated.customer, simulated.last_answered_at
     return SurveyResponse(
         survey_id=version.survey_id,
         survey_version_id=version.id,
         token=secrets.token_urlsafe(24),
-        status=ResponseStatus.PARTIAL if partial else ResponseStatus.COMPLETE,
+        status=ResponseStatus.PARTIAL if simulated.partial else ResponseStatus.COMPLETE,
         customer_ref=customer.ref,
         segment=customer.segment,
         hidden=customer.hidden,
         locale=customer.locale,
-        channel=weighted(rng, CHANNELS),
-        contact_consent=consent,
-        started_at=respondent.occasion.started_at,
-        updated_at=moment,
-        completed_at=None if partial else moment,
-        answers=answers,
+        channel=simulated.channel,
+        contact_consent=simulated.contact_consent,
+        started_at=simulated.occasion.started_at,
+        updated_at=finished,
+        completed_at=None if simulated.partial else finished,
+        answers=[
+            stored_answer(answer.question, answer.value, index, answer.answered_at)
+            for index, answer in enumerate(simulated.answers)
+        ],
     )
 
 
@@ -1385,22 +1468,28 @@ def demo_comments(
     """
     if count <= 0:
         return []
-    definitions = {
-        definition.slug: definition
-        for definition in map(load_definition, survey_files(surveys_dir))
-    }
+    definitions = survey_definitions(surveys_dir)
     now = now or datetime.now(UTC)
     # About three text answers in four responses; simulate plenty and stop early.
     total = max(10, count * 3)
     rng = Random(seed)  # nosec B311 - reproducible fake data, not a secret
     comments: list[tuple[str, str | None]] = []
-    for slug, respondent in simulated_respondents(
-        rng, sorted(definitions), total=total, now=now
-    ):
-        given, _ = given_answers(rng, definitions[slug], respondent)
-        for question, value in given:
-            if question.type == "text" and isinstance(value, str) and value.strip():
-                comments.append((value, respondent.departments.get(question.id)))
+    for response in simulated_responses(rng, definitions, total=total, now=now):
+        for answer in response.answers:
+            question, text = answer.question, answer.value
+            if question.type == "text" and isinstance(text, str) and text.strip():
+                comments.append((text, response.departments.get(question.id)))
                 if len(comments) == count:
                     return comments
     return comments
+
+
+def survey_definitions(
+    surveys_dir: str | Path = SURVEYS_DIR,
+) -> dict[str, SurveyDefinition]:
+    """The survey definitions of a folder, by slug in slug order (no database)."""
+    definitions = map(load_definition, survey_files(surveys_dir))
+    return {
+        definition.slug: definition
+        for definition in sorted(definitions, key=lambda d: d.slug)
+    }

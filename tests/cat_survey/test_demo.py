@@ -28,6 +28,8 @@ from cat_survey.demo import (
     load_content,
     outage_month,
     seed_demo,
+    simulated_responses,
+    survey_definitions,
 )
 from cat_survey.models import Answer, Role, Survey, SurveyResponse, User
 from cat_survey.survey.flow import applicable_questions, position, stale_answers
@@ -45,6 +47,21 @@ DEPARTMENT_WORDS = [
     ("client-success", ("onboarding", "renewal", "account manager", "training")),
 ]
 TECH_WORDS = ("outage", "down", "slow", "bug", "api", "crash", "error", "time out")
+COMPLAINT_QUESTIONS = ("fix_first", "make_it_ten", "leave_reason", "hardest_part")
+# The end of the simulated year in every test that seeds: the data then never depends
+# on the hour the suite runs (test_the_year_keeps_its_shape_at_any_instant covers
+# other instants, month ends included).
+NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+INSTANTS = [
+    datetime(2026, 1, 31, 23, 59, tzinfo=UTC),
+    datetime(2026, 2, 28, 0, 0, tzinfo=UTC),
+    datetime(2026, 3, 1, 0, 30, tzinfo=UTC),
+    datetime(2026, 6, 30, 23, 59, 59, tzinfo=UTC),
+    datetime(2026, 11, 30, 14, 30, tzinfo=UTC),
+    datetime(2026, 11, 30, 20, 15, tzinfo=UTC),
+    datetime(2026, 12, 31, 23, 59, tzinfo=UTC),
+    datetime(2028, 2, 29, 12, 0, tzinfo=UTC),
+]
 
 
 @pytest.fixture
@@ -60,7 +77,7 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def seeded(app_ctx: None, fast_hashing: None) -> str:
     """The demo data with 200 responses, committed; returns the summary."""
-    summary = seed_demo(responses=200, seed=7)
+    summary = seed_demo(responses=200, seed=7, now=NOW)
     db.session.commit()
     return summary
 
@@ -238,7 +255,7 @@ def test_contact_consent_is_set_exactly_when_the_customer_said_yes(seeded):
 
 
 def test_times_fall_within_the_last_year_in_answering_order(seeded):
-    now = datetime.now(UTC)
+    now = NOW
     for response in all_responses():
         assert now - timedelta(days=366) <= response.started_at <= now
         times = [
@@ -264,7 +281,7 @@ def test_demo_staff_cover_every_role_and_department(seeded):
 
 
 def test_logins_file_is_private_and_its_passwords_sign_in(app, app_ctx):
-    summary = seed_demo(responses=10)
+    summary = seed_demo(responses=10, now=NOW)
     db.session.commit()
     path = Path(app.instance_path) / LOGINS_FILE
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -286,7 +303,7 @@ def test_passwords_differ_between_accounts(seeded, app):
 def test_seeding_again_adds_nothing_and_says_so(seeded):
     before = counts_by_survey()
     users = db.session.scalar(db.select(db.func.count(User.id)))
-    again = seed_demo(responses=200, seed=8)
+    again = seed_demo(responses=200, seed=8, now=NOW)
     db.session.commit()
     assert "already there" in again
     assert f"admin@{DEMO_DOMAIN}" in again
@@ -319,9 +336,9 @@ def snapshot(responses: list[SurveyResponse]) -> list[tuple]:
 
 def test_same_seed_gives_the_same_responses(app_ctx):
     versions = load_content()
-    add_demo_responses(Random(3), versions, total=60)
-    add_demo_responses(Random(3), versions, total=60)
-    add_demo_responses(Random(4), versions, total=60)
+    add_demo_responses(Random(3), versions, total=60, now=NOW)
+    add_demo_responses(Random(3), versions, total=60, now=NOW)
+    add_demo_responses(Random(4), versions, total=60, now=NOW)
     db.session.commit()
     responses = list(
         db.session.scalars(db.select(SurveyResponse).order_by(SurveyResponse.id))
@@ -341,22 +358,14 @@ def nps(scores: list[float]) -> float:
     return 100 * (promoters - detractors) / len(scores)
 
 
-def test_nps_is_lowest_for_enterprise_and_dips_in_the_outage_month(
-    app_ctx, fast_hashing
-):
-    seed_demo(responses=1000)
-    db.session.commit()
-    outage = outage_month(datetime.now(UTC))
-    rows = db.session.execute(
-        db.select(
-            SurveyResponse.segment, SurveyResponse.started_at, Answer.number_value
-        )
-        .join(Answer)
-        .where(Answer.question_id == "nps", SurveyResponse.status == "complete")
-    ).all()
+def assert_nps_is_lowest_for_enterprise_and_dips_in_the_outage_month(
+    scores: list[tuple[str, datetime, float]], now: datetime
+) -> None:
+    """Check ``(segment, started_at, nps)`` of complete responses."""
+    outage = outage_month(now)
     by_segment = defaultdict(list)
     by_outage = defaultdict(list)
-    for segment, started_at, score in rows:
+    for segment, started_at, score in scores:
         by_segment[segment].append(score)
         by_outage[(started_at.year, started_at.month) == outage].append(score)
     assert nps(by_segment["enterprise"]) < nps(by_segment["mid-market"])
@@ -364,26 +373,82 @@ def test_nps_is_lowest_for_enterprise_and_dips_in_the_outage_month(
     assert nps(by_outage[True]) < nps(by_outage[False]) - 15
 
 
-def test_outage_month_complaints_are_mostly_about_tech(app_ctx, fast_hashing):
-    seed_demo(responses=1000)
-    db.session.commit()
-    outage = outage_month(datetime.now(UTC))
-    complaints = db.session.execute(
-        db.select(SurveyResponse.started_at, Answer.text_value)
-        .join(Answer)
-        .where(
-            Answer.question_id.in_(["fix_first", "make_it_ten", "leave_reason",
-                                    "hardest_part"]),
-            SurveyResponse.locale == "en",
-            Answer.text_value.is_not(None),
-        )
-    ).all()  # fmt: skip
+def assert_outage_month_complaints_are_mostly_about_tech(
+    complaints: list[tuple[datetime, str]], now: datetime
+) -> None:
+    """Check ``(started_at, text)`` of English complaints."""
+    outage = outage_month(now)
     about_tech = defaultdict(list)
     for when, text in complaints:
         in_outage_month = (when.year, when.month) == outage
         about_tech[in_outage_month].append(any(w in text.lower() for w in TECH_WORDS))
     share = {key: sum(flags) / len(flags) for key, flags in about_tech.items()}
     assert share[True] > 2 * share[False]
+
+
+def test_nps_is_lowest_for_enterprise_and_dips_in_the_outage_month(
+    app_ctx, fast_hashing
+):
+    seed_demo(responses=1000, now=NOW)
+    db.session.commit()
+    rows = db.session.execute(
+        db.select(
+            SurveyResponse.segment, SurveyResponse.started_at, Answer.number_value
+        )
+        .join(Answer)
+        .where(Answer.question_id == "nps", SurveyResponse.status == "complete")
+    ).all()
+    assert_nps_is_lowest_for_enterprise_and_dips_in_the_outage_month(rows, NOW)
+
+
+def test_outage_month_complaints_are_mostly_about_tech(app_ctx, fast_hashing):
+    seed_demo(responses=1000, now=NOW)
+    db.session.commit()
+    complaints = db.session.execute(
+        db.select(SurveyResponse.started_at, Answer.text_value)
+        .join(Answer)
+        .where(
+            Answer.question_id.in_(COMPLAINT_QUESTIONS),
+            SurveyResponse.locale == "en",
+            Answer.text_value.is_not(None),
+        )
+    ).all()
+    assert_outage_month_complaints_are_mostly_about_tech(complaints, NOW)
+
+
+@pytest.fixture(scope="module")
+def definitions() -> dict:
+    return survey_definitions(SURVEYS_DIR)
+
+
+@pytest.mark.parametrize("now", INSTANTS, ids=lambda now: f"{now:%Y-%m-%dT%H:%M}")
+def test_the_year_keeps_its_shape_at_any_instant(definitions, now):
+    # What the seeded tests check at NOW, on the same simulation without a database.
+    year = list(simulated_responses(Random(7), definitions, total=1000, now=now))
+    started = [response.occasion.started_at for response in year]
+    assert all(now - timedelta(days=365) <= at < now for at in started)
+    assert all(r.last_answered_at <= now for r in year)
+    outage = outage_month(now)
+    months = [(r.occasion.started_at.year, r.occasion.started_at.month) for r in year]
+    in_outage = [month for month in months if month == outage]
+    assert len(in_outage) / len(year) > 0.05  # a whole month of the year
+    assert sum(r.occasion.outage for r in year) == len(in_outage)
+    scores = [
+        (r.customer.segment, r.occasion.started_at, a.value)
+        for r in year
+        if not r.partial
+        for a in r.answers
+        if a.question.id == "nps"
+    ]
+    assert_nps_is_lowest_for_enterprise_and_dips_in_the_outage_month(scores, now)
+    complaints = [
+        (r.occasion.started_at, a.value)
+        for r in year
+        if r.customer.locale == "en"
+        for a in r.answers
+        if a.question.id in COMPLAINT_QUESTIONS and a.value is not None
+    ]
+    assert_outage_month_complaints_are_mostly_about_tech(complaints, now)
 
 
 def test_cli_seeds_and_prints_the_logins(app, runner, fast_hashing):
@@ -403,6 +468,17 @@ def test_cli_seeds_and_prints_the_logins(app, runner, fast_hashing):
     assert "already there" in again.output
     with app.app_context():
         assert len(all_responses()) == 50
+
+
+def test_cli_ends_the_simulated_year_at_the_date_asked(app, runner, fast_hashing):
+    result = runner.invoke(
+        args=["seed-demo", "--responses", "30", "--now", "2026-03-01T00:30"]
+    )
+    assert result.exit_code == 0, result.output
+    end = datetime(2026, 3, 1, 0, 30, tzinfo=UTC)
+    with app.app_context():
+        started = [response.started_at for response in all_responses()]
+    assert all(end - timedelta(days=365) <= at < end for at in started)
 
 
 def test_cli_refuses_a_negative_number_of_responses(runner):
@@ -445,8 +521,6 @@ def test_phrase_bank_shares_no_sentence_with_routing_training_or_test_data():
 
 
 # -- Labelled comments for benchmarks ---------------------------------------------
-
-NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
 
 
 def phrase_windows(phrases: Phrases) -> set[str]:
