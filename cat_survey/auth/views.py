@@ -18,10 +18,11 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def home_for(user: User) -> str:
-    """Where a user lands after signing in."""
+    """Where a user lands after signing in: the page of their daily work."""
     if user.role == Role.ADVOCATE:
         return url_for("themes.my_themes")
-    return url_for("health.healthz")
+    # CX leads and admins start from the scores and what drags them down.
+    return url_for("reports.dashboard")
 
 
 @bp.route("/login", methods=["GET", "POST"])
