@@ -20,29 +20,28 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     init_db(app)
 
+    from cat_survey.auth.access import load_user
     from cat_survey.extensions import csrf, init_extensions
 
-    init_extensions(app)
+    init_extensions(app, load_user=load_user)
 
     from cat_survey.security import init_security
 
     init_security(app)
 
+    # Each area's package holds a docstring only; its blueprint is imported here,
+    # so importing the domain layer or a customer module never loads staff views.
     from cat_survey import health
-    from cat_survey.api import bp as api_bp
-    from cat_survey.auth import bp as auth_bp
-    from cat_survey.reports import bp as reports_bp
-    from cat_survey.survey import bp as survey_bp
-    from cat_survey.themes import bp as themes_bp
+    from cat_survey.api import views as api
+    from cat_survey.auth import views as auth
+    from cat_survey.reports import views as reports
+    from cat_survey.survey import views as survey
+    from cat_survey.themes import views as themes
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(survey_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(api_bp)
-    app.register_blueprint(reports_bp)
-    app.register_blueprint(themes_bp)
+    for blueprint in (health.bp, survey.bp, auth.bp, api.bp, reports.bp, themes.bp):
+        app.register_blueprint(blueprint)
     # The API authenticates by the token in its URLs, not by cookies.
-    csrf.exempt(api_bp)
+    csrf.exempt(api.bp)
 
     from cat_survey.cli import register_commands
 

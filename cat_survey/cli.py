@@ -33,7 +33,7 @@ from cat_survey.reports.imports import (
     import_responses,
     parse_mapping,
 )
-from cat_survey.survey.responses import active_survey
+from cat_survey.domain.responses import active_survey
 
 surveys_cli = AppGroup("surveys", help="Check and load survey definitions.")
 departments_cli = AppGroup("departments", help="Load the department catalog.")

@@ -10,7 +10,7 @@ something worth looking at: NPS is lower for enterprise than for small customers
 improves a few points over the year, one month has an outage in which detractors and
 complaints about reliability spike, about one response in eight stops midway, and
 one in ten is in Japanese. Each simulated customer walks the survey with the flow
-engine (:func:`cat_survey.survey.flow.position`), so every response obeys the
+engine (:func:`cat_survey.domain.flow.position`), so every response obeys the
 survey's ``when:`` branching exactly as a real conversation would.
 
 Free text comes from the phrase bank below, written for the demo: at least fifteen
@@ -62,7 +62,7 @@ from cat_survey.models import (
     SurveyVersion,
     User,
 )
-from cat_survey.survey.flow import AnswerValue, position
+from cat_survey.domain.flow import AnswerValue, position
 
 DEMO_DOMAIN = "demo.cat-survey.test"
 LOGINS_FILE = "demo-logins.txt"

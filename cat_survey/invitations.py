@@ -14,7 +14,7 @@ from datetime import timedelta
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
 from cat_survey.models import Invitation, Survey, utcnow
-from cat_survey.survey.responses import clean_hidden, new_token
+from cat_survey.domain.responses import clean_hidden, new_token
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 REF_COLUMNS = ("ref", "customer_ref")

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
 
-from cat_survey.survey.flow import AnswerError
-from cat_survey.survey.responses import (
+from cat_survey.domain.flow import AnswerError
+from cat_survey.domain.responses import (
     Conversation,
     InvitationClosed,
     active_survey,

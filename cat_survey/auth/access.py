@@ -1,4 +1,4 @@
-"""Who may see what: the login manager, role checks and the department scope.
+"""Who may see what: the user loader, role checks and the department scope.
 
 Every staff query that returns themes or answers goes through ``visible_departments``
 so that an advocate sees their own department's work and nothing else.
@@ -11,28 +11,18 @@ from functools import cache, wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, request
-from flask_login import LoginManager, current_user
+from flask import abort, current_app, request
+from flask_login import current_user
 from sqlalchemy import func
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from cat_survey.db import db
+from cat_survey.extensions import login_manager
 from cat_survey.models import LoginFailure, Role, User, utcnow
 
-login_manager = LoginManager()
-login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to see this page."
-login_manager.session_protection = "strong"
 
-
-def init_login(app: Flask) -> None:
-    """Attach the login manager to the app."""
-    login_manager.init_app(app)
-
-
-@login_manager.user_loader
 def load_user(session_id: str) -> User | None:
-    """Find the signed-in user from the session's ``<id>:<session version>`` id."""
+    """The signed-in user of a session id ``<id>:<session version>`` (the loader)."""
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None

@@ -6,7 +6,7 @@ and stores each row as a complete response (``channel='import'``) to the survey'
 latest version, dated by the row, so the dashboard counts it like any other.
 
 Every value goes through the survey's own answer check
-(:func:`cat_survey.survey.flow.clean_answer`), so an imported score is exactly as
+(:func:`cat_survey.domain.flow.clean_answer`), so an imported score is exactly as
 valid as one given in a conversation. A row that cannot be stored is refused with
 its row number and the reason; the other rows are kept. Each row gets a token that
 is a keyed hash of its content, so importing the same file twice stores it once.
@@ -37,13 +37,13 @@ from cat_survey.models import (
     SurveyVersion,
     utcnow,
 )
-from cat_survey.survey.flow import (
+from cat_survey.domain.flow import (
     AnswerError,
     AnswerValue,
     applicable_questions,
     clean_answer,
 )
-from cat_survey.survey.responses import clean_hidden
+from cat_survey.domain.responses import clean_hidden
 
 #: Keys that name something other than a question id or a hidden field.
 SPECIAL_KEYS = ("date", "score", "text", "segment", "customer_ref")

@@ -1,5 +1,6 @@
-"""The customer's conversation: public and invitation links, one question at a time."""
+"""The customer's pages: public and invitation links, one question at a time.
 
-from cat_survey.survey.views import bp
-
-__all__ = ["bp"]
+The flow engine and the response writer these pages call live in
+``cat_survey.domain``; this file imports nothing, so loading any module of the
+package does not load its views (``create_app`` registers ``views.bp``).
+"""

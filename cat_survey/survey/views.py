@@ -20,11 +20,8 @@ from flask_babel import gettext as _
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
 from cat_survey.definitions import pipe
-from cat_survey.extensions import csrf
-from cat_survey.models import ResponseStatus, Survey
-from cat_survey.survey.flow import AnswerError
-from cat_survey.survey.forms import StartForm, answer_form, submitted_value
-from cat_survey.survey.responses import (
+from cat_survey.domain.flow import AnswerError
+from cat_survey.domain.responses import (
     Conversation,
     InvitationClosed,
     active_survey,
@@ -35,6 +32,9 @@ from cat_survey.survey.responses import (
     record_answer,
     start_conversation,
 )
+from cat_survey.extensions import csrf
+from cat_survey.models import ResponseStatus, Survey
+from cat_survey.survey.forms import StartForm, answer_form, submitted_value
 
 bp = Blueprint("survey", __name__)
 bp.add_app_template_filter(pipe, "pipe")

@@ -32,7 +32,7 @@ from cat_survey.demo import (
     survey_definitions,
 )
 from cat_survey.models import Answer, Role, Survey, SurveyResponse, User
-from cat_survey.survey.flow import applicable_questions, position, stale_answers
+from cat_survey.domain.flow import applicable_questions, position, stale_answers
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 DEPARTMENT_WORDS = [

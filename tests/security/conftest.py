@@ -35,7 +35,7 @@ from cat_survey.models import (
     User,
     utcnow,
 )
-from cat_survey.survey.responses import new_token
+from cat_survey.domain.responses import new_token
 
 #: The department of each advocate, and of each department's objects.
 DEPARTMENT = {"A": "tech", "B": "sales"}

@@ -34,7 +34,7 @@ from sqlalchemy import select
 
 from cat_survey.db import db
 from cat_survey.models import Answer, Invitation, Survey, ThemeAnswer
-from cat_survey.survey.responses import new_token
+from cat_survey.domain.responses import new_token
 
 OK, DONE, LOGIN, DENIED, HIDDEN, REFUSED = (
     "ok",

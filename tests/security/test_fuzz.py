@@ -37,8 +37,8 @@ from cat_survey.models import (
     Survey,
     SurveyResponse,
 )
-from cat_survey.survey.flow import AnswerError, clean_answer
-from cat_survey.survey.responses import (
+from cat_survey.domain.flow import AnswerError, clean_answer
+from cat_survey.domain.responses import (
     HIDDEN_VALUE_LIMIT,
     load_conversation,
     new_token,

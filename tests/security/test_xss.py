@@ -57,7 +57,7 @@ from cat_survey.notifications import (
     theme_facts,
     theme_notice,
 )
-from cat_survey.survey.responses import new_token
+from cat_survey.domain.responses import new_token
 
 TEMPLATES = (
     # script elements

@@ -19,15 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
 from cat_survey.definitions import SLUG, Question, SurveyDefinition, pipe
-from cat_survey.models import (
-    Answer,
-    Invitation,
-    ResponseStatus,
-    Survey,
-    SurveyResponse,
-    utcnow,
-)
-from cat_survey.survey.flow import (
+from cat_survey.domain.flow import (
     AnswerError,
     AnswerValue,
     Position,
@@ -36,6 +28,14 @@ from cat_survey.survey.flow import (
     gettext_noop,
     position,
     stale_answers,
+)
+from cat_survey.models import (
+    Answer,
+    Invitation,
+    ResponseStatus,
+    Survey,
+    SurveyResponse,
+    utcnow,
 )
 
 HIDDEN_VALUE_LIMIT = 500

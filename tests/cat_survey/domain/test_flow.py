@@ -4,7 +4,7 @@ import pytest
 from conftest import SURVEYS_DIR
 
 from cat_survey.definitions import load_definition
-from cat_survey.survey.flow import (
+from cat_survey.domain.flow import (
     AnswerError,
     applicable_questions,
     clean_answer,
