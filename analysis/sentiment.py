@@ -1,0 +1,804 @@
+"""Sentiment of survey answers that reads complaints as complaints (English, Japanese).
+
+VADER (:func:`analysis.text.sentiment`) is a lexicon of words, so "still waiting for
+my refund" and "thanks for nothing" come out neutral or positive, and Japanese text
+always scores 0. :class:`SentimentModel` is a logistic regression over four kinds of
+evidence about each answer, learned from the labelled examples the project ships
+(``analysis/data/sentiment_examples.csv``: customer-service answers written for
+this project, in English and Japanese):
+
+* **words and characters** (TF-IDF): word unigrams and bigrams, with the words after
+  a negation marked ("not_helpful"), and character n-grams, which read Japanese
+  (no spaces) and misspellings alike;
+* **lexicon and patterns**: VADER's scores for English, plus counts of complaint
+  patterns that no word lexicon sees ("still waiting", "hasn't arrived", "no reply",
+  "thanks for nothing", "まだ届きません"), Japanese praise and complaint words
+  with their negations ("使いやすくない"), and whether the answer is a question;
+* **sentence embeddings** (the ``semantic`` representation of
+  :mod:`analysis.embeddings`, when installed) for English answers; the encoder is
+  English-only, so Japanese answers get a zero vector there and rely on the rest.
+
+The score of an answer is ``P(positive) - P(negative)``, from -1 to 1, and its label
+the most probable class. :func:`default_model` fits the model on the shipped examples
+the first time it is asked for (under a second for TF-IDF, a few seconds more to
+embed the examples) and keeps it for the process; nothing is downloaded.
+
+In the app, answers come with ratings: a detractor's "what should we fix first?" is
+rarely praise. :func:`with_weak_labels` turns NPS ratings into weak labels,
+:func:`adapt` refits the model with them (each weighing less than a shipped example),
+and :func:`disagreements` shows where an answer's text and its rating disagree.
+``python -m analysis sentiment`` (:mod:`analysis.cli.sentiment`) runs it on a CSV.
+"""
+
+import csv
+import functools
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from analysis.embeddings import configured_model, load_encoder, resolve_representation
+from analysis.text import normalise, tokenise
+
+__all__ = [
+    "EXAMPLES_PATH",
+    "LABELS",
+    "WEAK_LABEL_WEIGHT",
+    "Disagreement",
+    "SentimentModel",
+    "adapt",
+    "default_model",
+    "disagreements",
+    "is_japanese",
+    "lexicon_features",
+    "load_examples",
+    "sentiment_labels",
+    "sentiment_scores",
+    "weak_labels",
+    "with_weak_labels",
+]
+
+#: The three classes, in the column order of :meth:`SentimentModel.predict_proba`.
+LABELS: tuple[str, str, str] = ("negative", "neutral", "positive")
+
+#: The labelled examples the default model learns from (text, language, sentiment).
+EXAMPLES_PATH = Path(__file__).parent / "data" / "sentiment_examples.csv"
+
+# --- English patterns -------------------------------------------------------------
+# Each is a way customers complain without a negative word: an expectation that
+# has not been met, waiting, silence, or sarcasm. They run on normalised text
+# (lower case, straight apostrophes).
+_NOT = r"(?:not|never|n't|yet to|still not|no longer)"
+_COMPLAINT_PATTERNS = [
+    re.compile(pattern)
+    for pattern in (
+        r"\bstill (?:waiting|no\b|not\b|nothing|haven't|hasn't|can't|cannot|unable"
+        r"|broken|charged|on hold|stuck|down|missing|getting|having|have no)",
+        rf"{_NOT}\s+(?:\w+\s+)?(?:arrived|received|delivered|shown up|turned up|"
+        r"heard back|heard anything|refunded|fixed|resolved|sorted|working|work|"
+        r"helpful|help|responded|replied|answered|processed|shipped|credited)",
+        r"\bno (?:reply|replies|response|answer|update|updates|refund|one|word|"
+        r"callback|call back|help|tracking|explanation|apology|solution|resolution"
+        r"|way|idea|signal|service|internet|power|follow[- ]up)\b",
+        r"\b(?:waiting|waited|on hold|queued?) (?:for |since |over |almost )?"
+        r"(?:\d+|an?|one|two|three|four|five|several|many) "
+        r"(?:min|mins|minutes|hour|hours|day|days|week|weeks|month|months)\b",
+        r"\b(?:thanks|thank you) for nothing\b",
+        r"\b(?:keeps?|kept) (?:crashing|failing|freezing|saying|asking|charging|"
+        r"logging|dropping|cancelling|canceling|breaking|timing out|happening)",
+        r"\b(?:wasted|waste of|a joke|ridiculous|unacceptable|useless|pointless|"
+        r"rip ?off|scam|nightmare|worst|never again|fed up|sick of|tired of)\b",
+        r"\b(?:charged|billed) (?:me )?(?:twice|double|again|for nothing|"
+        r"without)\b",
+        r"\b(?:cancel|cancelling|canceling|close) my (?:account|subscription|"
+        r"order|contract|plan)\b",
+        r"\b(?:day|week|month) \d+ (?:without|of|and still)\b",
+        r"\b(?:how (?:is|was) (?:that|this) (?:even )?(?:possible|ok|acceptable))",
+        r"\b(?:seriously|really)\s*\?|\?\?|!\?|\?!",
+        r"\b(?:why (?:is|does|do|did|can't|won't|isn't|doesn't|are|has|have))\b",
+        r"\b(?:can't|cannot|unable to|impossible to) (?:log|sign|get|find|reach|"
+        r"contact|cancel|pay|use|access|open|download|connect|see|talk|speak)",
+        r"\b(?:(?:\d+|two|three|four|five|several) (?:days|weeks|months|hours) "
+        r"(?:later|ago|now|and counting))\b",
+    )
+]
+# Questions that ask for information are neutral however they are worded.
+_QUESTION_START = re.compile(
+    r"^(?:what|how|when|where|which|who|can|could|do|does|is|are|will|would|"
+    r"should|may|any|is there|are there)\b"
+)
+# Negation scope for word features: the words after a negation, up to punctuation
+# or the third word, are read as negated ("not_helpful").
+_NEGATION_WORDS = frozenset({"not", "no", "never", "nothing", "without", "nobody"})
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\[\]\n。、！？]+")
+_NEGATION_SCOPE = 3
+
+# --- Japanese ---------------------------------------------------------------------
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+# Praise negated is a complaint: 使いやすくない, 便利ではない, 親切じゃなかった.
+_JA_NEGATED_PRAISE = re.compile(
+    r"(?:良|よ|早|速|安|優し|やさし|嬉し|うれし|やす|易|分かりやす|わかりやす)"
+    r"くな(?:い|かった|さ)|"
+    r"(?:便利|丁寧|親切|快適|簡単|満足|十分|スムーズ|丁重)"
+    r"(?:では|じゃ|で)(?:ない|なかった|ありません)"
+)
+_JA_COMPLAINTS = re.compile(
+    r"まだ(?:届|来|返|連絡|返信|返金|対応|解決|直)|届(?:かない|きません|いていない"
+    r"|いてない|いておりません|かず)|(?:返信|返事|連絡|回答|対応|返金)が(?:ない|ありません"
+    r"|来ない|来ません|なく|まだ)|待たされ|待ち(?:時間が長|続け)|遅(?:い|すぎ|れ|く)|"
+    r"最悪|ひど|酷い|不便|(?:使い|分かり|わかり|見|読み|探し)にく|困(?:って|る|り)|"
+    r"不満|残念|がっかり|二度と|壊れ|故障|不具合|エラー|落ちる|落ちま|繋がら|つながら|"
+    r"でき(?:ない|ません|なかった)|動かな|動きません|改善し?て(?:ほしい|欲しい|ください)|"
+    r"(?:高すぎ|高い)|間違|二重|返金され(?:ない|ません)|解約|失礼|不親切|面倒|"
+    r"(?:重い|重く|重すぎ)|固ま|イライラ|いらいら|期待外れ|役に立たな|無駄|"
+    r"ありえな|あり得な|信じられな|不安|怒|ストレス|わからない|分からない|"
+    r"ない(?:です)?(?:か)?[!！?？]|いつになったら|なぜ|何度も|何回も"
+)
+_JA_PRAISE = re.compile(
+    r"ありがと|感謝|助か|満足|素晴らし|すばらし|良か|よか|良い|よい|最高|便利|"
+    r"使いやす|分かりやす|わかりやす|丁寧|親切|快適|嬉し|うれし|好き|気に入|安心|"
+    r"おすすめ|オススメ|感動|迅速|スムーズ|問題(?:ありません|なく|ない)|"
+    r"さすが|完璧|楽しい|楽しかった|期待以上|素早|早かった|速かった|早く対応"
+)
+_JA_QUESTION = re.compile(r"(?:ですか|ますか|でしょうか|ませんか|か)[?？]?$|[?？]$")
+
+
+def is_japanese(text: str) -> bool:
+    """Return whether ``text`` contains kana or kanji, so is read as Japanese.
+
+    Examples
+    --------
+    >>> is_japanese("注文した商品がまだ届きません"), is_japanese("still waiting")
+    (True, False)
+    """
+    return bool(_JAPANESE.search(text))
+
+
+def _negation_marked(text: str) -> str:
+    """Text as word tokens, with the words in a negation's scope prefixed ``not_``."""
+    words: list[str] = []
+    for clause in _CLAUSE_BREAK.split(normalise(text)):
+        scope = 0
+        for token in tokenise(clause):
+            if token in _NEGATION_WORDS:
+                scope = _NEGATION_SCOPE
+                words.append(token)
+            elif scope:
+                words.append(f"not_{token}")
+                scope -= 1
+            else:
+                words.append(token)
+    return " ".join(words)
+
+
+def lexicon_features(texts: Sequence[str]) -> np.ndarray:
+    """Hand-made evidence of sentiment that word counts miss, one row per text.
+
+    Columns: VADER's compound, positive and negative (0 for Japanese), English
+    complaint patterns, Japanese complaint and praise phrases (negated praise
+    counts as complaint), "this is a question", and "this is Japanese". Counts are
+    capped at 3 and scaled to 0..1 so that no column dominates.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        Raw answers.
+
+    Returns
+    -------
+    ndarray of shape (len(texts), 8)
+
+    Examples
+    --------
+    >>> rows = lexicon_features(["still waiting for my refund", "ありがとう"])
+    >>> bool(rows[0, 3] > 0), bool(rows[1, 5] > 0)
+    (True, True)
+    """
+    rows = np.zeros((len(texts), 8))
+    english = [i for i, text in enumerate(texts) if not is_japanese(text)]
+    vader = _vader_scores([texts[i] for i in english])
+    for row, index in enumerate(english):
+        rows[index, 0:3] = vader[row]
+    for index, raw in enumerate(texts):
+        text = unicodedata.normalize("NFKC", raw).strip()
+        lowered = normalise(raw)
+        if is_japanese(text):
+            negated = len(_JA_NEGATED_PRAISE.findall(text))
+            complaints = len(_JA_COMPLAINTS.findall(_JA_NEGATED_PRAISE.sub("", text)))
+            praise = len(_JA_PRAISE.findall(_JA_NEGATED_PRAISE.sub("", text)))
+            rows[index, 4] = min(complaints + negated, 3) / 3
+            rows[index, 5] = min(praise, 3) / 3
+            rows[index, 6] = bool(_JA_QUESTION.search(text))
+            rows[index, 7] = 1.0
+        else:
+            hits = sum(bool(p.search(lowered)) for p in _COMPLAINT_PATTERNS)
+            rows[index, 3] = min(hits, 3) / 3
+            rows[index, 6] = lowered.endswith("?") and bool(
+                _QUESTION_START.match(lowered)
+            )
+    return rows
+
+
+def _vader_scores(texts: Sequence[str]) -> np.ndarray:
+    """VADER's compound, positive and negative scores, one row per text."""
+    if not texts:
+        return np.zeros((0, 3))
+    # analysis.text owns the one loader of VADER's shipped lexicon; its public
+    # functions give only the compound score, and the parts help here.
+    from analysis.text import _vader
+
+    scorer = _vader()
+    parts = [scorer.polarity_scores(text) for text in texts]
+    return np.array([[p["compound"], p["pos"], p["neg"]] for p in parts])
+
+
+class SentimentModel(ClassifierMixin, BaseEstimator):
+    """Three-class sentiment (negative, neutral, positive) for short answers.
+
+    A logistic regression over TF-IDF words (negation-marked) and character
+    n-grams, :func:`lexicon_features` and, with the ``semantic`` representation,
+    sentence embeddings of English answers. Each block is scaled by its weight
+    before the blocks are joined, which sets how much the regularised classifier
+    leans on it.
+
+    Parameters
+    ----------
+    representation : {"auto", "tfidf", "semantic"}, default="auto"
+        ``"auto"`` adds sentence embeddings when :mod:`analysis.embeddings` can
+        load the model, and otherwise runs on TF-IDF and the lexicon alone.
+    model : str, optional
+        Embedding model name or folder (default: the configured one).
+    C : float, default=2.0
+        Inverse regularisation strength of the logistic regression.
+    word_weight, char_weight, lexicon_weight, embedding_weight : float
+        Scale of each feature block.
+    random_state : int, default=0
+        Seed of the solver, for reproducible fits.
+
+    Attributes
+    ----------
+    classes_ : ndarray of str
+        :data:`LABELS`, the column order of :meth:`predict_proba`.
+    representation_ : str
+        The representation the fit used (``"tfidf"`` or ``"semantic"``).
+
+    Examples
+    --------
+    >>> model = SentimentModel(representation="tfidf").fit(
+    ...     ["love it", "great help", "still waiting", "no reply at all",
+    ...      "what are your hours?", "where is the office?"],
+    ...     ["positive", "positive", "negative", "negative", "neutral", "neutral"])
+    >>> model.predict(["still waiting for a reply"]).tolist()
+    ['negative']
+    """
+
+    def __init__(
+        self,
+        *,
+        representation: str = "auto",
+        model: str | None = None,
+        C: float = 2.0,
+        word_weight: float = 1.0,
+        char_weight: float = 1.0,
+        lexicon_weight: float = 2.0,
+        embedding_weight: float = 1.0,
+        random_state: int = 0,
+    ) -> None:
+        self.representation = representation
+        self.model = model
+        self.C = C
+        self.word_weight = word_weight
+        self.char_weight = char_weight
+        self.lexicon_weight = lexicon_weight
+        self.embedding_weight = embedding_weight
+        self.random_state = random_state
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        sample_weight: Sequence[float] | None = None,
+    ) -> "SentimentModel":
+        """Learn sentiment from labelled answers.
+
+        Parameters
+        ----------
+        texts : sequence of str
+            Answers, English or Japanese.
+        labels : sequence of str
+            ``"negative"``, ``"neutral"`` or ``"positive"`` for each text.
+        sample_weight : sequence of float, optional
+            How much each example counts (weak labels count less).
+
+        Returns
+        -------
+        SentimentModel
+            ``self``, fitted.
+
+        Raises
+        ------
+        ValueError
+            If a label is not one of :data:`LABELS`, lengths differ, or fewer than
+            two classes are given.
+        """
+        texts = [str(text) for text in texts]
+        labels = np.asarray([str(label) for label in labels])
+        if len(texts) != len(labels):
+            raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+        unknown = sorted(set(labels) - set(LABELS))
+        if unknown:
+            raise ValueError(
+                f"unknown sentiment labels {unknown}; use {', '.join(LABELS)}"
+            )
+        if len(set(labels)) < 2:
+            raise ValueError("sentiment needs examples of at least two labels")
+        self.representation_ = _resolve(self.representation, self.model)
+        self.words_ = TfidfVectorizer(
+            preprocessor=_negation_marked,
+            tokenizer=str.split,
+            token_pattern=None,
+            lowercase=False,
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+        )
+        self.characters_ = TfidfVectorizer(
+            analyzer="char_wb",
+            preprocessor=_character_text,
+            ngram_range=(2, 4),
+            min_df=2,
+            sublinear_tf=True,
+        )
+        self.words_.fit(texts)
+        self.characters_.fit(texts)
+        self.classifier_ = LogisticRegression(
+            C=self.C,
+            class_weight="balanced",
+            # Newton steps converge in a handful of iterations here; L-BFGS took
+            # five times as long on the same fit.
+            solver="newton-cg",
+            max_iter=1000,
+            random_state=self.random_state,
+        )
+        weights = None if sample_weight is None else np.asarray(sample_weight, float)
+        self.classifier_.fit(self._features(texts), labels, sample_weight=weights)
+        self.classes_ = np.array(LABELS)
+        return self
+
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the probability of each label, columns in :data:`LABELS` order.
+
+        Parameters
+        ----------
+        texts : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (len(texts), 3)
+            Rows sum to 1; a label unseen in training has probability 0.
+        """
+        check_is_fitted(self, "classifier_")
+        texts = [str(text) for text in texts]
+        probabilities = np.zeros((len(texts), len(LABELS)))
+        if texts:
+            learned = self.classifier_.predict_proba(self._features(texts))
+            for column, label in enumerate(self.classifier_.classes_):
+                probabilities[:, LABELS.index(label)] = learned[:, column]
+        return probabilities
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the most probable label of each text."""
+        return np.array(LABELS)[self.predict_proba(texts).argmax(axis=1)]
+
+    def polarity(self, texts: Sequence[str]) -> np.ndarray:
+        """Return each text's sentiment score, ``P(positive) - P(negative)``.
+
+        Parameters
+        ----------
+        texts : sequence of str
+
+        Returns
+        -------
+        ndarray of shape (len(texts),)
+            Scores from -1 (surely negative) to 1 (surely positive).
+        """
+        probabilities = self.predict_proba(texts)
+        return probabilities[:, 2] - probabilities[:, 0]
+
+    def _features(self, texts: list[str]) -> sparse.csr_matrix:
+        """The weighted feature blocks of ``texts``, side by side."""
+        blocks = [
+            self.word_weight * self.words_.transform(texts),
+            self.char_weight * self.characters_.transform(texts),
+            sparse.csr_matrix(self.lexicon_weight * lexicon_features(texts)),
+        ]
+        if self.representation_ == "semantic":
+            blocks.append(sparse.csr_matrix(self.embedding_weight * self._embed(texts)))
+        return sparse.hstack(blocks, format="csr")
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Sentence embeddings of English texts; zero rows for Japanese ones."""
+        encoder = load_encoder(self.model)
+        vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+        english = [i for i, text in enumerate(texts) if not is_japanese(text)]
+        if english:
+            vectors[english] = encoder.encode([texts[i] for i in english])
+        return vectors
+
+
+def _character_text(text: str) -> str:
+    """Normalised text for character n-grams, URLs and handles removed."""
+    return _NOISE.sub(" ", normalise(text))
+
+
+_NOISE = re.compile(r"(?:https?://|www\.)\S+|@\w+")
+
+
+def _resolve(representation: str, model: str | None) -> str:
+    """The representation that will run (see :func:`resolve_representation`)."""
+    return resolve_representation(representation, model)
+
+
+def load_examples(path: str | Path = EXAMPLES_PATH) -> tuple[list[str], list[str]]:
+    """Return the texts and labels of a labelled CSV (``text``, ``sentiment``).
+
+    Parameters
+    ----------
+    path : str or Path, default :data:`EXAMPLES_PATH`
+        A UTF-8 CSV with ``text`` and ``sentiment`` columns.
+
+    Returns
+    -------
+    (list of str, list of str)
+        Texts and their labels, rows with an empty text or label skipped.
+
+    Examples
+    --------
+    >>> texts, labels = load_examples()
+    >>> sorted(set(labels))
+    ['negative', 'neutral', 'positive']
+    """
+    with open(path, encoding="utf-8-sig", newline="") as file:
+        rows = [
+            (row["text"].strip(), row["sentiment"].strip())
+            for row in csv.DictReader(file)
+        ]
+    rows = [(text, label) for text, label in rows if text and label]
+    return [text for text, _ in rows], [label for _, label in rows]
+
+
+def default_model(
+    *, representation: str = "auto", model: str | None = None
+) -> SentimentModel:
+    """Return the model fitted on the shipped examples, fitted once per process.
+
+    Parameters
+    ----------
+    representation : {"auto", "tfidf", "semantic"}, default="auto"
+        See :class:`SentimentModel`.
+    model : str, optional
+        Embedding model name or folder (default: the configured one).
+
+    Returns
+    -------
+    SentimentModel
+        Shared: do not refit it; :func:`adapt` returns a new model instead.
+
+    Examples
+    --------
+    >>> default_model(representation="tfidf").predict(["thanks for nothing"]).tolist()
+    ['negative']
+    """
+    resolved = _resolve(representation, model)
+    name = configured_model(model) if resolved == "semantic" else None
+    return _fitted_default(resolved, name)
+
+
+@functools.cache
+def _fitted_default(representation: str, model: str | None) -> SentimentModel:
+    """Fit :class:`SentimentModel` on the shipped examples (cached per setting)."""
+    texts, labels = load_examples()
+    return SentimentModel(representation=representation, model=model).fit(texts, labels)
+
+
+def sentiment_scores(
+    texts: Sequence[str], *, model: SentimentModel | None = None
+) -> np.ndarray:
+    """Return each answer's sentiment from -1 (negative) to 1 (positive).
+
+    Parameters
+    ----------
+    texts : sequence of str
+        Answers, English or Japanese.
+    model : SentimentModel, optional
+        A fitted model (e.g. from :func:`adapt`); default :func:`default_model`.
+
+    Returns
+    -------
+    ndarray of shape (len(texts),)
+        ``P(positive) - P(negative)`` for each text.
+
+    Examples
+    --------
+    >>> scores = sentiment_scores(
+    ...     ["still waiting for my refund", "注文した商品がまだ届きません",
+    ...      "Thank you, the support team was wonderful"],
+    ...     model=default_model(representation="tfidf"))
+    >>> [bool(s < 0) for s in scores]
+    [True, True, False]
+    """
+    return (model or default_model()).polarity(list(texts))
+
+
+def sentiment_labels(
+    texts: Sequence[str], *, model: SentimentModel | None = None
+) -> list[str]:
+    """Return each answer's most probable label: negative, neutral or positive.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    model : SentimentModel, optional
+        A fitted model; default :func:`default_model`.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> sentiment_labels(["not helpful at all", "what are your opening hours?"],
+    ...                  model=default_model(representation="tfidf"))
+    ['negative', 'neutral']
+    """
+    return (model or default_model()).predict(list(texts)).tolist()
+
+
+#: How much one weak label (an answer labelled by its rating) counts against one
+#: shipped example: ratings say how a customer feels about the company, not what
+#: this answer says, so many weak labels are needed to move the model.
+WEAK_LABEL_WEIGHT = 0.3
+
+
+def adapt(
+    model: SentimentModel,
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    weight: float = 1.0,
+) -> SentimentModel:
+    """Return a new model fitted on the shipped examples plus ``texts``.
+
+    The deployment's own answers teach the model its vocabulary (product names,
+    the way its customers complain) while the shipped examples keep it general.
+
+    Parameters
+    ----------
+    model : SentimentModel
+        The model whose settings to keep (usually :func:`default_model`); it is
+        not changed.
+    texts : sequence of str
+        Labelled answers from the deployment.
+    labels : sequence of str
+        Their labels (:data:`LABELS`).
+    weight : float, default=1.0
+        How much each of these examples counts against a shipped one; use
+        :data:`WEAK_LABEL_WEIGHT` for labels taken from ratings.
+
+    Returns
+    -------
+    SentimentModel
+        A new fitted model.
+
+    Examples
+    --------
+    >>> base = default_model(representation="tfidf")
+    >>> adapted = adapt(base, ["the widget wobbles"] * 5, ["negative"] * 5)
+    >>> bool(sentiment_scores(["the widget wobbles"], model=adapted)[0]
+    ...      < sentiment_scores(["the widget wobbles"], model=base)[0])
+    True
+    """
+    texts = [str(text) for text in texts]
+    labels = [str(label) for label in labels]
+    if len(texts) != len(labels):
+        raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+    shipped_texts, shipped_labels = load_examples()
+    weights = [1.0] * len(shipped_texts) + [weight] * len(texts)
+    fresh = clone(model)
+    if isinstance(fresh, SentimentModel) and hasattr(model, "representation_"):
+        # Keep the representation the base model actually ran with.
+        fresh.set_params(representation=model.representation_)
+    return fresh.fit(shipped_texts + texts, shipped_labels + labels, weights)
+
+
+def weak_labels(
+    ratings: Sequence[float | None], *, scale: str = "nps"
+) -> list[str | None]:
+    """Return the sentiment a rating suggests for its answer, or None if unclear.
+
+    Parameters
+    ----------
+    ratings : sequence of float or None
+        One rating per answer; None where the customer gave none.
+    scale : {"nps", "csat"}, default="nps"
+        ``"nps"``: 0-6 (detractor) is negative, 9-10 (promoter) positive, 7-8
+        (passive) unclear. ``"csat"``: 1-2 negative, 4-5 positive, 3 unclear.
+
+    Returns
+    -------
+    list of str or None
+
+    Examples
+    --------
+    >>> weak_labels([0, 6, 7, 9, None])
+    ['negative', 'negative', None, 'positive', None]
+    >>> weak_labels([1, 3, 5], scale="csat")
+    ['negative', None, 'positive']
+    """
+    if scale not in _SCALES:
+        raise ValueError(f"scale must be one of {', '.join(_SCALES)}, got {scale!r}")
+    highest_negative, lowest_positive = _SCALES[scale]
+    labels: list[str | None] = []
+    for rating in ratings:
+        if rating is None or rating != rating:  # None or NaN: no rating given
+            labels.append(None)
+        elif rating <= highest_negative:
+            labels.append("negative")
+        elif rating >= lowest_positive:
+            labels.append("positive")
+        else:
+            labels.append(None)
+    return labels
+
+
+# The highest rating read as negative and the lowest read as positive.
+_SCALES = {"nps": (6, 9), "csat": (2, 4)}
+
+
+def with_weak_labels(
+    texts: Sequence[str],
+    ratings: Sequence[float | None],
+    *,
+    model: SentimentModel | None = None,
+    scale: str = "nps",
+    weight: float = WEAK_LABEL_WEIGHT,
+) -> SentimentModel:
+    """Return the model adapted to a deployment, its answers labelled by ratings.
+
+    A detractor's "what should we fix first?" is rarely praise, and a promoter's
+    "what did you like?" rarely a complaint. Such labels are noisy, so each counts
+    ``weight`` of a shipped example; answers with a passive or no rating are left
+    out.
+
+    Parameters
+    ----------
+    texts : sequence of str
+        The deployment's answers.
+    ratings : sequence of float or None
+        The rating given with each answer.
+    model : SentimentModel, optional
+        Model whose settings to keep; default :func:`default_model`.
+    scale : {"nps", "csat"}, default="nps"
+        See :func:`weak_labels`.
+    weight : float, default :data:`WEAK_LABEL_WEIGHT`
+
+    Returns
+    -------
+    SentimentModel
+        A new fitted model (the base model is unchanged).
+
+    Examples
+    --------
+    >>> adapted = with_weak_labels(["the widget wobbles"] * 10, [2] * 10,
+    ...                            model=default_model(representation="tfidf"))
+    >>> sentiment_labels(["the widget wobbles"], model=adapted)
+    ['negative']
+    """
+    if len(texts) != len(ratings):
+        raise ValueError(f"{len(texts)} texts but {len(ratings)} ratings")
+    pairs = [
+        (str(text), label)
+        for text, label in zip(texts, weak_labels(ratings, scale=scale), strict=True)
+        if label is not None and str(text).strip()
+    ]
+    return adapt(
+        model or default_model(),
+        [text for text, _ in pairs],
+        [label for _, label in pairs],
+        weight=weight,
+    )
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """An answer whose text and rating point in opposite directions.
+
+    Attributes
+    ----------
+    index : int
+        Position of the answer in the input.
+    text : str
+    rating : float
+    rating_label : str
+        What the rating suggests (:func:`weak_labels`).
+    text_label : str
+        What the text says (the model's label).
+    score : float
+        The text's sentiment score, -1..1.
+    """
+
+    index: int
+    text: str
+    rating: float
+    rating_label: str
+    text_label: str
+    score: float
+
+
+def disagreements(
+    texts: Sequence[str],
+    ratings: Sequence[float | None],
+    *,
+    model: SentimentModel | None = None,
+    scale: str = "nps",
+) -> list[Disagreement]:
+    """Return the answers whose text contradicts their rating, strongest first.
+
+    A detractor who writes praise, or a promoter who writes a complaint, is worth
+    a look: the rating may be a slip, or the praise polite and the problem real.
+    Passive and missing ratings never disagree.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    ratings : sequence of float or None
+    model : SentimentModel, optional
+        Default :func:`default_model` (not one adapted to these ratings, which
+        would have learned to agree with them).
+    scale : {"nps", "csat"}, default="nps"
+
+    Returns
+    -------
+    list of Disagreement
+        Sorted by how far the text's score is from the rating's side.
+
+    Examples
+    --------
+    >>> found = disagreements(["Still waiting for my refund", "Lovely staff"],
+    ...                       [10, 10], model=default_model(representation="tfidf"))
+    >>> [(d.index, d.rating_label, d.text_label) for d in found]
+    [(0, 'positive', 'negative')]
+    """
+    if len(texts) != len(ratings):
+        raise ValueError(f"{len(texts)} texts but {len(ratings)} ratings")
+    expected = weak_labels(ratings, scale=scale)
+    model = model or default_model()
+    probabilities = model.predict_proba(list(texts))
+    found = []
+    for index, (text, rating, rating_label) in enumerate(
+        zip(texts, ratings, expected, strict=True)
+    ):
+        text_label = LABELS[int(probabilities[index].argmax())]
+        opposite = {"negative": "positive", "positive": "negative"}.get(
+            rating_label or ""
+        )
+        if rating is not None and text_label == opposite:
+            score = float(probabilities[index, 2] - probabilities[index, 0])
+            found.append(
+                Disagreement(
+                    index,
+                    str(text),
+                    float(rating),
+                    rating_label or "",
+                    text_label,
+                    score,
+                )
+            )
+    return sorted(found, key=lambda d: -abs(d.score))
