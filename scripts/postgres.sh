@@ -1,6 +1,7 @@
 # Starts and stops a throwaway PostgreSQL server on 127.0.0.1 for the tests.
-# Sourced by scripts/test; sets TEST_DATABASE_URL (the server's own database URL
-# to which the tests append a per-worker suffix).
+# Sourced by scripts/test; sets POSTGRES_TEST_URL (the server's own database URL,
+# to which the tests append a per-worker suffix). It is not exported: a pytest run
+# uses PostgreSQL only when the caller passes it as TEST_DATABASE_URL.
 
 start_postgres() {
     local bin
@@ -19,7 +20,7 @@ start_postgres() {
         -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" \
         start >/dev/null
     PG_CTL=("${as_owner[@]}" "$bin/pg_ctl")
-    export TEST_DATABASE_URL="postgresql+psycopg://cat_survey@127.0.0.1:$PG_PORT/cat_survey_test"
+    POSTGRES_TEST_URL="postgresql+psycopg://cat_survey@127.0.0.1:$PG_PORT/cat_survey_test"
     echo "postgres: running on 127.0.0.1:$PG_PORT ($PG_DIR)"
 }
 
