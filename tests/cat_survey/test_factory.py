@@ -68,6 +68,8 @@ def test_config_order_is_defaults_then_instance_file_then_environment(
 
 
 def test_database_url_and_secret_key_come_from_the_environment(tmp_path, monkeypatch):
+    # The app builds its engine at once, which needs the PostgreSQL driver (an extra).
+    pytest.importorskip("psycopg")
     monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://u:p@127.0.0.1/db")
     monkeypatch.setenv("SECRET_KEY", "from-env")
     app = create_app({"INSTANCE_PATH": str(tmp_path)})
