@@ -466,3 +466,32 @@ class Notification(db.Model):
     )
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class AdminEvent(db.Model):
+    """One line of the admin audit trail: who changed which account or department.
+
+    ``kind`` names the change (``invited``, ``role_changed``, ``deactivated``,
+    ``department_edited``...), ``field`` the attribute for edits, and the values
+    before and after are kept as text so the trail reads the same after later edits.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))
+    field: Mapped[str | None] = mapped_column(String(40))
+    from_value: Mapped[str | None] = mapped_column(String(500))
+    to_value: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, index=True)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+    user: Mapped[User | None] = relationship(foreign_keys=[user_id])
+    department: Mapped[Department | None] = relationship()
