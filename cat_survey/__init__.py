@@ -32,13 +32,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Each area's package holds a docstring only; its blueprint is imported here,
     # so importing the domain layer or a customer module never loads staff views.
     from cat_survey import health
+    from cat_survey.admin import views as admin
     from cat_survey.api import views as api
     from cat_survey.auth import views as auth
     from cat_survey.reports import views as reports
     from cat_survey.survey import views as survey
     from cat_survey.themes import views as themes
 
-    for blueprint in (health.bp, survey.bp, auth.bp, api.bp, reports.bp, themes.bp):
+    for blueprint in (
+        health.bp,
+        survey.bp,
+        auth.bp,
+        api.bp,
+        reports.bp,
+        themes.bp,
+        admin.bp,
+    ):
         app.register_blueprint(blueprint)
     # The API authenticates by the token in its URLs, not by cookies.
     csrf.exempt(api.bp)
@@ -46,6 +55,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cat_survey.cli import register_commands
 
     register_commands(app)
+
+    from cat_survey.navigation import init_navigation
+
+    init_navigation(app)
 
     from cat_survey.errors import register_error_handlers
 

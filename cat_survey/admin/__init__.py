@@ -1,0 +1,1 @@
+"""Admin screens: staff accounts (invite, role, deactivate) and departments."""
