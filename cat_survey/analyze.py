@@ -1,22 +1,43 @@
-"""Theme runs: cluster stored free-text answers, keep theme identities, route them.
+"""Theme runs: cluster stored free-text answers, keep honest identities, route them.
 
-``run_analysis`` is what ``flask analyze`` does. It reads the free-text answers
-(with the NPS of their response) in one query, fits ``analysis.themes.ThemeModel``
-against the previous themes' term centroids so that a theme that is still there
-keeps its id, status and owner, stores memberships and monthly counts, routes every
-theme by its answers with ``analysis.routing.DepartmentRouter`` (trained on the
-catalog plus every reassignment an advocate made), and gives each routed theme an
-owner. ``assign_new_answers`` places answers that arrived since the last run into
-the existing themes with the fitted model's own ``predict``, the code path that
-fitting used.
+``run_analysis`` is what ``flask analyze`` does:
+
+1. It reads the free-text answers in scope (with their response's NPS) in one
+   query and, for the ``semantic`` representation, their sentence embeddings:
+   stored ones are read back and only answers without one are embedded
+   (:mod:`cat_survey.embeddings`).
+2. It fits the theme model (:func:`fit_themes`).
+3. **Identity** (:func:`theme_lineage`): a theme of the previous run keeps its id,
+   status and owner only when one new theme really continues it: that theme holds
+   more than half of the old theme's answers, more than half of the new theme's
+   previously themed answers came from it, and their centres are alike. Every
+   other old theme is closed, never quietly reused for another topic: as
+   ``superseded`` with an event naming the themes that took its answers, or as
+   ``archived`` with an event when no theme took them. A theme left with no
+   answers at all is archived as well; a kept theme whose label changes gets a
+   ``relabelled`` event.
+4. It stores memberships, quotes and monthly counts, reopens resolved themes that
+   keep growing, routes every theme by its answers with the department router
+   (trained on the catalog plus every reassignment an advocate made, kept across
+   runs as answer ids) and gives each routed theme an owner.
+
+``assign_new_answers`` (``flask analyze --assign-new``) places answers that
+arrived since into the existing themes with the stored model's own ``predict``,
+embedding only those answers. It reads answers past the run's cursor, inserts
+memberships with "on conflict do nothing" and recounts only the themes and
+months it touched, so it is cheap, idempotent and safe to run every minute, even
+twice at once.
 """
 
 import pickle  # nosec B403 - only our own model, stored in our own database
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
+import numpy as np
+from flask import current_app
 from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 
@@ -24,6 +45,11 @@ from analysis.routing import Catalog, DepartmentRouter, training_data
 from analysis.routing import Department as CatalogDepartment
 from analysis.themes import UNCLEAR, ThemeModel
 from cat_survey.db import db
+from cat_survey.embeddings import (
+    answer_vectors,
+    configured_encoder,
+    insert_ignoring_duplicates,
+)
 from cat_survey.models import (
     AnalysisRun,
     Answer,
@@ -41,6 +67,21 @@ from cat_survey.models import (
 # Routing reads at most this many answers per theme, closest to its centre first.
 ROUTING_SAMPLE = 200
 CHUNK = 500
+#: A theme continues an old one only if it keeps more than this share of the old
+#: theme's answers, and more than this share of its own previously themed answers
+#: came from it: a theme split in two halves continues in neither.
+MIN_KEPT_SHARE = 0.5
+#: ... and their centres are at least this similar (cosine), per representation:
+#: mean sentence embeddings of one topic sit far closer than mean TF-IDF terms.
+MIN_CENTROID_SIMILARITY = {"semantic": 0.8, "tfidf": 0.5}
+#: Statuses of themes that no run continues or fills any more.
+RETIRED_STATUSES = (ThemeStatus.SUPERSEDED.value, ThemeStatus.ARCHIVED.value)
+#: An answer this old is surely committed: ``--assign-new`` moves its cursor past
+#: it. Younger ones are looked at again next time, in case a transaction that
+#: holds a lower id commits late (PostgreSQL hands out ids before commit).
+SETTLE = timedelta(seconds=60)
+#: Successor themes named in a ``superseded`` event, largest share first.
+NAMED_SUCCESSORS = 5
 
 
 class AnalysisError(ValueError):
@@ -64,27 +105,69 @@ class RunReport:
     run_id: int
     answers: int
     themes: int
+    representation: str = "tfidf"
+    embedded: int = 0
     new_themes: int = 0
     kept_themes: int = 0
+    superseded: int = 0
+    archived: int = 0
     unclear: int = 0
     triaged: int = 0
+    themed_in_triage: int = 0
     reopened: int = 0
     created: list[Theme] = field(default_factory=list, repr=False)
 
+    @property
+    def triage_share(self) -> float:
+        """Share of the themed answers whose theme waits in triage."""
+        themed = self.answers - self.unclear
+        return self.themed_in_triage / themed if themed else 0.0
+
     def __str__(self) -> str:
         return (
-            f"run {self.run_id}: {self.answers} answers -> {self.themes} themes "
+            f"run {self.run_id} ({self.representation}, {self.embedded} answers "
+            f"embedded now): {self.answers} answers -> {self.themes} themes "
             f"({self.new_themes} new, {self.kept_themes} kept from earlier runs), "
-            f"{self.unclear} unclear, {self.triaged} sent to triage, "
-            f"{self.reopened} reopened"
+            f"{self.superseded} superseded, {self.archived} archived, "
+            f"{self.unclear} unclear, {self.triaged} sent to triage "
+            f"({self.triage_share:.0%} of themed answers), {self.reopened} reopened"
         )
+
+
+@dataclass(frozen=True)
+class FittedThemes:
+    """What a run needs from whatever model grouped the answers.
+
+    ``labels`` index ``themes`` (or are -1, unclear); ``centroids`` are each
+    theme's term centroid for the record; ``model`` is what ``--assign-new``
+    unpickles later to place new answers.
+    """
+
+    model: Any
+    labels: np.ndarray
+    similarities: np.ndarray
+    themes: list[Any]
+    centroids: list[dict[str, float] | None]
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """How a run's themes relate to the previous run's.
+
+    ``kept`` maps a new theme's index to the old theme id it continues;
+    ``moved`` maps every other old theme with answers in the run to
+    ``(new index, answers)`` pairs, largest first (new index -1: unclear).
+    """
+
+    kept: dict[int, int]
+    moved: dict[int, list[tuple[int, int]]]
 
 
 def text_answers(
     survey: Survey | None = None,
     since: date | None = None,
     *,
-    after: datetime | None = None,
+    after_id: int | None = None,
     unassigned: bool = False,
 ) -> list[TextAnswer]:
     """Free-text answers in scope, each with its response's NPS rating if any."""
@@ -105,8 +188,8 @@ def text_answers(
         query = query.where(
             Answer.answered_at >= datetime.combine(since, time(), utcnow().tzinfo)
         )
-    if after is not None:
-        query = query.where(Answer.answered_at > after)
+    if after_id is not None:
+        query = query.where(Answer.id > after_id)
     if unassigned:
         query = query.where(
             ~db.select(ThemeAnswer).where(ThemeAnswer.answer_id == Answer.id).exists()
@@ -128,6 +211,62 @@ def text_answers(
     return answers
 
 
+def theme_representation() -> tuple[str, Any]:
+    """The representation this app runs and its encoder (None for TF-IDF).
+
+    ``THEME_REPRESENTATION`` is "auto" (semantic when the embedding model
+    loads), "tfidf" or "semantic" (which fails with the reason when it cannot).
+    """
+    from analysis.embeddings import EmbeddingUnavailable, resolve_representation
+
+    requested = current_app.config.get("THEME_REPRESENTATION") or "auto"
+    model = current_app.config.get("EMBEDDING_MODEL") or None
+    try:
+        chosen = resolve_representation(requested, model)
+    except (EmbeddingUnavailable, ValueError) as error:
+        raise AnalysisError(str(error)) from error
+    return chosen, configured_encoder() if chosen == "semantic" else None
+
+
+def fit_themes(
+    answers: Sequence[TextAnswer],
+    *,
+    representation: str,
+    encoder: Any,
+    vectors: np.ndarray | None,
+    n_themes: int | str,
+    seed: int,
+    verbose: bool,
+) -> FittedThemes:
+    """Group the answers into themes; the one place that knows the model's API."""
+    model = ThemeModel(
+        n_themes=n_themes,
+        representation=representation,
+        model=encoder.name if encoder is not None else None,
+        random_state=seed,
+        verbose=verbose,
+    ).fit(
+        [answer.text for answer in answers],
+        ratings=[answer.nps for answer in answers],
+        embeddings=vectors,
+    )
+    return FittedThemes(
+        model=model,
+        labels=np.asarray(model.labels_),
+        similarities=np.asarray(model.similarities_),
+        themes=list(model.themes_),
+        centroids=[model.term_centroids_.get(t.id) for t in model.themes_],
+    )
+
+
+def predict_themes(
+    model: Any, texts: Sequence[str], vectors: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Place answers into a stored model's themes: (theme index or -1, similarity)."""
+    labels, similarities = model.predict_with_similarity(list(texts), vectors)
+    return np.asarray(labels), np.asarray(similarities)
+
+
 def run_analysis(
     *,
     survey_slug: str | None = None,
@@ -143,52 +282,71 @@ def run_analysis(
         raise AnalysisError(
             f"only {len(answers)} free-text answer(s) in scope; need 2+"
         )
+    representation, encoder = theme_representation()
+    vectors, embedded = None, 0
+    if encoder is not None:
+        vectors, embedded = answer_vectors(
+            [a.id for a in answers], [a.text for a in answers], encoder
+        )
+    # Before memberships change: a reassigned theme's answers are training data.
+    taught = correction_ids()
+    router = build_router(taught)
+    fitted = fit_themes(
+        answers,
+        representation=representation,
+        encoder=encoder,
+        vectors=vectors,
+        n_themes=n_themes,
+        seed=seed,
+        verbose=verbose,
+    )
+    survey_id = survey.id if survey else None
     scope = db.session.scalars(
-        db.select(Theme).where(Theme.survey_id == (survey.id if survey else None))
+        db.select(Theme).where(
+            Theme.survey_id == survey_id, Theme.status.not_in(RETIRED_STATUSES)
+        )
     ).all()
-    previous = {theme.id: theme.centroid for theme in scope if theme.centroid}
-    model = ThemeModel(n_themes=n_themes, random_state=seed, verbose=verbose).fit(
-        [answer.text for answer in answers],
-        ratings=[answer.nps for answer in answers],
-        previous=previous,
+    by_id = {theme.id: theme for theme in scope}
+    previous = current_memberships([a.id for a in answers], by_id)
+    similarity = centroid_similarity(representation, previous, fitted, vectors, by_id)
+    lineage = theme_lineage(
+        previous,
+        fitted.labels,
+        similarity=similarity,
+        min_similarity=MIN_CENTROID_SIMILARITY[representation],
     )
     run = AnalysisRun(
-        survey_id=survey.id if survey else None,
+        survey_id=survey_id,
         since=since,
-        parameters={"n_themes": n_themes, "seed": seed, "model": model.get_params()},
+        parameters={
+            "n_themes": n_themes,
+            "seed": seed,
+            "representation": representation,
+            "embedding_model": encoder.name if encoder else None,
+            "model": fitted.model.get_params(),
+        },
         answer_count=len(answers),
-        theme_count=len(model.themes_),
+        theme_count=len(fitted.themes),
+        placed_through=settled_cursor(answers, None),
     )
     db.session.add(run)
     db.session.flush()
 
-    by_id = {theme.id: theme for theme in scope}
-    report = RunReport(run.id, len(answers), len(model.themes_))
-    themes = []
-    for fitted in model.themes_:
-        theme = by_id.get(fitted.id) if fitted.id in previous else None
-        if theme is None:
-            theme = Theme(survey_id=run.survey_id, status=ThemeStatus.NEW)
-            db.session.add(theme)
-            report.created.append(theme)
-        theme.last_run_id = run.id
-        theme.label = fitted.label[:300]
-        theme.terms = list(fitted.terms)
-        theme.sentiment = fitted.sentiment
-        theme.nps = fitted.nps
-        theme.centroid = model.term_centroids_[fitted.id]
-        themes.append(theme)
-    db.session.flush()
-    report.new_themes = len(report.created)
-    report.kept_themes = len(themes) - report.new_themes
-    for theme in report.created:
-        log_event(theme, "created", to_value=theme.label)
-
-    replace_links(answers, model.labels_, model.similarities_, themes)
-    report.unclear = int((model.labels_ == UNCLEAR).sum())
-    set_quotes(answers, model.labels_, model.similarities_, themes, model)
+    report = RunReport(
+        run.id,
+        len(answers),
+        len(fitted.themes),
+        representation=representation,
+        embedded=embedded,
+    )
+    themes = store_themes(fitted, lineage, by_id, survey_id, run, report)
+    retire_discontinued(lineage, by_id, themes, report)
+    replace_links(answers, fitted.labels, fitted.similarities, themes)
+    report.unclear = int((fitted.labels == UNCLEAR).sum())
+    set_quotes(answers, fitted.labels, fitted.similarities, themes, fitted.themes)
     touched = themes + [theme for theme in scope if theme not in themes]
     refresh_sizes_and_months(touched)
+    report.archived += archive_empty(touched)
 
     from cat_survey.themes.workflow import reopen_if_growing
 
@@ -197,9 +355,18 @@ def run_analysis(
             theme, theme.size
         ):
             report.reopened += 1
-    report.triaged = route_themes(themes, answers, model.labels_, model.similarities_)
-    run.model = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-    run.parameters = {**run.parameters, "theme_ids": [theme.id for theme in themes]}
+    report.triaged = route_themes(
+        themes, answers, fitted.labels, fitted.similarities, router
+    )
+    report.themed_in_triage = sum(theme.size for theme in themes if theme.needs_triage)
+    run.model = pickle.dumps(fitted.model, protocol=pickle.HIGHEST_PROTOCOL)
+    run.parameters = {
+        **run.parameters,
+        "theme_ids": [theme.id for theme in themes],
+        # Answer ids, not texts: an erased answer drops out of the training data.
+        "corrections": [[answer_id, slug] for answer_id, slug in taught],
+        "triage_share": round(report.triage_share, 4),
+    }
     run.finished_at = utcnow()
     notify_new_themes(report.created)
     db.session.commit()
@@ -216,6 +383,249 @@ def find_survey(slug: str | None) -> Survey | None:
     return survey
 
 
+# ---------------------------------------------------------------- identity
+
+
+def current_memberships(
+    answer_ids: Sequence[int], themes: Mapping[int, Theme]
+) -> list[int | None]:
+    """The theme (among ``themes``) each answer belongs to now, or None."""
+    theme_of: dict[int, int] = {}
+    for start in range(0, len(answer_ids), CHUNK):
+        rows = db.session.execute(
+            db.select(ThemeAnswer.answer_id, ThemeAnswer.theme_id).where(
+                ThemeAnswer.answer_id.in_(answer_ids[start : start + CHUNK])
+            )
+        )
+        theme_of.update({a: t for a, t in rows if t in themes})
+    return [theme_of.get(answer_id) for answer_id in answer_ids]
+
+
+def cosine(
+    a: Mapping[str, float] | np.ndarray, b: Mapping[str, float] | np.ndarray
+) -> float:
+    """Cosine similarity of two vectors, dense or as {term: weight}."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        dot = sum(w * b.get(term, 0.0) for term, w in a.items())
+        norms = np.sqrt(sum(w * w for w in a.values()) * sum(w * w for w in b.values()))
+    else:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        dot, norms = float(a @ b), float(np.linalg.norm(a) * np.linalg.norm(b))
+    return float(dot / norms) if norms else 0.0
+
+
+def centroid_similarity(
+    representation: str,
+    previous: Sequence[int | None],
+    fitted: FittedThemes,
+    vectors: np.ndarray | None,
+    themes: Mapping[int, Theme],
+) -> Callable[[int, int], float | None]:
+    """How alike an old theme's centre and a new theme's centre are.
+
+    With embeddings, both centres are mean vectors of this run: the old theme's
+    answers (as they were before this run) against the new theme's answers.
+    Otherwise the old theme's stored term centroid is compared with the new one.
+    None means there is nothing to compare, and the test is skipped.
+    """
+    if vectors is not None:
+        old_rows: dict[int, list[int]] = defaultdict(list)
+        for row, theme_id in enumerate(previous):
+            if theme_id is not None:
+                old_rows[theme_id].append(row)
+        labels = fitted.labels
+
+        def embedded(old_id: int, new_index: int) -> float | None:
+            new_rows = np.flatnonzero(labels == new_index)
+            if not old_rows[old_id] or not new_rows.size:
+                return None
+            return cosine(
+                vectors[old_rows[old_id]].mean(axis=0), vectors[new_rows].mean(axis=0)
+            )
+
+        return embedded
+
+    def terms(old_id: int, new_index: int) -> float | None:
+        old, new = themes[old_id].centroid, fitted.centroids[new_index]
+        if not isinstance(old, Mapping) or not isinstance(new, Mapping):
+            return None
+        return cosine(old, new)
+
+    return terms
+
+
+def theme_lineage(
+    previous: Sequence[int | None],
+    labels: Sequence[int],
+    *,
+    similarity: Callable[[int, int], float | None] = lambda old, new: None,
+    min_share: float = MIN_KEPT_SHARE,
+    min_similarity: float = MIN_CENTROID_SIMILARITY["tfidf"],
+) -> Lineage:
+    """Decide which new themes continue which old ones (see the module docstring).
+
+    ``previous[i]`` is the old theme of answer ``i`` (None if it had none) and
+    ``labels[i]`` its new theme index (-1: unclear). A pair (old, new) continues
+    when the new theme holds more than ``min_share`` of the old theme's answers,
+    more than ``min_share`` of the new theme's previously themed answers were the
+    old theme's, and ``similarity(old, new)``, when known, reaches
+    ``min_similarity``. Each theme continues at most one other.
+
+    >>> lineage = theme_lineage([7, 7, 7, 8, 8, None], [0, 0, 1, 1, 1, 1])
+    >>> lineage.kept, lineage.moved
+    ({0: 7, 1: 8}, {})
+    >>> theme_lineage([7, 7, 8, 8], [0, 0, 0, 0]).moved  # merged: neither continues
+    {7: [(0, 2)], 8: [(0, 2)]}
+    >>> theme_lineage([7, 7, 7, 7], [0, 0, 1, 1]).moved  # split in halves: neither
+    {7: [(0, 2), (1, 2)]}
+    """
+    overlap: Counter[tuple[int, int]] = Counter()
+    old_sizes: Counter[int] = Counter()
+    new_previously_themed: Counter[int] = Counter()
+    for old, new in zip(previous, labels, strict=True):
+        if old is None:
+            continue
+        overlap[old, int(new)] += 1
+        old_sizes[old] += 1
+        if new != UNCLEAR:
+            new_previously_themed[int(new)] += 1
+    kept: dict[int, int] = {}
+    taken: set[int] = set()
+    for (old, new), count in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0])):
+        if new == UNCLEAR or new in kept or old in taken:
+            continue
+        if count / old_sizes[old] <= min_share:
+            continue
+        if count / new_previously_themed[new] <= min_share:
+            continue
+        alike = similarity(old, new)
+        if alike is not None and alike < min_similarity:
+            continue
+        kept[new] = old
+        taken.add(old)
+    moved: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for (old, new), count in overlap.items():
+        if old not in taken:
+            moved[old].append((new, count))
+    for pairs in moved.values():
+        pairs.sort(key=lambda pair: (-pair[1], pair[0]))
+    return Lineage(kept, dict(sorted(moved.items())))
+
+
+def store_themes(
+    fitted: FittedThemes,
+    lineage: Lineage,
+    by_id: Mapping[int, Theme],
+    survey_id: int | None,
+    run: AnalysisRun,
+    report: RunReport,
+) -> list[Theme]:
+    """The run's themes as rows: continued old ones updated, the rest created."""
+    themes = []
+    for index, found in enumerate(fitted.themes):
+        theme = by_id.get(lineage.kept[index]) if index in lineage.kept else None
+        label = found.label[:300]
+        if theme is None:
+            theme = Theme(survey_id=survey_id, status=ThemeStatus.NEW)
+            db.session.add(theme)
+            report.created.append(theme)
+        elif theme.label != label:
+            log_event(theme, "relabelled", from_value=theme.label, to_value=label,
+                      reason="Same answers, described anew by this run.")  # fmt: skip
+        theme.last_run_id = run.id
+        theme.label = label
+        theme.terms = list(found.terms)
+        theme.sentiment = found.sentiment
+        theme.nps = found.nps
+        theme.centroid = fitted.centroids[index]
+        themes.append(theme)
+    db.session.flush()
+    report.new_themes = len(report.created)
+    report.kept_themes = len(themes) - report.new_themes
+    return themes
+
+
+def retire_discontinued(
+    lineage: Lineage,
+    by_id: Mapping[int, Theme],
+    themes: Sequence[Theme],
+    report: RunReport,
+) -> None:
+    """Close every old theme that no new theme continues, saying where it went.
+
+    New themes get a ``created`` event, naming the old themes whose answers they
+    took, if any.
+    """
+    origins: dict[int, list[str]] = defaultdict(list)
+    for old_id, pairs in lineage.moved.items():
+        old = by_id[old_id]
+        was = status_name(old)
+        total = sum(count for _, count in pairs)
+        successors = [(new, count) for new, count in pairs if new != UNCLEAR]
+        if not successors:
+            reason = f"None of its {total} answers form a theme any more."
+            retire(old, ThemeStatus.ARCHIVED, reason)
+            report.archived += 1
+            continue
+        named = successors[:NAMED_SUCCESSORS]
+        where = "; ".join(
+            f"#{themes[new].id} \u201c{themes[new].label}\u201d ({count})"
+            for new, count in named
+        )
+        retire(
+            old,
+            ThemeStatus.SUPERSEDED,
+            f"Its {total} answers no longer form one theme; they are now in {where}.",
+            successors=", ".join(f"#{themes[new].id}" for new, _ in named),
+        )
+        report.superseded += 1
+        for new, count in named:
+            origins[new].append(
+                f"{count} answers of #{old.id} \u201c{old.label}\u201d ({was})"
+            )
+    created = {id(theme) for theme in report.created}
+    for index, theme in enumerate(themes):
+        if id(theme) in created:
+            reason = f"Takes {'; '.join(origins[index])}." if origins[index] else None
+            log_event(theme, "created", to_value=theme.label, reason=reason)
+
+
+def status_name(theme: Theme) -> str:
+    """The status a theme had before this run retired it, as people read it."""
+    from cat_survey.themes.workflow import status_label
+
+    return status_label(theme.status).lower()
+
+
+def retire(
+    theme: Theme, status: ThemeStatus, reason: str, *, successors: str | None = None
+) -> None:
+    """Close a theme that no run continues (superseded or archived), with an event."""
+    log_event(
+        theme,
+        status.value,
+        from_value=theme.status,
+        to_value=successors or status.value,
+        reason=reason,
+    )
+    theme.status = status.value
+    theme.status_reason = reason
+    theme.needs_triage = False
+
+
+def archive_empty(themes: Iterable[Theme]) -> int:
+    """Archive every live theme that was left with no answers; return how many."""
+    archived = 0
+    for theme in themes:
+        if theme.size == 0 and theme.status not in RETIRED_STATUSES:
+            retire(theme, ThemeStatus.ARCHIVED, "No answers are left in this theme.")
+            archived += 1
+    return archived
+
+
+# ---------------------------------------------------------------- memberships
+
+
 def replace_links(
     answers: Sequence[TextAnswer],
     labels: Sequence[int],
@@ -230,7 +640,19 @@ def replace_links(
                 ThemeAnswer.answer_id.in_(ids[start : start + CHUNK])
             )
         )
-    rows = [
+    rows = membership_rows(answers, labels, similarities, themes)
+    if rows:
+        db.session.execute(db.insert(ThemeAnswer), rows)
+
+
+def membership_rows(
+    answers: Sequence[TextAnswer],
+    labels: Sequence[int],
+    similarities: Sequence[float],
+    themes: Sequence[Theme],
+) -> list[dict[str, Any]]:
+    """ThemeAnswer rows for the answers that joined a theme."""
+    return [
         {
             "answer_id": answer.id,
             "theme_id": themes[label].id,
@@ -239,8 +661,6 @@ def replace_links(
         for answer, label, similarity in zip(answers, labels, similarities, strict=True)
         if label != UNCLEAR
     ]
-    if rows:
-        db.session.execute(db.insert(ThemeAnswer), rows)
 
 
 def set_quotes(
@@ -248,7 +668,7 @@ def set_quotes(
     labels: Sequence[int],
     similarities: Sequence[float],
     themes: Sequence[Theme],
-    model: ThemeModel,
+    found: Sequence[Any],
 ) -> None:
     """Store each theme's representative quotes as the ids of the answers quoted."""
     first_id_of: list[dict[str, int]] = [{} for _ in themes]
@@ -257,7 +677,7 @@ def set_quotes(
         label = labels[index]
         if label != UNCLEAR:
             first_id_of[label].setdefault(answers[index].text, answers[index].id)
-    for theme, fitted, lookup in zip(themes, model.themes_, first_id_of, strict=True):
+    for theme, fitted, lookup in zip(themes, found, first_id_of, strict=True):
         theme.quotes = [lookup[quote] for quote in fitted.quotes if quote in lookup]
 
 
@@ -274,7 +694,7 @@ def refresh_sizes_and_months(themes: Iterable[Theme]) -> None:
     ).all()
     per_month: dict[int, Counter] = defaultdict(Counter)
     for theme_id, answered_at in dates:
-        per_month[theme_id][date(answered_at.year, answered_at.month, 1)] += 1
+        per_month[theme_id][month_of(answered_at)] += 1
     db.session.execute(db.delete(ThemeMonth).where(ThemeMonth.theme_id.in_(ids)))
     rows = [
         {"theme_id": theme_id, "month": month, "count": count}
@@ -285,6 +705,14 @@ def refresh_sizes_and_months(themes: Iterable[Theme]) -> None:
         db.session.execute(db.insert(ThemeMonth), rows)
     for theme in themes:
         theme.size = sum(per_month[theme.id].values())
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of the moment's calendar month."""
+    return date(moment.year, moment.month, 1)
+
+
+# ---------------------------------------------------------------- routing
 
 
 def department_catalog() -> Catalog:
@@ -304,27 +732,63 @@ def department_catalog() -> Catalog:
     )
 
 
-def corrections() -> list[tuple[str, str]]:
-    """(answer text, department slug) for every theme an advocate reassigned."""
+def correction_ids() -> list[tuple[int, str]]:
+    """(answer id, department slug) for every answer an advocate's reassignment taught.
+
+    Those of themes reassigned by a person, plus those the last run kept:
+    a reassigned theme that a later run superseded still teaches the router.
+    An answer erased since drops out, since only existing answers are read.
+    """
     reassigned = (
         db.select(ThemeEvent.theme_id).where(ThemeEvent.kind == "reassigned").distinct()
     )
-    rows = db.session.execute(
-        db.select(Answer.text_value, Department.slug)
-        .join(ThemeAnswer, ThemeAnswer.answer_id == Answer.id)
-        .join(Theme, Theme.id == ThemeAnswer.theme_id)
-        .join(Department, Department.id == Theme.department_id)
-        .where(Theme.id.in_(reassigned))
-    ).all()
-    return [(text, slug) for text, slug in rows if text]
+    taught = dict(
+        db.session.execute(
+            db.select(ThemeAnswer.answer_id, Department.slug)
+            .join(Theme, Theme.id == ThemeAnswer.theme_id)
+            .join(Department, Department.id == Theme.department_id)
+            .where(Theme.id.in_(reassigned))
+        ).all()
+    )
+    last = latest_run()
+    earlier = dict(last.parameters.get("corrections", [])) if last else {}
+    earlier = {int(answer_id): slug for answer_id, slug in earlier.items()}
+    if earlier:
+        existing = set(
+            db.session.scalars(db.select(Answer.id).where(Answer.id.in_(list(earlier))))
+        )
+        taught = {
+            **{k: v for k, v in earlier.items() if k in existing},
+            **taught,
+        }
+    return sorted(taught.items())
 
 
-def build_router() -> DepartmentRouter:
+def corrections(
+    taught: Sequence[tuple[int, str]] | None = None,
+) -> list[tuple[str, str]]:
+    """(answer text, department slug) for every answer a reassignment taught."""
+    taught = correction_ids() if taught is None else taught
+    slug_of = dict(taught)
+    texts: dict[int, str] = {}
+    ids = list(slug_of)
+    for start in range(0, len(ids), CHUNK):
+        texts.update(
+            db.session.execute(
+                db.select(Answer.id, Answer.text_value).where(
+                    Answer.id.in_(ids[start : start + CHUNK])
+                )
+            ).all()
+        )
+    return [(texts[a], slug_of[a]) for a in ids if texts.get(a)]
+
+
+def build_router(taught: Sequence[tuple[int, str]] | None = None) -> DepartmentRouter:
     """A router trained on the catalog plus every advocate's reassignments."""
     catalog = department_catalog()
     if len(catalog.departments) < 2:
         raise AnalysisError("load the department catalog first: flask departments load")
-    texts, labels = training_data(catalog, corrections())
+    texts, labels = training_data(catalog, corrections(taught))
     return DepartmentRouter().fit(texts, labels)
 
 
@@ -333,11 +797,11 @@ def route_themes(
     answers: Sequence[TextAnswer],
     labels: Sequence[int],
     similarities: Sequence[float],
+    router: DepartmentRouter,
 ) -> int:
     """Route every theme not reassigned by a person; return how many need triage."""
     from cat_survey.themes.workflow import pick_owner
 
-    router = build_router()
     departments = {d.slug: d for d in db.session.scalars(db.select(Department))}
     manual = set(
         db.session.scalars(
@@ -389,6 +853,9 @@ def log_event(theme: Theme, kind: str, **fields: str | None) -> None:
     db.session.add(ThemeEvent(theme=theme, actor_id=None, kind=kind, **fields))
 
 
+# ---------------------------------------------------------------- between runs
+
+
 def latest_run() -> AnalysisRun | None:
     """The most recent finished run that stored a model."""
     return db.session.scalar(
@@ -399,26 +866,124 @@ def latest_run() -> AnalysisRun | None:
     )
 
 
+def settled_cursor(answers: Sequence[TextAnswer], cursor: int | None) -> int | None:
+    """The highest answer id that no later look needs to revisit.
+
+    The answers are in id order; the cursor stops before the first one younger
+    than :data:`SETTLE`, so a late commit of a lower id is still found.
+    """
+    settled_before = utcnow() - SETTLE
+    for answer in answers:
+        if answer.answered_at > settled_before:
+            break
+        cursor = answer.id
+    return cursor
+
+
 def assign_new_answers() -> int:
     """Place answers that arrived since the last run into its themes; commit.
 
-    Returns how many answers joined a theme (the rest stay unclear until a refit).
+    Returns how many answers joined a theme (the rest stay unclear until a
+    refit). Safe to run concurrently: memberships are inserted with "on
+    conflict do nothing", and sizes are recounted, never incremented.
     """
     run = latest_run()
     if run is None:
         raise AnalysisError("no analysis run yet: run 'flask analyze' first")
     survey = db.session.get(Survey, run.survey_id) if run.survey_id else None
-    answers = text_answers(survey, after=run.started_at, unassigned=True)
+    answers = text_answers(survey, after_id=run.placed_through, unassigned=True)
     if not answers:
         return 0
+    vectors = None
+    if run.parameters.get("representation") == "semantic":
+        from analysis.embeddings import load_encoder
+
+        encoder = load_encoder(run.parameters.get("embedding_model"))
+        vectors, _ = answer_vectors(
+            [a.id for a in answers], [a.text for a in answers], encoder
+        )
     # Our own model, written by run_analysis into our own database.
-    model: ThemeModel = pickle.loads(run.model)  # nosec B301
-    labels, similarities = model.predict_with_similarity([a.text for a in answers])
+    model = pickle.loads(run.model)  # nosec B301
+    labels, similarities = predict_themes(model, [a.text for a in answers], vectors)
     theme_ids = run.parameters["theme_ids"]
-    themes = [db.session.get(Theme, theme_id) for theme_id in theme_ids]
-    if None in themes:
+    themes = db.session.scalars(db.select(Theme).where(Theme.id.in_(theme_ids))).all()
+    by_id = {theme.id: theme for theme in themes}
+    if len(by_id) != len(theme_ids):
         raise AnalysisError("themes were deleted since the last run: run 'analyze'")
-    replace_links(answers, labels, similarities, themes)
-    refresh_sizes_and_months(themes)
+    ordered = [by_id[theme_id] for theme_id in theme_ids]
+    # A closed-for-good theme takes no new answers: they wait for the next refit.
+    open_to_join = np.array([t.status not in RETIRED_STATUSES for t in ordered])
+    labels = np.where(
+        (labels != UNCLEAR) & open_to_join[np.maximum(labels, 0)], labels, UNCLEAR
+    )
+    rows = membership_rows(answers, labels, similarities, ordered)
+    if rows:
+        db.session.execute(insert_ignoring_duplicates(ThemeAnswer), rows)
+    joined = [
+        answer
+        for answer, label in zip(answers, labels, strict=True)
+        if label != UNCLEAR
+    ]
+    touched = recount([by_id[row["theme_id"]] for row in rows], joined)
+    # Another run may have moved the cursor meanwhile: never move it back.
+    cursor = settled_cursor(answers, run.placed_through)
+    run.placed_through = max(cursor or 0, run.placed_through or 0) or None
+    from cat_survey.themes.workflow import reopen_if_growing
+
+    for theme in touched:
+        reopen_if_growing(theme, theme.size)
     db.session.commit()
-    return int((labels != UNCLEAR).sum())
+    return len(rows)
+
+
+def recount(themes: Sequence[Theme], answers: Sequence[TextAnswer]) -> list[Theme]:
+    """Recount the size of these themes and their counts in the answers' months.
+
+    Only the themes and months that new answers touched are read: a theme's
+    other months cannot have changed.
+    """
+    unique = {theme.id: theme for theme in themes}
+    if not unique:
+        return []
+    ids = list(unique)
+    sizes = dict(
+        db.session.execute(
+            db.select(ThemeAnswer.theme_id, func.count())
+            .where(ThemeAnswer.theme_id.in_(ids))
+            .group_by(ThemeAnswer.theme_id)
+        ).all()
+    )
+    for theme_id, theme in unique.items():
+        theme.size = int(sizes.get(theme_id, 0))
+    months = sorted({month_of(answer.answered_at) for answer in answers})
+    for month in months:
+        start = datetime.combine(month, time(), utcnow().tzinfo)
+        end = datetime.combine(
+            date(month.year + month.month // 12, month.month % 12 + 1, 1),
+            time(),
+            utcnow().tzinfo,
+        )
+        counts = dict(
+            db.session.execute(
+                db.select(ThemeAnswer.theme_id, func.count())
+                .join(Answer, Answer.id == ThemeAnswer.answer_id)
+                .where(
+                    ThemeAnswer.theme_id.in_(ids),
+                    Answer.answered_at >= start,
+                    Answer.answered_at < end,
+                )
+                .group_by(ThemeAnswer.theme_id)
+            ).all()
+        )
+        db.session.execute(
+            db.delete(ThemeMonth).where(
+                ThemeMonth.theme_id.in_(ids), ThemeMonth.month == month
+            )
+        )
+        rows = [
+            {"theme_id": theme_id, "month": month, "count": count}
+            for theme_id, count in counts.items()
+        ]
+        if rows:
+            db.session.execute(db.insert(ThemeMonth), rows)
+    return list(unique.values())

@@ -45,7 +45,11 @@ from cat_survey.models import (
     User,
     utcnow,
 )
-from cat_survey.themes.workflow import CLOSED_STATUSES, OPEN_STATUSES
+from cat_survey.themes.workflow import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    RETIRED_STATUSES,
+)
 
 PAGE_SIZE = 25
 SPARKLINE_MONTHS = 12
@@ -55,6 +59,7 @@ MAX_SEARCH_LENGTH = 200
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     "open": tuple(status.value for status in OPEN_STATUSES),
     "closed": tuple(status.value for status in CLOSED_STATUSES),
+    "retired": tuple(status.value for status in RETIRED_STATUSES),
     "all": tuple(status.value for status in ThemeStatus),
 }
 EMPTY_NPS = nps_from_counts(0, 0, 0)

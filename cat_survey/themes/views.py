@@ -68,6 +68,9 @@ EVENT_LABELS = {
     "status_changed": "Status changed",
     "reopened": "Reopened",
     "followed_up": "Followed up with a respondent",
+    "relabelled": "Relabelled",
+    "superseded": "Superseded by",
+    "archived": "Archived",
 }
 # Served from our origin, so an SVG must never run script even if opened directly.
 SVG_HEADERS = {

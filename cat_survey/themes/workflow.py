@@ -8,6 +8,9 @@ Statuses move forward one step at a time, ``new -> acknowledged -> in_progress -
 resolved``; any open theme may instead end as ``wont_fix`` (with a reason); a
 person may reopen a closed theme to ``acknowledged``, and ``flask analyze``
 reopens a resolved theme that keeps growing (:func:`reopen_if_growing`).
+Only ``flask analyze`` retires a theme, as ``superseded`` (its answers now form
+other themes, which its event names) or ``archived`` (no answers left); a
+retired theme is history and moves no further.
 A ``reassigned`` event is also training data: ``flask analyze`` labels the
 theme's answers with their new department when it retrains the router.
 """
@@ -32,12 +35,15 @@ from cat_survey.models import (
 
 OPEN_STATUSES = (ThemeStatus.NEW, ThemeStatus.ACKNOWLEDGED, ThemeStatus.IN_PROGRESS)
 CLOSED_STATUSES = (ThemeStatus.RESOLVED, ThemeStatus.WONT_FIX)
+RETIRED_STATUSES = (ThemeStatus.SUPERSEDED, ThemeStatus.ARCHIVED)
 NEXT_STATUSES: dict[ThemeStatus, tuple[ThemeStatus, ...]] = {
     ThemeStatus.NEW: (ThemeStatus.ACKNOWLEDGED, ThemeStatus.WONT_FIX),
     ThemeStatus.ACKNOWLEDGED: (ThemeStatus.IN_PROGRESS, ThemeStatus.WONT_FIX),
     ThemeStatus.IN_PROGRESS: (ThemeStatus.RESOLVED, ThemeStatus.WONT_FIX),
     ThemeStatus.RESOLVED: (ThemeStatus.ACKNOWLEDGED,),
     ThemeStatus.WONT_FIX: (ThemeStatus.ACKNOWLEDGED,),
+    ThemeStatus.SUPERSEDED: (),
+    ThemeStatus.ARCHIVED: (),
 }
 STATUS_LABELS = {
     ThemeStatus.NEW: "New",
@@ -45,6 +51,8 @@ STATUS_LABELS = {
     ThemeStatus.IN_PROGRESS: "In progress",
     ThemeStatus.RESOLVED: "Resolved",
     ThemeStatus.WONT_FIX: "Won't fix",
+    ThemeStatus.SUPERSEDED: "Superseded",
+    ThemeStatus.ARCHIVED: "Archived",
 }
 #: A resolved theme reopens once it grew by this many answers, or by 10%.
 REOPEN_MIN_GROWTH = 3

