@@ -1,0 +1,146 @@
+"""Benchmark: the sentiment model against VADER, on data it was never trained on.
+
+Run ``python bench/bench_sentiment.py [--representation auto|tfidf|semantic]
+[--train]``. The default model learns only from the shipped examples
+(``analysis/data/sentiment_examples.csv``) and is scored on:
+
+* SemEval-2014 restaurant sentences (``../shared/datasets/semeval14-restaurants/``,
+  positive, negative and neutral; "conflict" and "mixed" dropped), a review domain
+  the examples do not cover;
+* ``tests/data/sentiment_cx_labelled.csv``, held-out English customer complaints,
+  praise and questions;
+* ``tests/data/ja_comments.csv``, Japanese comments (VADER scores them all 0).
+
+VADER runs in the same process with its usual thresholds (compound >= 0.05
+positive, <= -0.05 negative). ``--train`` also reports 5-fold cross-validation on
+SemEval: each fold's training sentences adapt the model
+(:func:`analysis.sentiment.adapt`), as ``python -m analysis sentiment --train``
+does; that figure is separate from the default model's.
+"""
+
+import argparse
+import csv
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import f1_score, recall_score
+from sklearn.model_selection import StratifiedKFold
+
+from analysis.sentiment import LABELS, adapt, default_model
+from analysis.text import sentiments
+
+ROOT = Path(__file__).resolve().parents[1]
+SEMEVAL = ROOT.parent / "shared" / "datasets" / "semeval14-restaurants" / "train.csv"
+CX_LABELLED = ROOT / "tests" / "data" / "sentiment_cx_labelled.csv"
+JA_COMMENTS = ROOT / "tests" / "data" / "ja_comments.csv"
+FOLDS = 5
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print macro-F1 and negative recall of both methods on every dataset."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--representation", choices=["auto", "tfidf", "semantic"], default="auto"
+    )
+    parser.add_argument("--model", help="embedding model name or folder")
+    parser.add_argument(
+        "--train", action="store_true", help="also cross-validate on SemEval"
+    )
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    model = default_model(representation=args.representation, model=args.model)
+    print(
+        f"default model: {model.representation_} representation, fitted on the "
+        f"shipped examples in {time.perf_counter() - started:.1f} s"
+    )
+    datasets = {
+        "semeval14-restaurants": _semeval(),
+        "sentiment_cx_labelled": _labelled(CX_LABELLED),
+        "ja_comments": _labelled(JA_COMMENTS),
+    }
+    print(
+        f"{'dataset':24} {'n':>5} {'method':8} {'macro-F1':>8} {'neg-recall':>10}"
+        f"  {'F1 vs VADER':>11} {'neg-recall vs VADER':>20}"
+    )
+    for name, data in datasets.items():
+        if data is None:
+            print(f"{name:24} missing, skipped")
+            continue
+        texts, truth = data
+        _compare(name, truth, model.predict(texts).tolist(), _vader_labels(texts))
+    if args.train and datasets["semeval14-restaurants"] is not None:
+        texts, truth = datasets["semeval14-restaurants"]
+        predicted = _cross_validated(model, texts, truth)
+        print(f"\n--train: {FOLDS}-fold cross-validation on SemEval (adapted model)")
+        _compare("semeval14-restaurants", truth, predicted, _vader_labels(texts))
+    return 0
+
+
+def _compare(
+    name: str, truth: list[str], predicted: list[str], vader: list[str]
+) -> None:
+    """Print the model's and VADER's figures and their ratio and difference."""
+    model_f1, model_recall = _scores(truth, predicted)
+    vader_f1, vader_recall = _scores(truth, vader)
+    f1_ratio = f"{model_f1 / vader_f1:.2f}x" if vader_f1 else "inf"
+    print(
+        f"{name:24} {len(truth):5} {'model':8} {model_f1:8.3f} {model_recall:10.3f}"
+        f"  {f1_ratio:>11} {model_recall - vader_recall:+20.3f}"
+    )
+    print(f"{'':24} {'':5} {'VADER':8} {vader_f1:8.3f} {vader_recall:10.3f}")
+
+
+def _scores(truth: list[str], predicted: list[str]) -> tuple[float, float]:
+    """Macro-F1 over the three labels and the recall of negatives."""
+    macro_f1 = f1_score(truth, predicted, labels=list(LABELS), average="macro")
+    negative_recall = recall_score(
+        truth, predicted, labels=["negative"], average="macro", zero_division=0
+    )
+    return float(macro_f1), float(negative_recall)
+
+
+def _vader_labels(texts: list[str]) -> list[str]:
+    """VADER's label of each text, with its authors' thresholds."""
+    return [
+        "positive" if score >= 0.05 else "negative" if score <= -0.05 else "neutral"
+        for score in sentiments(texts)
+    ]
+
+
+def _cross_validated(model, texts: list[str], truth: list[str]) -> list[str]:
+    """Labels of each SemEval sentence from a model adapted on the other folds."""
+    texts_array, truth_array = np.array(texts, dtype=object), np.array(truth)
+    predicted = np.empty(len(texts), dtype=object)
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=0)
+    for train, test in folds.split(texts_array, truth_array):
+        adapted = adapt(model, texts_array[train].tolist(), truth_array[train].tolist())
+        predicted[test] = adapted.predict(texts_array[test].tolist())
+    return predicted.tolist()
+
+
+def _semeval() -> tuple[list[str], list[str]] | None:
+    """SemEval restaurant sentences with a single polarity."""
+    if not SEMEVAL.exists():
+        return None
+    with SEMEVAL.open(encoding="utf-8", newline="") as file:
+        rows = [row for row in csv.DictReader(file) if row["polarity"] in LABELS]
+    return [row["text"] for row in rows], [row["polarity"] for row in rows]
+
+
+def _labelled(path: Path) -> tuple[list[str], list[str]] | None:
+    """Texts and sentiment labels of one of the project's held-out CSVs."""
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        rows = [row for row in csv.DictReader(file) if row["sentiment"] in LABELS]
+    return [row["text"] for row in rows], [row["sentiment"] for row in rows]
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    sys.exit(main())
