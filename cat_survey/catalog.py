@@ -6,7 +6,6 @@ the department catalog is upserted by slug so edits reach existing departments.
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func
@@ -63,15 +62,27 @@ def latest_version(survey: Survey) -> SurveyVersion | None:
     )
 
 
+#: Parsed definitions by the SHA-256 of their text, at most DEFINITIONS_KEPT of them.
+PARSED_DEFINITIONS: dict[str, SurveyDefinition] = {}
+DEFINITIONS_KEPT = 256
+
+
 def definition_of(version: SurveyVersion) -> SurveyDefinition:
-    """The parsed definition a stored version holds (parsed once per process)."""
-    return parsed_source(version.source, version.source_path)
+    """The parsed definition a stored version holds, parsed once per process.
 
-
-@lru_cache(maxsize=256)
-def parsed_source(source: str, source_path: str) -> SurveyDefinition:
-    """Parse stored definition text; versions never change, so caching is safe."""
-    return parse_definition(source, file=source_path)
+    Keyed by the version's checksum (the SHA-256 of its text), so a hit reads
+    neither the text nor the YAML: equal checksums mean equal text, whichever
+    database, worker or version row it came from, and ``surveys load`` of a changed
+    file stores a new version with a new checksum, which is parsed on first use.
+    """
+    definition = PARSED_DEFINITIONS.get(version.checksum)
+    if definition is None:
+        definition = parse_definition(version.source, file=version.source_path)
+        if len(PARSED_DEFINITIONS) >= DEFINITIONS_KEPT:
+            # Forget the oldest: dicts keep insertion order.
+            PARSED_DEFINITIONS.pop(next(iter(PARSED_DEFINITIONS)), None)
+        PARSED_DEFINITIONS[version.checksum] = definition
+    return definition
 
 
 @dataclass(frozen=True)

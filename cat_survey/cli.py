@@ -20,6 +20,7 @@ from analysis.routing import CatalogError
 from cat_survey.catalog import load_departments, load_survey_file
 from cat_survey.db import MIGRATIONS_DIR, db
 from cat_survey.definitions import DefinitionError, load_definition, survey_files
+from cat_survey.domain.responses import active_survey
 from cat_survey.invitations import (
     InvitationFileError,
     create_invitations,
@@ -33,7 +34,6 @@ from cat_survey.reports.imports import (
     import_responses,
     parse_mapping,
 )
-from cat_survey.domain.responses import active_survey
 
 surveys_cli = AppGroup("surveys", help="Check and load survey definitions.")
 departments_cli = AppGroup("departments", help="Load the department catalog.")

@@ -52,6 +52,7 @@ from cat_survey.definitions import (
     load_definition,
     survey_files,
 )
+from cat_survey.domain.flow import AnswerValue, position
 from cat_survey.models import (
     Answer,
     Department,
@@ -62,7 +63,6 @@ from cat_survey.models import (
     SurveyVersion,
     User,
 )
-from cat_survey.domain.flow import AnswerValue, position
 
 DEMO_DOMAIN = "demo.cat-survey.test"
 LOGINS_FILE = "demo-logins.txt"

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
-from cat_survey.catalog import definition_of, latest_version
+from cat_survey.catalog import definition_of
 from cat_survey.db import db
+from cat_survey.domain.responses import clean_hidden, new_token, published_version
 from cat_survey.models import Invitation, Survey, utcnow
-from cat_survey.domain.responses import clean_hidden, new_token
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 REF_COLUMNS = ("ref", "customer_ref")
@@ -65,8 +65,11 @@ def read_customer_csv(data: bytes, name: str) -> list[dict[str, str]]:
 def create_invitations(
     survey: Survey, rows: list[dict[str, str]], *, expires_days: int = 60
 ) -> InvitationBatch:
-    """Make one invitation per valid row; list each refused row (line numbers 2+)."""
-    definition = definition_of(latest_version(survey))
+    """Make one invitation per valid row; list each refused row (line numbers 2+).
+
+    Raises SurveyNotPublished if no version of the survey has been loaded.
+    """
+    definition = definition_of(published_version(survey))
     expires_at = utcnow() + timedelta(days=expires_days)
     seen: set[str] = set()
     invitations, refused = [], []

@@ -13,6 +13,7 @@ from cat_survey.domain.flow import AnswerError
 from cat_survey.domain.responses import (
     Conversation,
     InvitationClosed,
+    SurveyNotPublished,
     active_survey,
     find_invitation,
     load_conversation,
@@ -90,7 +91,7 @@ def start(slug: str):
         abort(400, "'hidden' must be an object of field names to values.")
     locale = body.get("locale")
     try:
-        response = start_conversation(
+        conversation = start_conversation(
             survey,
             hidden=hidden,
             locale=locale if isinstance(locale, str) else None,
@@ -99,8 +100,9 @@ def start(slug: str):
         )
     except InvitationClosed as closed:
         abort(410, f"This invitation has {closed.reason}.")
-    conversation = conversation_or_404(response.token)
-    return jsonify(token=response.token, next=question_json(conversation)), 201
+    except SurveyNotPublished:
+        abort(404, f"No active survey '{slug}'.")
+    return jsonify(token=conversation.token, next=question_json(conversation)), 201
 
 
 @bp.post("/conversations/<token>/answers")

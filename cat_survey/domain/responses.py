@@ -10,11 +10,12 @@ its last applicable question is answered.
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
@@ -35,6 +36,7 @@ from cat_survey.models import (
     ResponseStatus,
     Survey,
     SurveyResponse,
+    SurveyVersion,
     utcnow,
 )
 
@@ -69,26 +71,27 @@ class TranscriptEntry:
 
 @dataclass(frozen=True)
 class Conversation:
-    """A response together with its definition, its answers and where it stands."""
+    """A response together with its definition, its answers and where it stands.
+
+    The response's own facts (token, locale, hidden fields, completion) are copied
+    when the conversation is read: committing an answer expires the row, and
+    reading them from it again would cost one more query on every answer.
+    """
 
     response: SurveyResponse
     definition: SurveyDefinition
     answers: dict[str, AnswerValue]
     position: Position
-
-    @property
-    def locale(self) -> str:
-        """The locale texts are shown in."""
-        return self.response.locale
-
-    @property
-    def completed(self) -> bool:
-        """True once every applicable question is answered."""
-        return self.response.status == ResponseStatus.COMPLETE
+    token: str
+    #: The locale texts are shown in.
+    locale: str
+    hidden: dict[str, Any]
+    #: True once every applicable question is answered (the response is complete).
+    completed: bool
 
     def values(self) -> dict[str, Any]:
         """Hidden fields and answers: what conditions and piping read."""
-        return {**self.response.hidden, **self.answers}
+        return {**self.hidden, **self.answers}
 
     def prompt(self, question: Question) -> str:
         """A question's prompt in the customer's locale, earlier answers piped in."""
@@ -110,7 +113,7 @@ class Conversation:
 
     def transcript(self) -> list[TranscriptEntry]:
         """Answered questions in the order the conversation asks them."""
-        path = applicable_questions(self.definition, self.answers, self.response.hidden)
+        path = applicable_questions(self.definition, self.answers, self.hidden)
         return [
             TranscriptEntry(
                 question,
@@ -158,18 +161,19 @@ def start_conversation(
     locale: str | None = None,
     channel: str = "web",
     invitation: Invitation | None = None,
-) -> SurveyResponse:
-    """Create a response to the survey's latest version and commit it.
+) -> Conversation:
+    """Create a response to the survey's latest version, commit it, and return it.
 
     With an invitation, its hidden fields are used and at most one response is ever
     created for it: a second start, even a simultaneous one, returns the first.
+    Raises SurveyNotPublished if no version of the survey has been loaded.
     """
     if invitation is not None:
         if existing := invitation_response(invitation):
-            return existing
+            return conversation_of(existing)
         check_invitation_open(invitation)
         hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
-    version = latest_version(survey)
+    version = published_version(survey)
     definition = definition_of(version)
     hidden = clean_hidden(definition, hidden or {})
     response = SurveyResponse(
@@ -188,15 +192,38 @@ def start_conversation(
         channel=channel,
     )
     db.session.add(response)
+    # Built before the commit expires the new row, so answering needs no reload.
+    started = Conversation(
+        response,
+        definition,
+        {},
+        position(definition, {}, hidden),
+        token=response.token,
+        locale=response.locale,
+        hidden=hidden,
+        completed=False,
+    )
     try:
         db.session.commit()
     except IntegrityError:
         # Another request started this invitation at the same moment: use its response.
         db.session.rollback()
         if invitation is not None and (existing := invitation_response(invitation)):
-            return existing
+            return conversation_of(existing)
         raise
-    return response
+    return started
+
+
+class SurveyNotPublished(LookupError):
+    """A survey row without any loaded version: there is nothing to answer yet."""
+
+
+def published_version(survey: Survey) -> SurveyVersion:
+    """The version new responses answer; SurveyNotPublished if none is loaded."""
+    version = latest_version(survey)
+    if version is None:
+        raise SurveyNotPublished(f"survey '{survey.slug}' has no loaded version")
+    return version
 
 
 def invitation_response(invitation: Invitation) -> SurveyResponse | None:
@@ -220,11 +247,23 @@ def find_invitation(token: str) -> Invitation | None:
     return db.session.scalar(db.select(Invitation).filter_by(token=token))
 
 
-def load_conversation(token: str) -> Conversation | None:
+def load_conversation(token: str | None) -> Conversation | None:
     """The conversation behind a response token, or None if there is none."""
     if not token or not TOKEN.fullmatch(token):
         return None
-    response = db.session.scalar(db.select(SurveyResponse).filter_by(token=token))
+    # One round trip on every answer: the row, its answers and its version's
+    # checksum, which finds the parsed definition (the text is read only on a miss).
+    query = (
+        db.select(SurveyResponse)
+        .filter_by(token=token)
+        .options(
+            joinedload(SurveyResponse.answers),
+            joinedload(SurveyResponse.version).load_only(
+                SurveyVersion.checksum, SurveyVersion.source_path
+            ),
+        )
+    )
+    response = db.session.scalars(query).unique().one_or_none()
     return conversation_of(response) if response else None
 
 
@@ -232,8 +271,16 @@ def conversation_of(response: SurveyResponse) -> Conversation:
     """Read a response's answers and work out where it stands."""
     definition = definition_of(response.version)
     answers = {answer.question_id: stored_value(answer) for answer in response.answers}
+    hidden = dict(response.hidden)
     return Conversation(
-        response, definition, answers, position(definition, answers, response.hidden)
+        response,
+        definition,
+        answers,
+        position(definition, answers, hidden),
+        token=response.token,
+        locale=response.locale,
+        hidden=hidden,
+        completed=response.status == ResponseStatus.COMPLETE,
     )
 
 
@@ -247,7 +294,7 @@ def stored_value(answer: Answer) -> AnswerValue:
 
 
 def record_answer(
-    conversation: Conversation, question_id: str, raw: Any
+    conversation: Conversation, question_id: object, raw: Any
 ) -> Conversation:
     """Check, store and commit one answer; return the conversation after it.
 
@@ -256,36 +303,39 @@ def record_answer(
     """
     question = answerable_question(conversation, question_id)
     value = clean_answer(question, raw)
-    response = conversation.response
-    if conversation.answers.get(question_id, ...) == value:
+    if conversation.answers.get(question.id, ...) == value:
         return conversation  # a double click or a retried POST: nothing to do
+    answers = {**conversation.answers, question.id: value}
+    stale = stale_answers(conversation.definition, answers, conversation.hidden)
+    for stale_id in stale:
+        answers.pop(stale_id)
+    now_at = position(conversation.definition, answers, conversation.hidden)
+
+    response = conversation.response
     try:
         store_value(response, question, value)
-        db.session.flush()
+        if stale:
+            db.session.execute(
+                db.delete(Answer).where(
+                    Answer.response_id == response.id, Answer.question_id.in_(stale)
+                )
+            )
+        response.contact_consent = answers.get("contact_consent") == "yes"
+        if now_at.completed:
+            response.status = ResponseStatus.COMPLETE
+            response.completed_at = response.completed_at or utcnow()
+            response.updated_at = utcnow()
+        else:
+            response.status = ResponseStatus.PARTIAL
+            response.completed_at = None
+        db.session.commit()
     except IntegrityError:
         # The same answer arrived twice at once; the first one won, keep it.
         db.session.rollback()
         return conversation_of(response)
-
-    answers = {**conversation.answers, question_id: value}
-    hidden = response.hidden
-    for stale_id in stale_answers(conversation.definition, answers, hidden):
-        answers.pop(stale_id)
-        db.session.execute(
-            db.delete(Answer).filter_by(response_id=response.id, question_id=stale_id)
-        )
-    now_at = position(conversation.definition, answers, hidden)
-    response.contact_consent = answers.get("contact_consent") == "yes"
-    if now_at.completed:
-        response.status = ResponseStatus.COMPLETE
-        response.completed_at = response.completed_at or utcnow()
-        response.updated_at = utcnow()
-    else:
-        response.status = ResponseStatus.PARTIAL
-        response.completed_at = None
-    db.session.commit()
-    db.session.expire(response, ["answers"])
-    return Conversation(response, conversation.definition, answers, now_at)
+    return replace(
+        conversation, answers=answers, position=now_at, completed=now_at.completed
+    )
 
 
 def answerable_question(conversation: Conversation, question_id: Any) -> Question:
@@ -298,7 +348,7 @@ def answerable_question(conversation: Conversation, question_id: Any) -> Questio
     if question is None:
         raise AnswerError(gettext_noop("This survey has no such question."))
     path = applicable_questions(
-        conversation.definition, conversation.answers, conversation.response.hidden
+        conversation.definition, conversation.answers, conversation.hidden
     )
     if question not in path:
         raise AnswerError(

@@ -29,6 +29,13 @@ from flask import current_app
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
 from cat_survey.definitions import Question, SurveyDefinition
+from cat_survey.domain.flow import (
+    AnswerError,
+    AnswerValue,
+    applicable_questions,
+    clean_answer,
+)
+from cat_survey.domain.responses import clean_hidden
 from cat_survey.models import (
     Answer,
     ResponseStatus,
@@ -37,13 +44,6 @@ from cat_survey.models import (
     SurveyVersion,
     utcnow,
 )
-from cat_survey.domain.flow import (
-    AnswerError,
-    AnswerValue,
-    applicable_questions,
-    clean_answer,
-)
-from cat_survey.domain.responses import clean_hidden
 
 #: Keys that name something other than a question id or a hidden field.
 SPECIAL_KEYS = ("date", "score", "text", "segment", "customer_ref")
@@ -475,8 +475,10 @@ def imported_response(
         started_at=row.answered_at,
         completed_at=row.answered_at,
     )
+    # row_answers keyed the answers by the definition's own questions.
+    questions = {question.id: question for question in definition.questions}
     for position, (question_id, value) in enumerate(row.answers.items()):
-        question = definition.question(question_id)
+        question = questions[question_id]
         response.answers.append(
             Answer(
                 question_id=question_id,

@@ -17,18 +17,20 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from cat_survey.catalog import definition_of, latest_version
+from cat_survey.catalog import definition_of
 from cat_survey.db import db
-from cat_survey.definitions import pipe
+from cat_survey.definitions import SurveyDefinition, pipe
 from cat_survey.domain.flow import AnswerError
 from cat_survey.domain.responses import (
     Conversation,
     InvitationClosed,
+    SurveyNotPublished,
     active_survey,
     check_invitation_open,
     find_invitation,
     invitation_response,
     load_conversation,
+    published_version,
     record_answer,
     start_conversation,
 )
@@ -62,16 +64,16 @@ def public_link(slug: str):
     token = request.cookies.get(RESUME_COOKIE.format(slug=slug))
     if (conversation := load_conversation(token)) and not conversation.completed:
         return redirect(url_for("survey.conversation", token=token))
-    definition = definition_of(latest_version(survey))
+    definition = published_definition(survey)
     g.locale = browser_locale(definition.locales) or definition.locale
     form = StartForm()
     if form.validate_on_submit():
         hidden = {name: request.form.get(name) for name in definition.hidden}
-        response = start_conversation(survey, hidden=hidden, locale=browser_locale())
+        started = start_conversation(survey, hidden=hidden, locale=browser_locale())
         return resume_cookie(
-            redirect(url_for("survey.conversation", token=response.token)),
+            redirect(url_for("survey.conversation", token=started.token)),
             slug,
-            response.token,
+            started.token,
         )
     source = request.form if request.method == "POST" else request.args
     hidden = {name: source[name] for name in definition.hidden if name in source}
@@ -91,17 +93,25 @@ def invitation_link(token: str):
         check_invitation_open(invitation)
     except InvitationClosed as closed:
         return render_template("survey/closed.html", reason=closed.reason), 410
-    definition = definition_of(latest_version(invitation.survey))
+    definition = published_definition(invitation.survey)
     g.locale = browser_locale(definition.locales) or definition.locale
     form = StartForm()
     # Only a POST uses the invitation: mail scanners that open links change nothing.
     if form.validate_on_submit():
-        response = start_conversation(
+        started = start_conversation(
             invitation.survey, invitation=invitation, locale=browser_locale()
         )
-        return redirect(url_for("survey.conversation", token=response.token))
+        return redirect(url_for("survey.conversation", token=started.token))
     hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
     return render_intro(definition, form, hidden, invited=True)
+
+
+def published_definition(survey: Survey) -> SurveyDefinition:
+    """The definition a new response answers; 404 while no version is loaded."""
+    try:
+        return definition_of(published_version(survey))
+    except SurveyNotPublished:
+        abort(404)
 
 
 def render_intro(definition, form: StartForm, hidden: dict, *, invited: bool = False):

@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from cat_survey.db import db
-from cat_survey.models import SurveyResponse
 from cat_survey.domain.responses import conversation_of
+from cat_survey.models import SurveyResponse
 
 pytestmark = pytest.mark.browser
 

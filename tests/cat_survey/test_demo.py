@@ -1,7 +1,6 @@
 """The demo seeder: staff with working logins, and a year of believable responses."""
 
 import csv
-import functools
 import re
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -10,10 +9,9 @@ from random import Random
 
 import pytest
 import yaml
-from conftest import DATA_DIR, SURVEYS_DIR
-from werkzeug.security import check_password_hash, generate_password_hash
+from helpers import DATA_DIR, SURVEYS_DIR
+from werkzeug.security import check_password_hash
 
-from cat_survey import cli
 from cat_survey.catalog import definition_of
 from cat_survey.db import db
 from cat_survey.demo import (
@@ -31,8 +29,8 @@ from cat_survey.demo import (
     simulated_responses,
     survey_definitions,
 )
-from cat_survey.models import Answer, Role, Survey, SurveyResponse, User
 from cat_survey.domain.flow import applicable_questions, position, stale_answers
+from cat_survey.models import Answer, Role, Survey, SurveyResponse, User
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 DEPARTMENT_WORDS = [
@@ -65,17 +63,7 @@ INSTANTS = [
 
 
 @pytest.fixture
-def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Cheap password hashes for tests that do not sign in (scrypt costs ~0.1 s)."""
-    monkeypatch.setattr(
-        cli,
-        "generate_password_hash",
-        functools.partial(generate_password_hash, method="pbkdf2:sha256:1"),
-    )
-
-
-@pytest.fixture
-def seeded(app_ctx: None, fast_hashing: None) -> str:
+def seeded(app_ctx: None, cheap_password_hashes: None) -> str:
     """The demo data with 200 responses, committed; returns the summary."""
     summary = seed_demo(responses=200, seed=7, now=NOW)
     db.session.commit()
@@ -280,7 +268,9 @@ def test_demo_staff_cover_every_role_and_department(seeded):
     assert all(user.email.endswith(f"@{DEMO_DOMAIN}") for user in users)
 
 
-def test_logins_file_is_private_and_its_passwords_sign_in(app, app_ctx):
+def test_logins_file_is_private_and_its_passwords_sign_in(
+    app, app_ctx, cheap_password_hashes
+):
     summary = seed_demo(responses=10, now=NOW)
     db.session.commit()
     path = Path(app.instance_path) / LOGINS_FILE
@@ -387,7 +377,7 @@ def assert_outage_month_complaints_are_mostly_about_tech(
 
 
 def test_nps_is_lowest_for_enterprise_and_dips_in_the_outage_month(
-    app_ctx, fast_hashing
+    app_ctx, cheap_password_hashes
 ):
     seed_demo(responses=1000, now=NOW)
     db.session.commit()
@@ -401,7 +391,7 @@ def test_nps_is_lowest_for_enterprise_and_dips_in_the_outage_month(
     assert_nps_is_lowest_for_enterprise_and_dips_in_the_outage_month(rows, NOW)
 
 
-def test_outage_month_complaints_are_mostly_about_tech(app_ctx, fast_hashing):
+def test_outage_month_complaints_are_mostly_about_tech(app_ctx, cheap_password_hashes):
     seed_demo(responses=1000, now=NOW)
     db.session.commit()
     complaints = db.session.execute(
@@ -451,7 +441,7 @@ def test_the_year_keeps_its_shape_at_any_instant(definitions, now):
     assert_outage_month_complaints_are_mostly_about_tech(complaints, now)
 
 
-def test_cli_seeds_and_prints_the_logins(app, runner, fast_hashing):
+def test_cli_seeds_and_prints_the_logins(app, runner, cheap_password_hashes):
     result = runner.invoke(args=["seed-demo", "--responses", "50"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -470,7 +460,9 @@ def test_cli_seeds_and_prints_the_logins(app, runner, fast_hashing):
         assert len(all_responses()) == 50
 
 
-def test_cli_ends_the_simulated_year_at_the_date_asked(app, runner, fast_hashing):
+def test_cli_ends_the_simulated_year_at_the_date_asked(
+    app, runner, cheap_password_hashes
+):
     result = runner.invoke(
         args=["seed-demo", "--responses", "30", "--now", "2026-03-01T00:30"]
     )

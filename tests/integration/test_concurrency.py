@@ -24,9 +24,9 @@ from sqlalchemy import text
 
 from cat_survey.catalog import definition_of
 from cat_survey.db import db
-from cat_survey.models import Answer, Invitation, SurveyResponse
 from cat_survey.domain.flow import position
 from cat_survey.domain.responses import active_survey, new_token, stored_value
+from cat_survey.models import Answer, Invitation, SurveyResponse
 
 pytestmark = pytest.mark.slow
 

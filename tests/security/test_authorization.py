@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from conftest import TEST_PASSWORD
 from flask import Flask
+from helpers import TEST_PASSWORD
 from sqlalchemy import select
 
 from cat_survey.db import db
-from cat_survey.models import Answer, Invitation, Survey, ThemeAnswer
 from cat_survey.domain.responses import new_token
+from cat_survey.models import Answer, Invitation, Survey, ThemeAnswer
 
 OK, DONE, LOGIN, DENIED, HIDDEN, REFUSED = (
     "ok",

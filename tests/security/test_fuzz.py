@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from conftest import TEST_PASSWORD, csrf_token
 from flask import Flask
 from flask.testing import FlaskClient
+from helpers import TEST_PASSWORD, csrf_token
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
@@ -29,14 +29,6 @@ from werkzeug.test import encode_multipart
 
 from cat_survey.catalog import definition_of
 from cat_survey.db import db
-from cat_survey.models import (
-    Answer,
-    Invitation,
-    LoginFailure,
-    ResponseStatus,
-    Survey,
-    SurveyResponse,
-)
 from cat_survey.domain.flow import AnswerError, clean_answer
 from cat_survey.domain.responses import (
     HIDDEN_VALUE_LIMIT,
@@ -44,6 +36,14 @@ from cat_survey.domain.responses import (
     new_token,
     start_conversation,
     stored_value,
+)
+from cat_survey.models import (
+    Answer,
+    Invitation,
+    LoginFailure,
+    ResponseStatus,
+    Survey,
+    SurveyResponse,
 )
 
 EXAMPLES = 2000

@@ -31,12 +31,13 @@ from xml.etree import ElementTree
 
 import pytest
 import yaml
-from conftest import csrf_token
 from flask.testing import FlaskClient
+from helpers import csrf_token
 from sqlalchemy import select
 
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
+from cat_survey.domain.responses import new_token
 from cat_survey.exports import FORMULA_PREFIXES
 from cat_survey.models import (
     Answer,
@@ -57,7 +58,6 @@ from cat_survey.notifications import (
     theme_facts,
     theme_notice,
 )
-from cat_survey.domain.responses import new_token
 
 TEMPLATES = (
     # script elements

@@ -14,8 +14,8 @@ import pytest
 
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
-from cat_survey.models import Answer, Survey, SurveyResponse
 from cat_survey.domain.responses import new_token
+from cat_survey.models import Answer, Survey, SurveyResponse
 
 #: A survey that asks every scored question type once.
 SCORES_SURVEY = """\
