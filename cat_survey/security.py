@@ -26,8 +26,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-# Paths whose URLs carry a secret token (invitation, conversation).
-TOKEN_PATH_PREFIXES = ("/i/", "/c/", "/api/v1/conversations/")
+# Paths whose URLs carry a secret token (invitation, conversation, staff password).
+TOKEN_PATH_PREFIXES = ("/i/", "/c/", "/api/v1/conversations/", "/auth/set-password/")
 API_PATH_PREFIX = "/api/"
 
 

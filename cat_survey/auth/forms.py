@@ -1,7 +1,7 @@
 """The sign-in form."""
 
 from wtforms import EmailField, Field, HiddenField, PasswordField
-from wtforms.validators import DataRequired, Length, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 
 from cat_survey.forms import BaseForm
 
@@ -20,3 +20,15 @@ class LoginForm(BaseForm):
     )
     password = PasswordField("Password", validators=[DataRequired(), Length(max=500)])
     next = HiddenField()
+
+
+class SetPasswordForm(BaseForm):
+    """A new password, typed twice, for an account reached through a link."""
+
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=8, max=500)]
+    )
+    confirm = PasswordField(
+        "The same password again",
+        validators=[DataRequired(), EqualTo("password", "The passwords differ.")],
+    )

@@ -1,6 +1,6 @@
 """Sign-in and sign-out pages for staff."""
 
-from flask import Blueprint, flash, redirect, render_template, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from cat_survey.auth.access import (
@@ -10,9 +10,10 @@ from cat_survey.auth.access import (
     next_url_from_request,
     safe_next_url,
 )
-from cat_survey.auth.forms import LoginForm
+from cat_survey.auth.forms import LoginForm, SetPasswordForm
 from cat_survey.db import db
-from cat_survey.models import Role, User
+from cat_survey.domain.accounts import set_password, user_for_token
+from cat_survey.models import Role, User, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -53,3 +54,18 @@ def logout():
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def choose_password(token: str):
+    """The page an invited (or reset) staff member chooses their password on."""
+    user = user_for_token(token, now=utcnow())
+    if user is None:
+        abort(404, description="This link has expired or was already used.")
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        set_password(user, form.password.data)
+        db.session.commit()
+        flash("Your password is set. Please sign in.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", form=form, user=user)
