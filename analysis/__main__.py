@@ -9,7 +9,7 @@ import importlib
 import sys
 
 COMMANDS = {
-    "themes": ("analysis.themes", "cluster a CSV's free-text column into themes"),
+    "themes": ("analysis.cli.themes", "cluster a CSV's free-text column into themes"),
     "route": ("analysis.routing", "route a CSV's free-text rows to departments"),
 }
 

@@ -3,54 +3,55 @@
 An advocate trusts a theme only when it is specific ("card not arrived", not "card,
 account, money"), shows its evidence and is still the same theme next month. So:
 
-* :class:`ThemeModel` turns answers into TF-IDF vectors of stemmed words and
-  *skip-bigrams* (two words of the same answer, at most eight content words apart,
-  in either order; on banking77 they cluster clearly better than adjacent bigrams,
-  0.32 against 0.27 ARI), reduces them with LSA (``TruncatedSVD``) and clusters the
-  unit-length result with k-means. The number of themes is chosen by silhouette on
-  a sample, between ``min_themes`` and ``min(2 sqrt(n), n / 10)`` capped at
-  ``max_themes``: the smallest k that scores within 0.02 of the best, as fewer
-  themes are easier to own. (Survey answers hold many small topics; with at most
-  ``sqrt(n)`` themes, k-means had to merge unrelated ones: on the demo's answers,
-  only 55% of a theme's answers were about its main department.) Each centre is
-  then re-centred on the answers close to it, so a catch-all cluster dissolves
-  instead of holding leftovers. Hedges and bare praise ("honestly", "great") are
-  stop words and Japanese and Chinese text is cut into word chunks
-  (:mod:`analysis.text`), so neither drives a theme.
-* An answer is *unclear* (label ``-1``) rather than stretching a theme when its
-  cosine similarity to every theme centre is below ``min_similarity``, or it has
-  fewer than ``min_words`` known words ("No, all good so far.", "n/a").
-* One assignment code path: ``fit`` labels its own answers with the projection and
-  nearest-centre rule that :meth:`ThemeModel.predict` applies to the answers that
-  arrive between runs, so ``predict(training texts)`` equals ``labels_``.
-* Each :class:`Theme` carries top terms from class-based TF-IDF (the theme's words
-  against all other themes; stop words are never features), a label that is a
-  phrase its answers actually wrote (the common one that best matches those terms,
-  e.g. "card has not arrived"; a word chunk for Japanese, never a sentence), its size,
-  up to five distinct quotes closest to its centre, mean VADER sentiment and, given
+* **One language per theme.** :class:`ThemeModel` splits the answers by language
+  (:func:`analysis.text.language_of`) and clusters each language on its own, so a
+  theme's answers are all English or all Japanese.
+* **Two representations behind one class.** ``tfidf``, the dependency-light default:
+  TF-IDF over stemmed words and *skip-bigrams* (two content words of one answer, at
+  most eight apart, in either order; on banking77 they cluster clearly better than
+  adjacent bigrams), reduced with LSA. ``semantic``: sentence embeddings
+  (:mod:`analysis.embeddings`), computed here or passed in precomputed, as the app
+  stores them per answer. ``"auto"`` takes ``semantic`` when its model loads.
+  Japanese never goes through the English-only model: it always uses ``tfidf`` over
+  SudachiPy base forms. ``representations_`` says what each language used.
+* **k from the data, by stability.** For each candidate k, k-means runs on three random
+  80% subsamples and each partition labels the same sample; their agreement (ARI)
+  is high when k matches real structure and falls both when real topics must merge
+  (which ones merge changes from run to run) and when a topic must split (where it
+  splits changes). The best k wins, the largest within 0.02 of it on a tie (a
+  split that reproduces is real).
+  Unlike the silhouette, which rose with k until the cap, the agreement peaks.
+* **Unclear, relative to each theme.** An answer is unclear (label ``-1``) when it is
+  less similar to its nearest theme than that theme's own members usually are: below
+  the members' median similarity minus three robust standard deviations (1.4826
+  MAD, at least 0.1). A tight theme thus rejects a loosely related answer that a
+  broad theme would keep. ``min_similarity`` is an absolute floor; answers with fewer
+  than ``min_words`` known words ("No, all good so far.", "n/a") are unclear too.
+* **One assignment code path:** ``fit`` labels its own answers with the rule that
+  :meth:`ThemeModel.predict` applies to later answers, so ``predict(training texts)``
+  equals ``labels_``.
+* Each :class:`Theme` carries top terms from class-based TF-IDF, a label from
+  :mod:`analysis.labels` (a phrase its answers wrote, unique within the run), its
+  size, up to five distinct quotes closest to its centre, mean sentiment
+  (:func:`analysis.sentiment.sentiment_scores`) and, given
   ratings, its NPS and its drag on overall NPS.
 * Identity across runs: :func:`match_themes` pairs a new run's themes with the
-  previous run's by cosine similarity of their *term* centroids (mean TF-IDF vector,
-  keyed by feature string, so two runs with different vocabularies compare) and the
-  Hungarian algorithm; ``fit(..., previous=old.term_centroids_)`` gives matched
-  themes their old ids, so the app keeps each theme's status and owner.
+  previous run's by cosine similarity of their *term* centroids (mean TF-IDF vector
+  keyed by feature string, so runs with different vocabularies, and both
+  representations, compare) and the Hungarian algorithm; ``fit(..., previous=
+  old.term_centroids_)`` gives matched themes their old ids.
 
 A fitted model is plain Python and NumPy state and pickles with ``joblib.dump`` (or
-``pickle``); the app stores it to assign new answers later. ``python -m analysis
-themes`` (:func:`cli`) runs it all on any CSV.
+``pickle``); the semantic encoder is not pickled, only its model name. ``python -m
+analysis themes`` (:mod:`analysis.cli.themes`) runs it all on any CSV, and
+:mod:`analysis.routed_themes` clusters within departments.
 """
 
-import argparse
-import csv
-import json
 import math
-import os
-import re
 import sys
 import warnings
-from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -60,23 +61,16 @@ from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from analysis.csv_input import InputError, read_rows
+from analysis.embeddings import configured_model, load_encoder, resolve_representation
+from analysis.labels import terms_and_labels, unique_labels
 from analysis.scores import nps, nps_from_counts
-from analysis.text import (
-    NEGATIONS,
-    content_words,
-    is_content_word,
-    normalise,
-    sentiments,
-    stem,
-    tokenise,
-)
+from analysis.text import NEGATIONS, content_words, language_of, stem
 
 __all__ = [
     "PAIR_WINDOW",
@@ -84,7 +78,7 @@ __all__ = [
     "Theme",
     "ThemeModel",
     "answer_features",
-    "cli",
+    "continued_ids",
     "match_themes",
 ]
 
@@ -98,22 +92,29 @@ _NEGATION_STEMS = frozenset(stem(word) for word in NEGATIONS)
 # Above this many answers, full-batch k-means is too slow for the 60 s budget.
 _MINIBATCH_ABOVE = 20_000
 _SVD_SAMPLE = 30_000
-_SILHOUETTE_SAMPLE = 3_000
+# k by stability: a sample of the answers, about ten candidates, two subsamples.
+_STABILITY_SAMPLE = 2_000
+_STABILITY_SHARE = 0.8
+# Best of a few k-means starts, so the agreement measures the data, not bad starts;
+# three subsamples give three pairs to average.
+_STABILITY_INITS = 3
+_STABILITY_RUNS = 3
 _K_CANDIDATES = 10
 _K_TOLERANCE = 0.02
-# The largest k tried: 2 sqrt(n) themes, but ten answers per theme on average at
-# least (silhouette keeps rising as near-duplicates get clusters of their own).
+# The largest k tried: 2 sqrt(n) themes, and ten answers per theme on average.
 _K_PER_ROOT = 2.0
 _K_MEAN_SIZE = 10
+# Unclear: below the median minus this many robust standard deviations, which are
+# at least _MIN_SPREAD (three near-identical answers have no spread to measure).
+_SPREAD_DEVIATIONS = 3.0
+_MIN_SPREAD = 0.1
+# Absolute floors of similarity to a theme, per representation (min_similarity=None).
+_FLOOR = {"tfidf": 0.1, "semantic": 0.2}
 _CENTROID_TERMS = 200
 _RENDER_SAMPLE = 150
-_LABEL_STEMS = 3
-_LABEL_SPAN = 6
-# Labels never run across these: "afternoon, paperwork included" is two thoughts.
-_CLAUSE_BREAK = re.compile(r"[,.;:!?()\u3001\u3002\uff01\uff1f]+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _PROGRESS_ABOVE = 2_000
 _TRIM_ROUNDS = 3
+_LANGUAGES = ("en", "ja")
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,48 @@ def match_themes(
     }
 
 
+def continued_ids(
+    previous: Mapping[int, Mapping[str, float]] | None,
+    current: Sequence[Mapping[str, float]],
+    *,
+    min_similarity: float = 0.5,
+) -> list[int]:
+    """Ids of the current themes: a matched theme keeps its previous id.
+
+    Parameters
+    ----------
+    previous : mapping of int to {term: weight} or None
+        The previous run's term centroids by theme id.
+    current : sequence of {term: weight}
+        The new run's term centroids, by theme index.
+    min_similarity : float, default 0.5
+        As in :func:`match_themes`.
+
+    Returns
+    -------
+    list of int
+        One id per current theme: its match's id, or the next unused id (ids of
+        vanished themes are never reused); ``0..k-1`` without a previous run.
+
+    Examples
+    --------
+    >>> continued_ids({4: {"refund": 1.0}}, [{"card": 1.0}, {"refund": 0.9}])
+    [5, 4]
+    """
+    if not previous:
+        return list(range(len(current)))
+    matched = match_themes(previous, current, min_similarity=min_similarity)
+    ids: list[int | None] = [None] * len(current)
+    for old_id, index in matched.items():
+        ids[index] = int(old_id)
+    next_id = max(int(i) for i in previous) + 1
+    for index, theme_id in enumerate(ids):
+        if theme_id is None:
+            ids[index] = next_id
+            next_id += 1
+    return [int(i) for i in ids]  # type: ignore[arg-type]
+
+
 def _progress(items: Iterable, *, total: int, desc: str, enabled: bool) -> Iterable:
     """Wrap ``items`` in a tqdm bar on stderr when enabled (and stderr is a TTY)."""
     if not enabled:
@@ -253,59 +296,147 @@ def _progress(items: Iterable, *, total: int, desc: str, enabled: bool) -> Itera
     return tqdm(items, total=total, desc=desc, file=sys.stderr, disable=None)
 
 
+@dataclass
+class LanguageSpace:
+    """How one language's answers become points, and the themes found among them.
+
+    Built by :meth:`ThemeModel.fit`; exposed as ``ThemeModel.spaces_`` so that a
+    notebook can see what each language used.
+
+    Attributes
+    ----------
+    language : str
+        ``"en"`` or ``"ja"``.
+    representation : str
+        ``"tfidf"`` or ``"semantic"``.
+    vectorizer : CountVectorizer
+        Feature counts (:func:`answer_features`); terms, labels and term centroids
+        come from them under both representations.
+    tfidf : TfidfTransformer
+        Sublinear TF-IDF weights of the counts.
+    word_features : ndarray of bool
+        Which features are single words (not pairs, not negations).
+    svd : TruncatedSVD or None
+        The LSA projection (``tfidf`` only).
+    model : str or None
+        The embedding model's name or folder (``semantic`` only; the encoder
+        itself is loaded again after unpickling, never stored).
+    centroids : ndarray of shape (k, dim)
+        Unit-length theme centres.
+    thresholds : ndarray of shape (k,)
+        Similarity below which an answer is unclear rather than in that theme.
+    themes : ndarray of int
+        Index into ``ThemeModel.themes_`` of each centre.
+    """
+
+    language: str
+    representation: str
+    vectorizer: CountVectorizer
+    tfidf: TfidfTransformer
+    word_features: np.ndarray
+    svd: TruncatedSVD | None = None
+    model: str | None = None
+    centroids: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
+    thresholds: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    themes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+
+    def points(
+        self, texts: list[str], counts: sparse.spmatrix, embeddings: np.ndarray | None
+    ) -> np.ndarray:
+        """Unit-length points of the answers (zero rows for answers without words)."""
+        if self.representation == "tfidf":
+            assert self.svd is not None
+            return normalize(self.svd.transform(self.tfidf.transform(counts)))
+        if embeddings is None:
+            embeddings = load_encoder(self.model).encode(texts)
+        return normalize(np.asarray(embeddings, dtype=np.float32))
+
+    def word_counts(self, texts: list[str], counts: sparse.spmatrix) -> np.ndarray:
+        """Distinct known words of each answer: what ``min_words`` counts.
+
+        Under ``tfidf`` only words in the vocabulary count (an answer of unknown
+        words has no direction); under ``semantic`` the model reads every word.
+        """
+        if self.representation == "semantic":
+            return np.array(
+                [
+                    len({stem(w) for w in content_words(t)} - _NEGATION_STEMS)
+                    for t in texts
+                ]
+            )
+        words = sparse.csr_matrix(counts)[:, np.flatnonzero(self.word_features)]
+        return np.diff(words.indptr)
+
+    def assign(
+        self, points: np.ndarray, n_words: np.ndarray, min_words: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest theme of each point (global index) and its cosine, -1 if unclear."""
+        if len(self.centroids) == 0:
+            return np.full(len(points), UNCLEAR, dtype=np.intp), np.zeros(len(points))
+        similarity = points @ self.centroids.T
+        nearest = similarity.argmax(axis=1)
+        best = similarity[np.arange(len(points)), nearest].astype(np.float64)
+        labels = np.where(best >= self.thresholds[nearest], self.themes[nearest], -1)
+        # An answer with no known word has no direction: never a theme's member;
+        # one word ("all good", "n/a") says too little to belong anywhere.
+        labels[np.linalg.norm(points, axis=1) == 0] = UNCLEAR
+        labels[n_words < min_words] = UNCLEAR
+        return labels.astype(np.intp), best
+
+
 class ThemeModel(BaseEstimator):
     """Cluster free-text answers into specific, explained, stable themes.
 
-    TF-IDF over stems and skip-bigrams (:func:`answer_features`), LSA, then k-means
-    on unit vectors (cosine geometry). Fitting is deterministic for a given
-    ``random_state``. Answers farther than ``min_similarity`` from every theme
-    centre are unclear (label :data:`UNCLEAR`).
+    Each language is clustered on its own (see the module docstring): its answers
+    become unit vectors (LSA of TF-IDF, or sentence embeddings), k-means finds the
+    centres, and each theme gets an unclear threshold from its own spread.
+    Fitting is deterministic for a given ``random_state``.
 
     Parameters
     ----------
     n_themes : int or "auto", default "auto"
-        Number of k-means clusters, or "auto" to choose it by silhouette on a
-        sample of at most 3,000 answers, among about ten values between
-        ``min_themes`` and ``min(max_themes, 2 sqrt(n), n / 10)``: the smallest k
-        whose silhouette is within 0.02 of the best.
+        Number of themes (shared among languages by their number of answers), or
+        "auto" to choose it by stability across subsamples (module docstring),
+        among about ten values between ``min_themes`` and ``min(max_themes,
+        2 sqrt(n), n / 10)``.
+    representation : {"auto", "tfidf", "semantic"}, default "auto"
+        How English answers are represented; Japanese always uses "tfidf".
+        "auto" is "semantic" when the embedding model loads, else "tfidf".
+    model : str, optional
+        Embedding model name or folder; default ``CAT_SURVEY_EMBEDDING_MODEL`` or
+        ``all-MiniLM-L6-v2`` (:func:`analysis.embeddings.configured_model`).
     min_themes, max_themes : int, default 2 and 120
         Bounds of the automatic choice.
     n_components : int, default 100
-        LSA dimensions (fewer when the data has fewer words or answers).
+        LSA dimensions of ``tfidf`` (fewer when the data has fewer words).
     min_df : int, default 2
         A feature must occur in this many answers to count.
-    min_similarity : float, default 0.3
-        Cosine similarity to the nearest theme centre below which an answer is
-        unclear.
+    min_similarity : float or None, default None
+        Absolute floor of the similarity to a theme's centre; None uses 0.1 for
+        "tfidf" and 0.2 for "semantic". Above it, each theme's own spread decides.
     min_words : int, default 2
-        An answer with fewer distinct known words (stems that are not negations,
-        hedges or stop words) is unclear, however close it is to a theme: "No, all
-        good so far." or "n/a" says nothing a theme could be about.
+        An answer with fewer distinct known words is unclear.
     min_theme_size : int, default 3
-        Clusters smaller than this are dissolved; their answers go to the nearest
-        remaining theme or to unclear.
+        Smaller clusters are dissolved; their answers go to the nearest remaining
+        theme or to unclear.
     n_terms, n_quotes : int, default 10 and 5
         Top terms and representative quotes kept per theme.
     min_match_similarity : float, default 0.5
         Passed to :func:`match_themes` when ``fit`` is given previous centroids.
     random_state : int, default 0
-        Seed of the SVD, the k sample and k-means.
+        Seed of the SVD, the k samples and k-means.
     verbose : bool, default False
         Show tqdm progress bars on stderr (only when it is a terminal).
 
     Attributes
     ----------
-    vectorizer_ : CountVectorizer
-        Feature counts (:func:`answer_features` as its analyzer).
-    word_features_ : ndarray of bool
-        Which of ``vectorizer_``'s features are single words (not pairs, not
-        negations): what ``min_words`` counts.
-    tfidf_ : TfidfTransformer
-        Sublinear TF-IDF weights of ``vectorizer_``'s counts.
-    svd_ : TruncatedSVD
-        The LSA projection.
-    centroids_ : ndarray of shape (n_themes_, n_components)
-        Unit-length theme centres in LSA space, in the order of ``themes_``.
+    spaces_ : dict of str to LanguageSpace
+        Each language's representation, centres and thresholds.
+    representations_ : dict of str to str
+        Representation used by each language present, e.g. ``{"en": "semantic",
+        "ja": "tfidf"}``.
+    representation_ : str
+        The representation of the language with most answers.
     labels_ : ndarray of shape (n_answers,)
         Index into ``themes_`` of each training answer, or -1 when unclear.
     similarities_ : ndarray of shape (n_answers,)
@@ -314,8 +445,9 @@ class ThemeModel(BaseEstimator):
         The themes, largest first.
     n_themes_ : int
         Number of themes.
-    k_scores_ : dict of int to float
-        Silhouette of each candidate k (empty when ``n_themes`` is an int).
+    k_scores_ : dict of str to {int: float}
+        Per language, the stability (ARI between subsamples) of each candidate k;
+        empty when ``n_themes`` is an int.
     term_centroids_ : dict of int to {term: weight}
         Each theme's mean TF-IDF vector (top 200 features, unit length), keyed by
         theme id: what the next run passes as ``fit(..., previous=...)``.
@@ -327,11 +459,12 @@ class ThemeModel(BaseEstimator):
     ...            "where is my card", "I want a refund for my order",
     ...            "refund my order please", "no refund for my order yet",
     ...            "how do I get a refund"]
-    >>> model = ThemeModel(n_themes=2, min_df=1).fit(answers)
+    >>> model = ThemeModel(n_themes=2, min_df=1, representation="tfidf")
+    >>> model = model.fit(answers)
     >>> [(theme.id, theme.label, theme.size) for theme in model.themes_]
-    [(0, 'not arrived', 4), (1, 'refund for my order', 3)]
-    >>> model.themes_[0].terms[:4]
-    ('card', 'card arrived', 'card not', 'not arrived')
+    [(0, 'card has not arrived', 4), (1, 'refund for my order', 3)]
+    >>> model.representations_
+    {'en': 'tfidf'}
 
     One known word says too little to join a theme (``min_words``):
 
@@ -345,11 +478,13 @@ class ThemeModel(BaseEstimator):
         self,
         *,
         n_themes: int | str = "auto",
+        representation: str = "auto",
+        model: str | None = None,
         min_themes: int = 2,
         max_themes: int = 120,
         n_components: int = 100,
         min_df: int = 2,
-        min_similarity: float = 0.3,
+        min_similarity: float | None = None,
         min_words: int = 2,
         min_theme_size: int = 3,
         n_terms: int = 10,
@@ -359,6 +494,8 @@ class ThemeModel(BaseEstimator):
         verbose: bool = False,
     ) -> None:
         self.n_themes = n_themes
+        self.representation = representation
+        self.model = model
         self.min_themes = min_themes
         self.max_themes = max_themes
         self.n_components = n_components
@@ -381,6 +518,7 @@ class ThemeModel(BaseEstimator):
         *,
         ratings: Sequence[int | None] | None = None,
         previous: Mapping[int, Mapping[str, float]] | None = None,
+        embeddings: np.ndarray | Sequence[np.ndarray | None] | None = None,
     ) -> "ThemeModel":
         """Learn themes from answers.
 
@@ -396,6 +534,10 @@ class ThemeModel(BaseEstimator):
         previous : mapping of int to {term: weight}, optional
             A previous run's ``term_centroids_``: themes matched to one of them
             (see :func:`match_themes`) keep its id.
+        embeddings : array of shape (n_answers, dim), optional
+            Precomputed sentence embeddings of the answers, one row per text (a
+            row may be ``None`` when given as a list: that text is embedded here).
+            Used by languages that run ``semantic``; ignored otherwise.
 
         Returns
         -------
@@ -405,32 +547,108 @@ class ThemeModel(BaseEstimator):
         Raises
         ------
         ValueError
-            If there are fewer than two answers with words, or ``ratings`` does not
-            have one entry per answer.
+            If there are fewer than two answers with words, or ``ratings`` or
+            ``embeddings`` does not have one entry per answer.
+        analysis.embeddings.EmbeddingUnavailable
+            If ``representation="semantic"`` and the model cannot be loaded.
         """
         texts = [str(t) for t in texts]
         if ratings is not None and len(ratings) != len(texts):
             raise ValueError(
                 f"ratings has {len(ratings)} entries but there are {len(texts)} texts"
             )
+        _check_embeddings(embeddings, len(texts))
         # One thread: on a busy two-core machine BLAS and OpenMP threads made a
         # 60-answer fit ten times and a 100,000-answer fit twice as slow.
         with threadpool_limits(limits=1):
-            return self._fit(texts, ratings, previous)
+            return self._fit(texts, ratings, previous, embeddings)
 
     def _fit(
         self,
         texts: list[str],
         ratings: Sequence[int | None] | None,
         previous: Mapping[int, Mapping[str, float]] | None,
+        embeddings: np.ndarray | Sequence[np.ndarray | None] | None,
     ) -> "ThemeModel":
         """Fit on validated input (see :meth:`fit`)."""
         show = self.verbose and len(texts) >= _PROGRESS_ABOVE
-        self.vectorizer_ = CountVectorizer(
+        languages = np.array([language_of(t) for t in texts])
+        groups = {
+            lang: np.flatnonzero(languages == lang)
+            for lang in _LANGUAGES
+            if (languages == lang).any()
+        }
+        english = "en" in groups
+        chosen = (
+            resolve_representation(self.representation, self.model)
+            if english
+            else "tfidf"
+        )
+        self.spaces_: dict[str, LanguageSpace] = {}
+        self.k_scores_: dict[str, dict[int, float]] = {}
+        self.labels_ = np.full(len(texts), UNCLEAR, dtype=np.intp)
+        self.similarities_ = np.zeros(len(texts))
+        fitted: dict[str, tuple] = {}
+        problems = []
+        for lang, rows in groups.items():
+            # The default model reads English only: Japanese always uses TF-IDF.
+            representation = chosen if lang == "en" else "tfidf"
+            group_texts = [texts[i] for i in rows]
+            try:
+                space, counts, points, n_words = self._prepare(
+                    lang, representation, group_texts, _rows_of(embeddings, rows), show
+                )
+            except ValueError as error:
+                problems.append(str(error))
+                continue
+            fitted[lang] = (rows, space, counts, points, n_words)
+        usable = {
+            lang: int((np.linalg.norm(f[3], axis=1)[f[4] >= self.min_words] > 0).sum())
+            for lang, f in fitted.items()
+        }
+        if sum(usable.values()) < 2:
+            raise ValueError(
+                problems[0]
+                if problems and not fitted
+                else "themes need at least two answers with known words"
+            )
+        quotas = _share_themes(self.n_themes, usable)
+        next_theme = 0
+        for lang, (rows, space, _counts, points, n_words) in fitted.items():
+            if usable[lang] < 2:
+                continue
+            self._cluster_space(space, points, n_words, quotas[lang], next_theme, show)
+            labels, similarities = space.assign(points, n_words, self.min_words)
+            self.labels_[rows] = labels
+            self.similarities_[rows] = similarities
+            next_theme += len(space.centroids)
+            self.spaces_[lang] = space
+        self._order_by_size(next_theme)
+        self.representations_ = {
+            lang: s.representation for lang, s in self.spaces_.items()
+        }
+        largest = max(groups, key=lambda lang: len(groups[lang]))
+        self.representation_ = self.representations_.get(
+            largest, chosen if largest == "en" else "tfidf"
+        )
+        self.n_themes_ = next_theme
+        self.themes_ = self._describe(texts, fitted, ratings, previous, show)
+        return self
+
+    def _prepare(
+        self,
+        language: str,
+        representation: str,
+        texts: list[str],
+        embeddings: np.ndarray | Sequence[np.ndarray | None] | None,
+        show: bool,
+    ) -> tuple[LanguageSpace, sparse.csr_matrix, np.ndarray, np.ndarray]:
+        """Features and points of one language's answers."""
+        vectorizer = CountVectorizer(
             analyzer=answer_features, min_df=self.min_df, dtype=np.float64
         )
         try:
-            counts = self.vectorizer_.fit_transform(
+            counts = vectorizer.fit_transform(
                 _progress(texts, total=len(texts), desc="preparing", enabled=show)
             )
         except ValueError as error:
@@ -440,111 +658,141 @@ class ThemeModel(BaseEstimator):
         n_answers, n_features = counts.shape
         if n_features < 2 or n_answers < 2:
             raise ValueError("themes need at least two answers and two distinct words")
-        features = self.vectorizer_.get_feature_names_out()
-        self.word_features_ = np.array(
+        features = vectorizer.get_feature_names_out()
+        tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+        word_features = np.array(
             [" " not in f and f not in _NEGATION_STEMS for f in features]
         )
-        n_words = self._word_counts(counts)
-        self.tfidf_ = TfidfTransformer(sublinear_tf=True).fit(counts)
-        tfidf = self.tfidf_.transform(counts)
-        self.svd_ = TruncatedSVD(
-            n_components=max(1, min(self.n_components, n_features - 1, n_answers - 1)),
-            random_state=self.random_state,
-        )
-        # A random sample spans the same topics; beyond it SVD time only grows.
-        rows = np.arange(n_answers)
-        if n_answers > _SVD_SAMPLE:
-            rows = np.random.default_rng(self.random_state).choice(
-                n_answers, _SVD_SAMPLE, replace=False
-            )
-        self.svd_.fit(tfidf[np.sort(rows)])
-        embedded = self._embed(tfidf)
-        with_words = np.flatnonzero(
-            (np.linalg.norm(embedded, axis=1) > 0) & (n_words >= self.min_words)
-        )
-        if with_words.size < 2:
+        known_words = np.diff(counts[:, np.flatnonzero(word_features)].tocsr().indptr)
+        if representation == "tfidf" and (known_words >= self.min_words).sum() < 2:
             raise ValueError("themes need at least two answers with known words")
-        points = embedded[with_words]
-        self.k_scores_ = {}
-        k = self._choose_k(points, show=show)
-        self.centroids_ = self._trimmed(points, self._cluster(points, k))
-        self.labels_, self.similarities_ = self._assign(embedded, n_words)
-        self._order_and_prune(embedded, n_words)
-        self.n_themes_ = len(self.centroids_)
-        self.term_centroids_ = {}
-        self.themes_ = self._describe(texts, counts, tfidf, ratings, previous, show)
-        return self
+        space = LanguageSpace(
+            language=language,
+            representation=representation,
+            vectorizer=vectorizer,
+            tfidf=tfidf,
+            word_features=word_features,
+        )
+        if representation == "tfidf":
+            space.svd = TruncatedSVD(
+                n_components=max(
+                    1, min(self.n_components, n_features - 1, n_answers - 1)
+                ),
+                random_state=self.random_state,
+            )
+            # A random sample spans the same topics; beyond it SVD time only grows.
+            rows = np.arange(n_answers)
+            if n_answers > _SVD_SAMPLE:
+                rows = np.random.default_rng(self.random_state).choice(
+                    n_answers, _SVD_SAMPLE, replace=False
+                )
+            space.svd.fit(tfidf.transform(counts[np.sort(rows)]))
+            embeddings = None
+        else:
+            space.model = configured_model(self.model)
+            embeddings = _complete_embeddings(embeddings, texts, space.model)
+        points = space.points(texts, counts, embeddings)
+        return space, counts, points, space.word_counts(texts, counts)
 
-    def _embed(self, tfidf: sparse.spmatrix) -> np.ndarray:
-        """Project TF-IDF rows to unit-length LSA vectors (zero rows stay zero)."""
-        return normalize(self.svd_.transform(tfidf))
+    def _cluster_space(
+        self,
+        space: LanguageSpace,
+        points: np.ndarray,
+        n_words: np.ndarray,
+        k: int | str,
+        first_theme: int,
+        show: bool,
+    ) -> None:
+        """Find one language's centres and thresholds (global indexes from first)."""
+        usable = np.flatnonzero(
+            (np.linalg.norm(points, axis=1) > 0) & (n_words >= self.min_words)
+        )
+        members = points[usable]
+        if k == "auto":
+            scores = self._stability_by_k(members, show=show)
+            self.k_scores_[space.language] = scores
+            k = _best_k(scores)
+        floor = (
+            _FLOOR[space.representation]
+            if self.min_similarity is None
+            else self.min_similarity
+        )
+        centroids = self._kmeans(members, max(1, min(int(k), len(members))))
+        # Re-centre each theme on its members above its threshold: a catch-all
+        # centre then moves to its real topic or loses its members. The last
+        # rounds only drop themes left too small, until none is.
+        for round_ in range(_TRIM_ROUNDS + 5):
+            if len(centroids) == 0:
+                break
+            similarity = members @ centroids.T
+            nearest = similarity.argmax(axis=1)
+            best = similarity[np.arange(len(members)), nearest]
+            thresholds = np.array(
+                [_threshold(best[nearest == t], floor) for t in range(len(centroids))]
+            )
+            core = best >= thresholds[nearest]
+            kept = np.bincount(nearest[core], minlength=len(centroids)) >= (
+                self.min_theme_size
+            )
+            if round_ < _TRIM_ROUNDS:
+                sums = np.zeros_like(centroids)
+                np.add.at(sums, nearest[core], members[core])
+                centroids = normalize(sums[kept])
+            elif kept.all():
+                break
+            else:
+                centroids = centroids[kept]
+        space.centroids = centroids.astype(np.float32)
+        space.thresholds = thresholds.reshape(-1) if len(centroids) else np.zeros(0)
+        space.themes = np.arange(first_theme, first_theme + len(centroids))
 
-    def _word_counts(self, counts: sparse.spmatrix) -> np.ndarray:
-        """Distinct known words (not pairs, not negations) of each answer."""
-        if not hasattr(self, "word_features_"):  # pickled before min_words existed
-            return np.full(counts.shape[0], self.min_words)
-        words = sparse.csr_matrix(counts)[:, np.flatnonzero(self.word_features_)]
-        return np.diff(words.indptr)
-
-    def _assign(
-        self, embedded: np.ndarray, n_words: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest centre of each row and its cosine; -1 when below the threshold."""
-        if len(self.centroids_) == 0:
-            zeros = np.zeros(len(embedded))
-            return np.full(len(embedded), UNCLEAR), zeros
-        similarity = embedded @ self.centroids_.T
-        nearest = similarity.argmax(axis=1)
-        best = similarity[np.arange(len(embedded)), nearest]
-        labels = np.where(best >= self.min_similarity, nearest, UNCLEAR)
-        # An answer with no known word has no direction: never a theme's member;
-        # one or two words ("all good", "n/a") say too little to belong anywhere.
-        labels[np.linalg.norm(embedded, axis=1) == 0] = UNCLEAR
-        labels[n_words < self.min_words] = UNCLEAR
-        return labels.astype(np.intp), best
-
-    def _choose_k(self, points: np.ndarray, *, show: bool) -> int:
-        """Number of clusters: fixed, or the best silhouette on a sample."""
-        if self.n_themes != "auto":
-            return max(1, min(int(self.n_themes), len(points)))
+    def _stability_by_k(self, points: np.ndarray, *, show: bool) -> dict[int, float]:
+        """Agreement (ARI) of two subsample clusterings for each candidate k."""
         rng = np.random.default_rng(self.random_state)
         sample = points
-        if len(points) > _SILHOUETTE_SAMPLE:
-            sample = points[rng.choice(len(points), _SILHOUETTE_SAMPLE, replace=False)]
-        # Silhouette needs k below the number of distinct points it is computed on.
-        distinct = len(np.unique(sample.round(6), axis=0))
-        upper = min(
-            self.max_themes,
-            max(
-                self.min_themes,
-                round(
-                    min(
-                        _K_PER_ROOT * math.sqrt(len(points)), len(points) / _K_MEAN_SIZE
-                    )
-                ),
-            ),
-            distinct - 1,
+        if len(points) > _STABILITY_SAMPLE:
+            sample = points[rng.choice(len(points), _STABILITY_SAMPLE, replace=False)]
+        distinct = len(np.unique(sample.round(5), axis=0))
+        largest = round(
+            min(_K_PER_ROOT * math.sqrt(len(points)), len(points) / _K_MEAN_SIZE)
         )
+        if largest < 2:
+            return {}  # too few answers for two themes of ten: one theme
+        upper = min(self.max_themes, max(self.min_themes, largest), distinct - 1)
         lower = min(self.min_themes, upper)
         if upper < 2:
-            return max(1, upper)
+            return {}
         candidates = np.unique(
             np.round(np.geomspace(max(lower, 2), upper, _K_CANDIDATES)).astype(int)
         )
+        size = max(2, round(_STABILITY_SHARE * len(sample)))
+        scores = {}
         for k in _progress(candidates, total=len(candidates), desc="k", enabled=show):
-            labels = KMeans(
-                n_clusters=int(k), n_init=2, random_state=self.random_state
-            ).fit_predict(sample)
-            if len(np.unique(labels)) < 2:
-                continue
-            self.k_scores_[int(k)] = float(silhouette_score(sample, labels))
-        if not self.k_scores_:
-            return int(lower)
-        # Fewer themes are easier to own: take the smallest k that is about as good.
-        best = max(self.k_scores_.values())
-        return min(k for k, s in self.k_scores_.items() if s >= best - _K_TOLERANCE)
+            partitions = []
+            for run in range(_STABILITY_RUNS):
+                rows = rng.choice(len(sample), size, replace=False)
+                centres = (
+                    KMeans(
+                        n_clusters=int(min(k, size)),
+                        n_init=_STABILITY_INITS,
+                        random_state=self.random_state + run,
+                    )
+                    .fit(sample[rows])
+                    .cluster_centers_
+                )
+                partitions.append((sample @ normalize(centres).T).argmax(axis=1))
+            scores[int(k)] = float(
+                np.mean(
+                    [
+                        adjusted_rand_score(partitions[a], partitions[b])
+                        for a in range(_STABILITY_RUNS)
+                        for b in range(a + 1, _STABILITY_RUNS)
+                    ]
+                )
+            )
+        return scores
 
-    def _cluster(self, points: np.ndarray, k: int) -> np.ndarray:
+    def _kmeans(self, points: np.ndarray, k: int) -> np.ndarray:
         """Unit-length k-means centres of ``points``."""
         if k <= 1:
             return normalize(points.mean(axis=0, keepdims=True))
@@ -561,152 +809,117 @@ class ThemeModel(BaseEstimator):
             kmeans.fit(points)
         return normalize(kmeans.cluster_centers_)
 
-    def _trimmed(self, points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
-        """Re-centre each cluster on the members that are close enough to it.
-
-        k-means must place every answer, so answers that fit no cluster drag some
-        centres into catch-all mixtures; re-centring on the members above
-        ``min_similarity`` lets such a centre move to its real topic or lose its
-        members, and the mixture's answers become unclear instead.
-        """
-        for _ in range(_TRIM_ROUNDS):
-            if len(centroids) == 0:
-                break
-            similarity = points @ centroids.T
-            nearest = similarity.argmax(axis=1)
-            core = similarity[np.arange(len(points)), nearest] >= self.min_similarity
-            sums = np.zeros_like(centroids)
-            np.add.at(sums, nearest[core], points[core])
-            kept = np.bincount(nearest[core], minlength=len(centroids)) > 0
-            centroids = normalize(sums[kept])
-        return centroids
-
-    def _order_and_prune(self, embedded: np.ndarray, n_words: np.ndarray) -> None:
-        """Dissolve clusters below ``min_theme_size``, then order by size."""
-        for _ in range(5):
-            sizes = np.bincount(
-                self.labels_[self.labels_ >= 0], minlength=len(self.centroids_)
-            )
-            keep = sizes >= self.min_theme_size
-            if keep.all():
-                break
-            self.centroids_ = self.centroids_[keep]
-            self.labels_, self.similarities_ = self._assign(embedded, n_words)
-        sizes = np.bincount(
-            self.labels_[self.labels_ >= 0], minlength=len(self.centroids_)
-        )
+    def _order_by_size(self, n_themes: int) -> None:
+        """Renumber themes across languages, largest first."""
+        sizes = np.bincount(self.labels_[self.labels_ >= 0], minlength=n_themes)
         order = np.argsort(-sizes, kind="stable")
-        self.centroids_ = self.centroids_[order]
-        self.labels_, self.similarities_ = self._assign(embedded, n_words)
+        rank = np.empty(n_themes, dtype=np.intp)
+        rank[order] = np.arange(n_themes)
+        themed = self.labels_ >= 0
+        self.labels_[themed] = rank[self.labels_[themed]]
+        for space in self.spaces_.values():
+            space.themes = rank[space.themes]
 
     # ------------------------------------------------------------- describing
 
     def _describe(
         self,
         texts: list[str],
-        counts: sparse.csr_matrix,
-        tfidf: sparse.csr_matrix,
+        fitted: Mapping[str, tuple],
         ratings: Sequence[int | None] | None,
         previous: Mapping[int, Mapping[str, float]] | None,
         show: bool,
     ) -> list[Theme]:
         """Build each theme's terms, label, quotes, sentiment, NPS and id."""
-        k = len(self.centroids_)
+        k = self.n_themes_
+        self.term_centroids_ = {}
         if k == 0:
             return []
-        themed = np.flatnonzero(self.labels_ >= 0)
-        membership = sparse.csr_matrix(
-            (np.ones(themed.size), (self.labels_[themed], themed)),
-            shape=(k, len(texts)),
-        )
-        features = self.vectorizer_.get_feature_names_out()
-        term_scores = _class_tfidf(membership @ counts)
-        mean_tfidf = normalize(membership @ tfidf)
-        centroids = [_top_weights(mean_tfidf, t, features) for t in range(k)]
-        ids = self._theme_ids(centroids, previous)
-        self.term_centroids_ = dict(zip(ids, centroids, strict=True))
-        # Survey exports repeat answers ("good", "no"): score each text once.
-        distinct = list(dict.fromkeys(texts[i] for i in themed))
-        scores = dict(
-            zip(
-                distinct,
-                sentiments(
-                    _progress(
-                        distinct, total=len(distinct), desc="sentiment", enabled=show
-                    )
+        centroids: list[dict[str, float]] = [{} for _ in range(k)]
+        terms: list[tuple[str, ...]] = [() for _ in range(k)]
+        candidates: list[list[str]] = [[] for _ in range(k)]
+        closest_of: list[np.ndarray] = [np.zeros(0, dtype=np.intp) for _ in range(k)]
+        for lang, space in self.spaces_.items():
+            rows, _, counts, _, _ = fitted[lang]
+            local = self.labels_[rows]
+            themed = np.flatnonzero(local >= 0)
+            index = {int(t): n for n, t in enumerate(space.themes)}
+            membership = sparse.csr_matrix(
+                (
+                    np.ones(themed.size),
+                    ([index[int(t)] for t in local[themed]], themed),
                 ),
-                strict=True,
+                shape=(len(space.themes), len(rows)),
             )
+            features = space.vectorizer.get_feature_names_out()
+            term_scores = _class_tfidf(membership @ counts)
+            mean_tfidf = normalize(membership @ space.tfidf.transform(counts))
+            for n, t in enumerate(space.themes):
+                members = rows[local == t]
+                closest = members[
+                    np.argsort(-self.similarities_[members], kind="stable")
+                ]
+                closest_of[t] = closest
+                centroids[t] = _top_weights(mean_tfidf, n, features)
+                terms[t], candidates[t] = terms_and_labels(
+                    term_scores,
+                    n,
+                    features,
+                    [texts[i] for i in closest[:_RENDER_SAMPLE]],
+                    n_terms=self.n_terms,
+                )
+        labels = unique_labels(candidates, terms)
+        ids = continued_ids(
+            previous, centroids, min_similarity=self.min_match_similarity
         )
-        polarity = np.zeros(len(texts))
-        polarity[themed] = [scores[texts[i]] for i in themed]
+        self.term_centroids_ = dict(zip(ids, centroids, strict=True))
+        polarity = _polarity(texts, self.labels_, show)
         nps_counts = _nps_counts(ratings, self.labels_, k)
         themes = []
         for t in range(k):
-            members = np.flatnonzero(self.labels_ == t)
-            closest = members[np.argsort(-self.similarities_[members], kind="stable")]
-            terms, label = _terms_and_label(
-                term_scores,
-                t,
-                features,
-                [texts[i] for i in closest[:_RENDER_SAMPLE]],
-                n_terms=self.n_terms,
-            )
             theme_nps, drag = _theme_nps(nps_counts, t)
             themes.append(
                 Theme(
                     id=ids[t],
-                    label=label,
-                    terms=terms,
-                    size=int(members.size),
-                    quotes=_distinct_quotes(texts, closest, self.n_quotes),
-                    sentiment=round(float(polarity[members].mean()), 4),
+                    label=labels[t],
+                    terms=terms[t],
+                    size=int(closest_of[t].size),
+                    quotes=_distinct_quotes(texts, closest_of[t], self.n_quotes),
+                    sentiment=round(float(polarity[closest_of[t]].mean()), 4),
                     nps=theme_nps,
                     nps_drag=drag,
                 )
             )
         return themes
 
-    def _theme_ids(
-        self,
-        centroids: list[dict[str, float]],
-        previous: Mapping[int, Mapping[str, float]] | None,
-    ) -> list[int]:
-        """Ids by index: matched themes keep the previous id, others get new ones."""
-        if not previous:
-            return list(range(len(centroids)))
-        matched = match_themes(
-            previous, centroids, min_similarity=self.min_match_similarity
-        )
-        ids: list[int | None] = [None] * len(centroids)
-        for old_id, index in matched.items():
-            ids[index] = int(old_id)
-        next_id = max(int(i) for i in previous) + 1
-        for index, theme_id in enumerate(ids):
-            if theme_id is None:
-                ids[index] = next_id
-                next_id += 1
-        return [int(i) for i in ids]  # type: ignore[arg-type]
-
     # ------------------------------------------------------------- assigning
 
-    def predict(self, texts: Sequence[str]) -> np.ndarray:
+    def predict(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | Sequence[np.ndarray | None] | None = None,
+    ) -> np.ndarray:
         """Assign answers to the fitted themes, the same way ``fit`` did.
 
         Parameters
         ----------
         texts : sequence of str
             Free-text answers, e.g. those that arrived since the last fit.
+        embeddings : array of shape (n_answers, dim), optional
+            Their stored sentence embeddings (semantic languages only); missing
+            ones are computed with the model the fit used.
 
         Returns
         -------
         ndarray of int
             Index into ``themes_`` of each answer, or :data:`UNCLEAR` (-1).
         """
-        return self.predict_with_similarity(texts)[0]
+        return self.predict_with_similarity(texts, embeddings)[0]
 
     def predict_with_similarity(
-        self, texts: Sequence[str]
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | Sequence[np.ndarray | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Assign answers and return the cosine similarity to their nearest theme.
 
@@ -714,6 +927,8 @@ class ThemeModel(BaseEstimator):
         ----------
         texts : sequence of str
             Free-text answers.
+        embeddings : array of shape (n_answers, dim), optional
+            As in :meth:`predict`.
 
         Returns
         -------
@@ -722,14 +937,143 @@ class ThemeModel(BaseEstimator):
         similarities : ndarray of float
             Cosine similarity to the nearest theme centre (0 without known words).
         """
-        check_is_fitted(self, "centroids_")
+        check_is_fitted(self, "spaces_")
         texts = [str(t) for t in texts]
-        if not texts:
-            return np.empty(0, dtype=np.intp), np.empty(0)
+        _check_embeddings(embeddings, len(texts))
+        labels = np.full(len(texts), UNCLEAR, dtype=np.intp)
+        similarities = np.zeros(len(texts))
+        languages = np.array([language_of(t) for t in texts])
         with threadpool_limits(limits=1):
-            counts = self.vectorizer_.transform(texts)
-            embedded = self._embed(self.tfidf_.transform(counts))
-            return self._assign(embedded, self._word_counts(counts))
+            for lang, space in self.spaces_.items():
+                rows = np.flatnonzero(languages == lang)
+                if not rows.size:
+                    continue
+                group = [texts[i] for i in rows]
+                counts = space.vectorizer.transform(group)
+                given = None
+                if space.representation == "semantic":
+                    given = _complete_embeddings(
+                        _rows_of(embeddings, rows), group, space.model
+                    )
+                points = space.points(group, counts, given)
+                n_words = space.word_counts(group, counts)
+                labels[rows], similarities[rows] = space.assign(
+                    points, n_words, self.min_words
+                )
+        return labels, similarities
+
+
+def _threshold(similarities: np.ndarray, floor: float) -> float:
+    """A theme's unclear threshold from its members' similarities (module docstring).
+
+    Examples
+    --------
+    >>> round(_threshold(np.array([0.9, 0.8, 0.6, 0.8, 0.8]), 0.1), 2)
+    0.5
+    >>> round(_threshold(np.array([0.9, 0.2, 0.8, 0.8, 0.9, 0.8, 0.7]), 0.1), 2)
+    0.36
+    """
+    if similarities.size < 2:
+        return floor
+    median = float(np.median(similarities))
+    spread = max(1.4826 * float(np.median(np.abs(similarities - median))), _MIN_SPREAD)
+    return max(floor, median - _SPREAD_DEVIATIONS * spread)
+
+
+def _best_k(scores: Mapping[int, float]) -> int:
+    """The most stable k; the largest within the tolerance of it on a tie.
+
+    Two partitions that are equally reproducible differ in that the finer one
+    keeps a split that is real (it would not reproduce otherwise).
+    """
+    if not scores:
+        return 1
+    best = max(scores.values())
+    return max(k for k, s in scores.items() if s >= best - _K_TOLERANCE)
+
+
+def _share_themes(
+    n_themes: int | str, usable: Mapping[str, int]
+) -> dict[str, int | str]:
+    """Split a given number of themes among languages by their answers."""
+    if n_themes == "auto":
+        return dict.fromkeys(usable, "auto")
+    total = sum(usable.values())
+    k = int(n_themes)
+    shares = {
+        lang: max(1, round(k * n / total)) if n else 0 for lang, n in usable.items()
+    }
+    # Rounding may overshoot by one; take it from the largest language.
+    while sum(shares.values()) > max(k, len([n for n in usable.values() if n])):
+        largest = max(shares, key=lambda lang: shares[lang])
+        shares[largest] -= 1
+    return shares
+
+
+def _check_embeddings(embeddings: object, n: int) -> None:
+    """Raise ValueError unless ``embeddings`` is None or has one row per text."""
+    if embeddings is not None and len(embeddings) != n:  # type: ignore[arg-type]
+        raise ValueError(
+            f"embeddings has {len(embeddings)} rows but there are {n} texts"  # type: ignore[arg-type]
+        )
+
+
+def _rows_of(
+    embeddings: np.ndarray | Sequence[np.ndarray | None] | None, rows: np.ndarray
+) -> list[np.ndarray | None] | None:
+    """The embeddings of some answers, or None when none were given."""
+    if embeddings is None:
+        return None
+    return [embeddings[i] for i in rows]
+
+
+def _complete_embeddings(
+    embeddings: Sequence[np.ndarray | None] | np.ndarray | None,
+    texts: list[str],
+    model: str | None,
+) -> np.ndarray:
+    """Given embeddings with the missing rows computed by the model."""
+    if embeddings is None:
+        return load_encoder(model).encode(texts)
+    missing = [i for i, row in enumerate(embeddings) if row is None]
+    computed = (
+        load_encoder(model).encode([texts[i] for i in missing]) if missing else []
+    )
+    rows = list(embeddings)
+    for i, vector in zip(missing, computed, strict=True):
+        rows[i] = vector
+    return np.vstack([np.asarray(r, dtype=np.float32) for r in rows])
+
+
+def _polarity(texts: list[str], labels: np.ndarray, show: bool) -> np.ndarray:
+    """Sentiment of each themed answer, -1..1 (0 for unclear ones).
+
+    :func:`analysis.sentiment.sentiment_scores` with its TF-IDF model: it reads
+    complaints in English and Japanese, and it costs no embedding pass, which a
+    run on stored embeddings must not pay.
+    """
+    from analysis.sentiment import default_model, sentiment_scores
+
+    themed = np.flatnonzero(labels >= 0)
+    # Survey exports repeat answers ("good", "no"): score each text once.
+    distinct = list(dict.fromkeys(texts[i] for i in themed))
+    scores = dict(
+        zip(
+            distinct,
+            sentiment_scores(
+                list(
+                    _progress(
+                        distinct, total=len(distinct), desc="sentiment", enabled=show
+                    )
+                ),
+                model=default_model(representation="tfidf"),
+            ).tolist(),
+            strict=True,
+        )
+    )
+    polarity = np.zeros(len(texts))
+    polarity[themed] = [scores[texts[i]] for i in themed]
+    return polarity
 
 
 def _class_tfidf(class_counts: sparse.spmatrix) -> sparse.csr_matrix:
@@ -753,213 +1097,6 @@ def _top_weights(
     columns, weights = matrix.indices[start:end], matrix.data[start:end]
     top = np.argsort(-weights, kind="stable")[:_CENTROID_TERMS]
     return _unit_vector({str(features[columns[i]]): float(weights[i]) for i in top})
-
-
-def _terms_and_label(
-    scores: sparse.csr_matrix,
-    row: int,
-    features: np.ndarray,
-    member_texts: list[str],
-    *,
-    n_terms: int,
-) -> tuple[tuple[str, ...], str]:
-    """Readable top terms of one theme, and a label phrase that contains the best."""
-    start, end = scores.indptr[row], scores.indptr[row + 1]
-    columns, weights = scores.indices[start:end], scores.data[start:end]
-    ranked = [str(features[columns[i]]) for i in np.argsort(-weights, kind="stable")]
-    # "not" alone says nothing; it stays inside pairs such as "not arrived".
-    ranked = [f for f in ranked if not set(f.split()) <= _NEGATION_STEMS]
-    tokens = [tokenise(text) for text in member_texts]
-    surface, order = _usage(tokens)
-    terms: list[str] = []
-    shown: set[str] = set()
-    for feature in ranked:
-        stems = feature.split()
-        if (
-            len(stems) == 2
-            and order[(stems[1], stems[0])] > order[(stems[0], stems[1])]
-        ):
-            stems.reverse()
-        if len(stems) == 1 and stems[0] in shown:
-            continue  # "rate" adds nothing after "exchange rate"
-        rendered = " ".join(surface.get(s, s) for s in stems)
-        if rendered not in terms:
-            terms.append(rendered)
-            shown.update(stems)
-        if len(terms) == n_terms:
-            break
-    weights = {
-        str(features[c]): float(w) for c, w in zip(columns, weights, strict=True)
-    }
-    clauses = [
-        [tokenise(clause) for clause in _CLAUSE_BREAK.split(text)]
-        for text in member_texts
-    ]
-    label = _phrase_label(clauses, weights)
-    if label is not None:
-        label = _as_written(label, member_texts)
-    else:
-        key: list[str] = []
-        for feature in ranked[:n_terms]:
-            new = [s for s in feature.split() if s not in key]
-            if len(key) + len(new) <= _LABEL_STEMS:
-                key.extend(new)
-            if len(key) == _LABEL_STEMS:
-                break
-        label = _label(tokens, key, surface, order)
-    return tuple(terms), label
-
-
-def _phrase_label(
-    answers: list[list[list[str]]], weights: Mapping[str, float]
-) -> str | None:
-    """The phrase of the theme's answers that best says what sets the theme apart.
-
-    Candidates are runs of one to :data:`_LABEL_SPAN` consecutive words of the
-    member answers' clauses (never across a comma or a full stop) that begin and
-    end on a content word (never on a hedge, a stop word or a trailing negation)
-    and hold at most :data:`_LABEL_STEMS` content words; a Chinese or Japanese
-    chunk stands alone. Each scores the squared share of answers that contain it
-    (a label must speak for most of the theme) times the class-based TF-IDF
-    weight of its stems and stem pairs, so a label is both common in the theme
-    and specific to it; single words count 0.3, as "invoice" says less than
-    "invoice was wrong". ``None`` when no phrase occurs in two answers.
-    """
-    if not weights:
-        return None
-    top = max(weights.values())
-    found: Counter = Counter()
-    for clauses in answers:
-        spans: set[tuple[str, ...]] = set()
-        for words in clauses:
-            spans.update(_spans(words))
-        found.update(spans)
-    scores: dict[tuple[str, ...], float] = {}
-    for span, count in found.items():
-        if count < 2:
-            continue
-        span_stems = list(dict.fromkeys(stem(w) for w in span if is_content_word(w)))
-        weight = sum(weights.get(s, 0.0) for s in span_stems)
-        weight += sum(
-            weights.get(f"{min(a, b)} {max(a, b)}", 0.0)
-            for n, a in enumerate(span_stems)
-            for b in span_stems[n + 1 :]
-        )
-        share = count / len(answers)
-        unigram = 0.3 if len(span) == 1 else 1.0
-        scores[span] = round(share * share * weight / top * unigram, 9)
-    if not scores:
-        return None
-    # Ties go to the shorter phrase, then alphabetically: sets have no stable order.
-    best = min(scores, key=lambda span: (-scores[span], len(span), span))
-    return " ".join(best)
-
-
-def _spans(words: list[str]) -> set[tuple[str, ...]]:
-    """Candidate label phrases of one clause (see :func:`_phrase_label`)."""
-    stems = [stem(w) if is_content_word(w) else None for w in words]
-    spans: set[tuple[str, ...]] = set()
-    for i, first in enumerate(stems):
-        if first is None:
-            continue
-        if _CJK.search(words[i]):
-            spans.add((words[i],))
-            continue
-        content = 0
-        for j in range(i, min(len(words), i + _LABEL_SPAN)):
-            if _CJK.search(words[j]):
-                break
-            if stems[j] is None:
-                continue
-            content += 1
-            if content > _LABEL_STEMS:
-                break
-            if words[j] not in NEGATIONS:
-                spans.add(tuple(words[i : j + 1]))
-    return spans
-
-
-def _as_written(phrase: str, texts: list[str]) -> str:
-    """``phrase`` (tokens joined by spaces) as the first answer holding it wrote it.
-
-    Tokenising drops clitics and punctuation ("it's" is "it"); the answer's own
-    words, lower-cased, read better. The tokens themselves when no answer matches.
-    """
-    words = phrase.split()
-    if len(words) < 2:
-        return phrase
-    # Between two tokens: a clitic ("'s"), then punctuation or spaces; "not" may
-    # have been "n't" ("can't", "dont").
-    gap = r"(?:'\w+)?[\W_]+"
-    pattern = re.escape(words[0])
-    for word in words[1:]:
-        pattern += rf"(?:n?'?t|{gap}not)" if word == "not" else gap + re.escape(word)
-    pattern = re.compile(rf"(?<!\w){pattern}(?!\w)")
-    for text in texts:
-        match = pattern.search(normalise(text))
-        if match:
-            return match.group(0)
-    return phrase
-
-
-def _usage(tokens: list[list[str]]) -> tuple[dict[str, str], Counter]:
-    """How a theme's answers write its stems: commonest surface form, pair order."""
-    forms: dict[str, Counter] = {}
-    order: Counter = Counter()
-    for words in tokens:
-        first: dict[str, int] = {}
-        for index, word in enumerate(words):
-            if not is_content_word(word):
-                continue
-            s = stem(word)
-            forms.setdefault(s, Counter())[word] += 1
-            first.setdefault(s, index)
-        for a, i in first.items():
-            for b, j in first.items():
-                if i < j:
-                    order[(a, b)] += 1
-    surface = {s: c.most_common(1)[0][0] for s, c in forms.items()}
-    return surface, order
-
-
-def _label(
-    tokens: list[list[str]], key: list[str], surface: dict[str, str], order: Counter
-) -> str:
-    """The commonest short span of the answers holding every key stem, in order.
-
-    A span starts and ends on a key word, except that it runs on to the next
-    content word after a final negation ("did not work", never "did not"). When no
-    span occurs twice, the key stems are written in their usual order instead.
-    """
-    wanted = set(key)
-    spans: Counter = Counter()
-    for words in tokens:
-        stems = [stem(w) if is_content_word(w) else None for w in words]
-        found: set[tuple[str, ...]] = set()
-        for i, first in enumerate(stems):
-            if first not in wanted:
-                continue
-            seen = set()
-            for j in range(i, min(len(words), i + _LABEL_SPAN)):
-                seen.add(stems[j])
-                if stems[j] in wanted and wanted <= seen:
-                    end = j
-                    if words[j] in NEGATIONS:
-                        following = range(j + 1, min(len(words), j + 3))
-                        end = next((x for x in following if stems[x]), -1)
-                    if end >= 0:
-                        found.add(tuple(words[i : end + 1]))
-                    break
-        spans.update(found)
-    if spans:
-        span, count = max(spans.items(), key=lambda item: (item[1], -len(item[0])))
-        if count >= 2:
-            return " ".join(span)
-    wins = {a: sum(order[(a, b)] > order[(b, a)] for b in key) for a in key}
-    ordered = sorted(key, key=lambda s: -wins[s])
-    if len(ordered) > 1 and ordered[-1] in _NEGATION_STEMS:
-        ordered.pop()  # "exchange rate not" reads as nonsense; the terms keep it
-    return " ".join(surface.get(s, s) for s in ordered)
 
 
 def _distinct_quotes(
@@ -1011,139 +1148,3 @@ def _theme_nps(counts: np.ndarray | None, t: int) -> tuple[float | None, float |
     if overall is None or without is None:
         return theme, None
     return theme, round(overall - without, 2)
-
-
-# ---------------------------------------------------------------- command line
-
-
-def _theme_count(value: str) -> int | str:
-    """Parse ``--k``: "auto" or a positive whole number."""
-    if value == "auto":
-        return value
-    if value.isdigit() and int(value) > 0:
-        return int(value)
-    raise argparse.ArgumentTypeError(
-        f"expected 'auto' or a positive number, got {value!r}"
-    )
-
-
-def _rating(value: str, row: int) -> int | None:
-    """Parse one NPS cell: blank is no rating, otherwise a whole number 0-10."""
-    value = value.strip()
-    if not value:
-        return None
-    if not value.isdigit() or int(value) > 10:
-        raise InputError(
-            f"row {row} (counting from 0): NPS rating {value!r} "
-            "is not a whole number 0-10"
-        )
-    return int(value)
-
-
-def cli(argv: list[str]) -> int:
-    """Run ``python -m analysis themes``: cluster a CSV's free-text column.
-
-    Output is JSON ``{"themes": [...], "assignments": [{"id", "theme"}], "unclear"}``
-    or CSV rows ``id,theme,theme_label``. Theme ids are small integers, 0 for the
-    largest theme; ``theme`` is ``null`` (empty in CSV) for an unclear answer.
-    ``id`` is the ``--id-column`` value or the 0-based row number.
-
-    Parameters
-    ----------
-    argv : list of str
-        Arguments after ``themes``.
-
-    Returns
-    -------
-    int
-        0 on success, 2 on a usage or input error (message on stderr).
-    """
-    parser = argparse.ArgumentParser(
-        prog="python -m analysis themes",
-        description="Cluster each row's free text into themes.",
-        epilog="Theme ids are small integers, 0 for the largest theme; an unclear "
-        "answer has theme null (JSON) or an empty theme (CSV). The same input and "
-        "seed give the same output.",
-    )
-    parser.add_argument("input", metavar="INPUT.csv", help="UTF-8 CSV with a header")
-    parser.add_argument("--text-column", default="text", help="column with the answer")
-    parser.add_argument(
-        "--id-column", help="column identifying each row (default: row number from 0)"
-    )
-    parser.add_argument(
-        "--nps-column", help="optional 0-10 rating column for theme NPS"
-    )
-    parser.add_argument(
-        "--k", type=_theme_count, default="auto", help="'auto' or a number of themes"
-    )
-    parser.add_argument(
-        "--seed", type=int, default=0, help="random seed (same seed, same themes)"
-    )
-    parser.add_argument("--format", choices=["json", "csv"], default="json")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    try:
-        rows = read_rows(
-            args.input, [args.text_column, args.id_column, args.nps_column]
-        )
-        ratings = None
-        if args.nps_column:
-            ratings = [
-                _rating(row[args.nps_column] or "", n) for n, row in enumerate(rows)
-            ]
-        texts = [row[args.text_column] or "" for row in rows]
-        model = ThemeModel(n_themes=args.k, random_state=args.seed, verbose=True)
-        model.fit(texts, ratings=ratings)
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except ValueError as exc:
-        print(f"error: {args.input}: {exc}", file=sys.stderr)
-        return 2
-    try:
-        _write(model, rows, args)
-    except BrokenPipeError:
-        # Piped into `head`: stop quietly, and keep Python's final flush from
-        # failing again (the recipe of the `signal` module's documentation).
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    return 0
-
-
-def _write(
-    model: ThemeModel, rows: list[dict[str, str]], args: argparse.Namespace
-) -> None:
-    """Print the fitted themes and each row's assignment as JSON or CSV."""
-    ids = [row[args.id_column] if args.id_column else n for n, row in enumerate(rows)]
-    theme_of = {t: theme for t, theme in enumerate(model.themes_)}
-    if args.format == "json":
-        result = {
-            "themes": [
-                {
-                    **asdict(theme),
-                    "terms": list(theme.terms),
-                    "quotes": list(theme.quotes),
-                }
-                for theme in model.themes_
-            ],
-            "assignments": [
-                {"id": i, "theme": theme_of[t].id if t >= 0 else None}
-                for i, t in zip(ids, model.labels_.tolist(), strict=True)
-            ],
-            "unclear": int((model.labels_ < 0).sum()),
-        }
-        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(["id", "theme", "theme_label"])
-        for i, t in zip(ids, model.labels_.tolist(), strict=True):
-            theme = theme_of.get(t)
-            writer.writerow(
-                [
-                    i,
-                    "" if theme is None else theme.id,
-                    "" if theme is None else theme.label,
-                ]
-            )

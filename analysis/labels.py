@@ -1,0 +1,331 @@
+"""Theme evidence in words: top terms and a label an advocate reads at a glance.
+
+A label names the topic and, where the answers say it, the problem: "card has not
+arrived", "refund still pending", "返信が遅い". It is always a phrase that the
+theme's own answers wrote, so it is never a fragment cut mid-phrase and never a
+hedge, and it holds two to six words wherever the answers allow:
+
+* **Candidates** are runs of consecutive words inside one clause of a member answer
+  (never across a comma or a full stop) that begin and end on a content word, hold
+  at most three content words and do not begin with a negation ("not arrived"
+  leaves out what has not arrived). Japanese clauses are runs of morphemes
+  (:func:`analysis.text.morphemes`) joined as written, ending on a base form or a
+  negation (商品が届かない), so never a broken bigram.
+* **Score**: the squared share of the theme's answers that contain the phrase (a
+  label must speak for most of its theme) times the class-based TF-IDF weight of its
+  stems and stem pairs (it must be specific to the theme). A phrase of one content
+  word ranks after every phrase of two or more: "funds" or "screen" alone does not
+  say what is wrong.
+* **Fallback**: when no phrase of two content words occurs twice, the theme's best
+  two or three stems in their usual order ("exchange rate wrong").
+* **Unique within a run** (:func:`unique_labels`): the largest theme takes its best
+  candidate, the next takes its best one still free, and a theme whose candidates
+  are all taken adds its most specific term ("top up: cash").
+
+:mod:`analysis.themes` calls :func:`terms_and_labels` for each theme.
+"""
+
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from analysis.text import (
+    NEGATIONS,
+    is_content_word,
+    language_of,
+    morphemes,
+    normalise,
+    stem,
+    tokenise,
+)
+
+__all__ = ["terms_and_labels", "unique_labels"]
+
+_NEGATION_STEMS = frozenset(stem(word) for word in NEGATIONS)
+# A label holds at most this many content words, over at most this many words.
+_LABEL_STEMS = 3
+_LABEL_SPAN = 6
+# Japanese: at most this many morphemes, particles included (請求書 の 金額 が 違う).
+_JAPANESE_SPAN = 8
+# Labels never run across these: "afternoon, paperwork included" is two thoughts.
+_CLAUSE_BREAK = re.compile(r"[,.;:!?()\u3001\u3002\uff01\uff1f\uff08\uff09]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+# Candidates kept per theme, for :func:`unique_labels` to choose from.
+_CANDIDATES = 8
+
+
+def terms_and_labels(
+    scores: sparse.csr_matrix,
+    row: int,
+    features: np.ndarray,
+    member_texts: list[str],
+    *,
+    n_terms: int,
+) -> tuple[tuple[str, ...], list[str]]:
+    """Readable top terms of one theme and its label candidates, best first.
+
+    Parameters
+    ----------
+    scores : sparse matrix
+        Class-based TF-IDF, one row per theme, one column per feature.
+    row : int
+        The theme's row.
+    features : ndarray of str
+        Feature names (stems and ``"a b"`` stem pairs) by column.
+    member_texts : list of str
+        The theme's answers, closest to its centre first.
+    n_terms : int
+        Number of terms to return.
+
+    Returns
+    -------
+    terms : tuple of str
+        Top features in the answers' usual surface form, best first.
+    labels : list of str
+        Label candidates, best first; never empty.
+    """
+    start, end = scores.indptr[row], scores.indptr[row + 1]
+    columns, weights = scores.indices[start:end], scores.data[start:end]
+    ranked = [str(features[columns[i]]) for i in np.argsort(-weights, kind="stable")]
+    # "not" alone says nothing; it stays inside pairs such as "not arrived".
+    ranked = [f for f in ranked if not set(f.split()) <= _NEGATION_STEMS]
+    tokens = [tokenise(text) for text in member_texts]
+    surface, order = _usage(tokens)
+    terms: list[str] = []
+    shown: set[str] = set()
+    for feature in ranked:
+        stems = feature.split()
+        if (
+            len(stems) == 2
+            and order[(stems[1], stems[0])] > order[(stems[0], stems[1])]
+        ):
+            stems.reverse()
+        if len(stems) == 1 and stems[0] in shown:
+            continue  # "rate" adds nothing after "exchange rate"
+        rendered = _join(surface.get(s, s) for s in stems)
+        if rendered not in terms:
+            terms.append(rendered)
+            shown.update(stems)
+        if len(terms) == n_terms:
+            break
+    weight_of = {
+        str(features[c]): float(w) for c, w in zip(columns, weights, strict=True)
+    }
+    candidates = _phrase_candidates(member_texts, weight_of)
+    if not candidates or len(_content_of(candidates[0])) < 2:
+        key: list[str] = []
+        for feature in ranked[:n_terms]:
+            new = [s for s in feature.split() if s not in key]
+            if len(key) + len(new) <= _LABEL_STEMS:
+                key.extend(new)
+            if len(key) == _LABEL_STEMS:
+                break
+        fallback = _ordered_stems(key, surface, order)
+        if len(fallback.split()) > 1 or not candidates:
+            candidates.insert(0, fallback)
+    return tuple(terms), candidates
+
+
+def unique_labels(
+    candidates: Sequence[Sequence[str]], terms: Sequence[Sequence[str]]
+) -> list[str]:
+    """One label per theme, unique within the run, in the themes' order.
+
+    Parameters
+    ----------
+    candidates : sequence of sequence of str
+        Each theme's label candidates, best first (largest theme first).
+    terms : sequence of sequence of str
+        Each theme's top terms, to tell apart themes whose candidates are all taken.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> unique_labels([["top up failed", "top up"], ["top up failed"]],
+    ...               [["top up"], ["cash", "top up"]])
+    ['top up failed', 'top up failed: cash']
+    """
+    taken: set[str] = set()
+    labels: list[str] = []
+    for options, theme_terms in zip(candidates, terms, strict=True):
+        label = next((c for c in options if c not in taken), None)
+        if label is None:
+            best = options[0] if options else "other answers"
+            extra = [
+                t for t in theme_terms if t not in best and f"{best}: {t}" not in taken
+            ]
+            label = f"{best}: {extra[0]}" if extra else f"{best} ({len(labels) + 1})"
+        taken.add(label)
+        labels.append(label)
+    return labels
+
+
+def _join(words: Sequence[str] | object) -> str:
+    """Words joined as their language writes them: spaces, none between Japanese."""
+    words = list(words)  # type: ignore[call-overload]
+    if words and all(_CJK.search(w) for w in words):
+        return "".join(words)
+    return " ".join(words)
+
+
+def _content_of(label: str) -> list[str]:
+    """The content words of a label, in English or Japanese."""
+    return [t for t in tokenise(label) if is_content_word(t)]
+
+
+def _phrase_candidates(
+    member_texts: list[str], weights: Mapping[str, float]
+) -> list[str]:
+    """The theme's best label phrases as written (see the module docstring)."""
+    if not weights:
+        return []
+    top = max(weights.values())
+    found: Counter = Counter()
+    written: dict[tuple[str, ...], str] = {}
+    for text in member_texts:
+        spans: dict[tuple[str, ...], str] = {}
+        for clause in _CLAUSE_BREAK.split(normalise(text)):
+            if language_of(clause) == "ja":
+                spans.update(_japanese_spans(clause))
+            else:
+                spans.update(
+                    {span: " ".join(span) for span in _spans(tokenise(clause))}
+                )
+        found.update(list(spans))
+        for span, phrase in spans.items():
+            written.setdefault(span, phrase)
+    scored: list[tuple[float, int, tuple[str, ...]]] = []
+    for span, count in found.items():
+        if count < 2:
+            continue
+        span_stems = list(dict.fromkeys(stem(w) for w in span if is_content_word(w)))
+        topical = [s for s in span_stems if s not in _NEGATION_STEMS]
+        if not topical:
+            continue
+        weight = sum(weights.get(s, 0.0) for s in span_stems)
+        weight += sum(
+            weights.get(f"{min(a, b)} {max(a, b)}", 0.0)
+            for n, a in enumerate(span_stems)
+            for b in span_stems[n + 1 :]
+        )
+        share = count / len(member_texts)
+        # Two content words first: one word alone rarely says what is wrong.
+        rank = 0 if len(span_stems) >= 2 else 1
+        scored.append((rank, -round(share * share * weight / top, 9), span))
+    # Ties go to the shorter phrase, then alphabetically: sets have no stable order.
+    scored.sort(key=lambda item: (item[0], item[1], len(item[2]), item[2]))
+    phrases = []
+    for _, _, span in scored[:_CANDIDATES]:
+        phrase = written[span]
+        if not _CJK.search(phrase):
+            phrase = _as_written(phrase, member_texts)
+        phrases.append(phrase)
+    return list(dict.fromkeys(phrases))
+
+
+def _spans(words: list[str]) -> set[tuple[str, ...]]:
+    """Candidate label phrases of one English clause (see the module docstring)."""
+    stems = [stem(w) if is_content_word(w) else None for w in words]
+    spans: set[tuple[str, ...]] = set()
+    for i, first in enumerate(stems):
+        if first is None or words[i] in NEGATIONS:
+            continue  # "not arrived" leaves out what has not arrived
+        content = 0
+        for j in range(i, min(len(words), i + _LABEL_SPAN)):
+            if stems[j] is None:
+                continue
+            content += 1
+            if content > _LABEL_STEMS:
+                break
+            if words[j] not in NEGATIONS:
+                spans.add(tuple(words[i : j + 1]))
+    return spans
+
+
+def _japanese_spans(clause: str) -> dict[tuple[str, ...], str]:
+    """Candidate label phrases of one Japanese clause, keyed by their base forms.
+
+    A phrase starts on a content morpheme and ends on one, written as the answer
+    wrote it except that a final verb or adjective takes its dictionary form
+    (返信が遅い, not 返信が遅く); a negation right after it is kept as written
+    (届きません).
+    """
+    pieces = list(morphemes(clause))
+    spans: dict[tuple[str, ...], str] = {}
+    for i, (_, first) in enumerate(pieces):
+        if first is None or first == "ない":
+            continue
+        content: list[str] = []
+        for j in range(i, min(len(pieces), i + _JAPANESE_SPAN)):
+            base = pieces[j][1]
+            if base is None:
+                continue
+            if base == "ない":
+                if content:
+                    key = (*content, "ない")
+                    spans[key] = "".join(s for s, _ in pieces[i : j + 1])
+                break
+            content.append(base)
+            if len(content) > _LABEL_STEMS:
+                break
+            written = "".join(s for s, _ in pieces[i:j]) + base
+            spans[tuple(content)] = written
+    return spans
+
+
+def _as_written(phrase: str, texts: list[str]) -> str:
+    """``phrase`` (tokens joined by spaces) as the first answer holding it wrote it.
+
+    Tokenising drops clitics and punctuation ("it's" is "it"); the answer's own
+    words, lower-cased, read better. The tokens themselves when no answer matches.
+    """
+    words = phrase.split()
+    if len(words) < 2:
+        return phrase
+    # Between two tokens: a clitic ("'s"), then punctuation or spaces; "not" may
+    # have been "n't" ("can't", "dont").
+    gap = r"(?:'\w+)?[\W_]+"
+    pattern = re.escape(words[0])
+    for word in words[1:]:
+        pattern += rf"(?:n?'?t|{gap}not)" if word == "not" else gap + re.escape(word)
+    compiled = re.compile(rf"(?<!\w){pattern}(?!\w)")
+    for text in texts:
+        match = compiled.search(normalise(text))
+        if match:
+            return match.group(0)
+    return phrase
+
+
+def _usage(tokens: list[list[str]]) -> tuple[dict[str, str], Counter]:
+    """How a theme's answers write its stems: commonest surface form, pair order."""
+    forms: dict[str, Counter] = {}
+    order: Counter = Counter()
+    for words in tokens:
+        first: dict[str, int] = {}
+        for index, word in enumerate(words):
+            if not is_content_word(word):
+                continue
+            s = stem(word)
+            forms.setdefault(s, Counter())[word] += 1
+            first.setdefault(s, index)
+        for a, i in first.items():
+            for b, j in first.items():
+                if i < j:
+                    order[(a, b)] += 1
+    surface = {s: c.most_common(1)[0][0] for s, c in forms.items()}
+    return surface, order
+
+
+def _ordered_stems(key: list[str], surface: dict[str, str], order: Counter) -> str:
+    """The key stems in the order the answers usually write them, as words."""
+    wins = {a: sum(order[(a, b)] > order[(b, a)] for b in key) for a in key}
+    ordered = sorted(key, key=lambda s: -wins[s])
+    if len(ordered) > 1 and ordered[-1] in _NEGATION_STEMS:
+        ordered.pop()  # "exchange rate not" reads as nonsense; the terms keep it
+    return _join(surface.get(s, s) for s in ordered)
