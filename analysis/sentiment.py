@@ -32,6 +32,9 @@ and :func:`disagreements` shows where an answer's text and its rating disagree.
 
 import csv
 import functools
+import hashlib
+import json
+import os
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -49,12 +52,14 @@ from analysis.embeddings import configured_model, load_encoder, resolve_represen
 from analysis.text import normalise, tokenise
 
 __all__ = [
+    "CACHE_SETTING",
     "EXAMPLES_PATH",
     "LABELS",
     "WEAK_LABEL_WEIGHT",
     "Disagreement",
     "SentimentModel",
     "adapt",
+    "cache_example_embeddings",
     "default_model",
     "disagreements",
     "is_japanese",
@@ -427,10 +432,90 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
         """Sentence embeddings of English texts; zero rows for Japanese ones."""
         encoder = load_encoder(self.model)
         vectors = np.zeros((len(texts), encoder.dimension), dtype=np.float32)
+        known = _example_vectors.get(encoder.name, {})
         english = [i for i, text in enumerate(texts) if not is_japanese(text)]
-        if english:
-            vectors[english] = encoder.encode([texts[i] for i in english])
+        for i in english:
+            if texts[i] in known:
+                vectors[i] = known[texts[i]]
+        missing = [i for i in english if texts[i] not in known]
+        if missing:
+            vectors[missing] = encoder.encode([texts[i] for i in missing])
         return vectors
+
+
+#: Environment variable naming the folder that keeps the shipped examples'
+#: embeddings between processes (default ``$XDG_CACHE_HOME/cat-survey``, else
+#: ``~/.cache/cat-survey``).
+CACHE_SETTING = "CAT_SURVEY_CACHE_DIR"
+
+# The shipped examples' embeddings, per model, once loaded or computed in this
+# process: embedding them costs about 13 s of CPU, fitting the classifier 1 s.
+_example_vectors: dict[str, dict[str, np.ndarray]] = {}
+
+
+def cache_example_embeddings(model: str | None = None) -> Path | None:
+    """Embed the shipped English examples once and keep them on disk.
+
+    :func:`default_model` calls this for the semantic representation, so only
+    the first process on a machine pays for embedding the examples; a deployment
+    can also call it when it installs. The file's name is a hash of the model
+    name and the examples, so a new model or new examples get a new file (delete
+    the folder to refresh a model that changed in place).
+
+    Parameters
+    ----------
+    model : str, optional
+        Embedding model name or folder (default: the configured one).
+
+    Returns
+    -------
+    Path or None
+        The cache file, or None when the folder cannot be written (the
+        embeddings are then kept for this process only).
+
+    Raises
+    ------
+    EmbeddingUnavailable
+        If the embedding model cannot be loaded.
+    """
+    encoder = load_encoder(model)
+    texts, _ = load_examples()
+    english = sorted({text for text in texts if not is_japanese(text)})
+    digest = hashlib.sha256(
+        json.dumps([encoder.name, encoder.dimension, english]).encode()
+    ).hexdigest()[:20]
+    path = _cache_folder() / f"sentiment-examples-{digest}.npy"
+    try:
+        vectors = np.load(path)
+        if vectors.shape != (len(english), encoder.dimension):
+            raise ValueError(f"{path} holds vectors of another shape")
+    except (OSError, ValueError):
+        vectors = encoder.encode(english)
+        path = _saved(vectors, path)
+    _example_vectors[encoder.name] = dict(zip(english, vectors, strict=True))
+    return path
+
+
+def _cache_folder() -> Path:
+    """The folder named by :data:`CACHE_SETTING`, or the user's cache folder."""
+    if os.environ.get(CACHE_SETTING):
+        return Path(os.environ[CACHE_SETTING])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "cat-survey"
+
+
+def _saved(vectors: np.ndarray, path: Path) -> Path | None:
+    """Write ``vectors`` to ``path`` atomically; None if the folder is read-only."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Another process may write the same file: each writes its own temporary
+        # file and the rename is atomic, so a reader never sees half a file.
+        temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(temporary, vectors)
+        os.replace(temporary, path)
+    except OSError:
+        return None
+    return path
 
 
 def _character_text(text: str) -> str:
@@ -505,6 +590,8 @@ def default_model(
 def _fitted_default(representation: str, model: str | None) -> SentimentModel:
     """Fit :class:`SentimentModel` on the shipped examples (cached per setting)."""
     texts, labels = load_examples()
+    if representation == "semantic":
+        cache_example_embeddings(model)
     return SentimentModel(representation=representation, model=model).fit(texts, labels)
 
 
