@@ -5,6 +5,7 @@ file adds a new ``SurveyVersion`` (responses keep the version they answered), an
 the department catalog is upserted by slug so edits reach existing departments.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,20 +69,30 @@ DEFINITIONS_KEPT = 256
 
 
 def definition_of(version: SurveyVersion) -> SurveyDefinition:
-    """The parsed definition a stored version holds, parsed once per process.
+    """The parsed definition a stored version holds, parsed once per process."""
+    return parsed_definition(
+        version.checksum, lambda: (version.source, version.source_path)
+    )
 
-    Keyed by the version's checksum (the SHA-256 of its text), so a hit reads
-    neither the text nor the YAML: equal checksums mean equal text, whichever
-    database, worker or version row it came from, and ``surveys load`` of a changed
-    file stores a new version with a new checksum, which is parsed on first use.
+
+def parsed_definition(
+    checksum: str, read_source: Callable[[], tuple[str, str]]
+) -> SurveyDefinition:
+    """The definition whose text has this checksum, parsed once per process.
+
+    ``read_source`` gives the text and its file name on the first call only. The
+    checksum is the SHA-256 of the text, so equal checksums mean equal text,
+    whichever database, worker or version row it came from; ``surveys load`` of a
+    changed file stores a new version with a new checksum, parsed on first use.
     """
-    definition = PARSED_DEFINITIONS.get(version.checksum)
+    definition = PARSED_DEFINITIONS.get(checksum)
     if definition is None:
-        definition = parse_definition(version.source, file=version.source_path)
+        source, source_path = read_source()
+        definition = parse_definition(source, file=source_path)
         if len(PARSED_DEFINITIONS) >= DEFINITIONS_KEPT:
             # Forget the oldest: dicts keep insertion order.
             PARSED_DEFINITIONS.pop(next(iter(PARSED_DEFINITIONS)), None)
-        PARSED_DEFINITIONS[version.checksum] = definition
+        PARSED_DEFINITIONS[checksum] = definition
     return definition
 
 

@@ -12,12 +12,12 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
-from cat_survey.catalog import definition_of, latest_version
+from cat_survey.catalog import definition_of, latest_version, parsed_definition
 from cat_survey.db import db
 from cat_survey.definitions import SLUG, Question, SurveyDefinition, pipe
 from cat_survey.domain.flow import (
@@ -50,6 +50,41 @@ HIDDEN_COLUMN_LIMITS = {
 #: looked up nowhere (PostgreSQL refuses a NUL byte in a query parameter).
 TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
+# The statements of the answer path, built once on the tables (Core, not the ORM):
+# building, keying and running ORM statements cost more CPU per answer than the
+# whole bare INSERT that ``bench/bench_load.py`` compares an answer with.
+RESPONSES = SurveyResponse.__table__
+VERSIONS = SurveyVersion.__table__
+ANSWERS = Answer.__table__
+#: A response, its version's checksum and its answers (one row per answer).
+CONVERSATION_ROWS = (
+    select(
+        RESPONSES.c.id,
+        RESPONSES.c.token,
+        RESPONSES.c.locale,
+        RESPONSES.c.hidden,
+        RESPONSES.c.status,
+        RESPONSES.c.contact_consent,
+        RESPONSES.c.completed_at,
+        RESPONSES.c.survey_version_id,
+        VERSIONS.c.checksum,
+        ANSWERS.c.question_id,
+        ANSWERS.c.number_value,
+        ANSWERS.c.text_value,
+        ANSWERS.c.choice_values,
+    )
+    .join(VERSIONS, VERSIONS.c.id == RESPONSES.c.survey_version_id)
+    .outerjoin(ANSWERS, ANSWERS.c.response_id == RESPONSES.c.id)
+    .where(RESPONSES.c.token == bindparam("token"))
+    .order_by(ANSWERS.c.position)
+)
+INSERT_ANSWER = insert(ANSWERS)
+UPDATE_ANSWER = update(ANSWERS).where(
+    ANSWERS.c.response_id == bindparam("of_response"),
+    ANSWERS.c.question_id == bindparam("of_question"),
+)
+UPDATE_RESPONSE = update(RESPONSES).where(RESPONSES.c.id == bindparam("of_response"))
+
 
 class InvitationClosed(Exception):
     """An invitation that can no longer start a conversation; ``reason`` says why."""
@@ -70,24 +105,64 @@ class TranscriptEntry:
 
 
 @dataclass(frozen=True)
-class Conversation:
-    """A response together with its definition, its answers and where it stands.
+class ResponseRow:
+    """The columns of a response that a conversation reads and writes, as read.
 
-    The response's own facts (token, locale, hidden fields, completion) are copied
-    when the conversation is read: committing an answer expires the row, and
-    reading them from it again would cost one more query on every answer.
+    A plain value rather than the ORM object: answering runs on every request, and
+    reading and writing these few columns directly costs a fraction of the ORM's
+    unit of work (``bench/profile_answer.py`` measures it).
     """
 
-    response: SurveyResponse
+    id: int
+    token: str
+    locale: str
+    hidden: dict[str, Any]
+    status: str
+    contact_consent: bool
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, response: SurveyResponse) -> "ResponseRow":
+        """The row of a response the ORM has loaded."""
+        return cls(
+            response.id,
+            response.token,
+            response.locale,
+            dict(response.hidden),
+            response.status,
+            response.contact_consent,
+            response.completed_at,
+        )
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A response together with its definition, its answers and where it stands."""
+
+    response: ResponseRow
     definition: SurveyDefinition
     answers: dict[str, AnswerValue]
     position: Position
-    token: str
-    #: The locale texts are shown in.
-    locale: str
-    hidden: dict[str, Any]
-    #: True once every applicable question is answered (the response is complete).
-    completed: bool
+
+    @property
+    def token(self) -> str:
+        """The token of the conversation's link."""
+        return self.response.token
+
+    @property
+    def locale(self) -> str:
+        """The locale texts are shown in."""
+        return self.response.locale
+
+    @property
+    def hidden(self) -> dict[str, Any]:
+        """The hidden fields the conversation started with."""
+        return self.response.hidden
+
+    @property
+    def completed(self) -> bool:
+        """True once every applicable question is answered."""
+        return self.response.status == ResponseStatus.COMPLETE
 
     def values(self) -> dict[str, Any]:
         """Hidden fields and answers: what conditions and piping read."""
@@ -192,18 +267,12 @@ def start_conversation(
         channel=channel,
     )
     db.session.add(response)
-    # Built before the commit expires the new row, so answering needs no reload.
-    started = Conversation(
-        response,
-        definition,
-        {},
-        position(definition, {}, hidden),
-        token=response.token,
-        locale=response.locale,
-        hidden=hidden,
-        completed=False,
-    )
     try:
+        db.session.flush()
+        # Read before the commit expires the new row, so nothing is read again.
+        started = Conversation(
+            ResponseRow.of(response), definition, {}, position(definition, {}, hidden)
+        )
         db.session.commit()
     except IntegrityError:
         # Another request started this invitation at the same moment: use its response.
@@ -251,40 +320,63 @@ def load_conversation(token: str | None) -> Conversation | None:
     """The conversation behind a response token, or None if there is none."""
     if not token or not TOKEN.fullmatch(token):
         return None
-    # One round trip on every answer: the row, its answers and its version's
-    # checksum, which finds the parsed definition (the text is read only on a miss).
-    query = (
-        db.select(SurveyResponse)
-        .filter_by(token=token)
-        .options(
-            joinedload(SurveyResponse.answers),
-            joinedload(SurveyResponse.version).load_only(
-                SurveyVersion.checksum, SurveyVersion.source_path
-            ),
-        )
+    # One round trip on every answer: the response, its version's checksum (which
+    # finds the parsed definition) and its answers.
+    rows = db.session.execute(CONVERSATION_ROWS, {"token": token}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    definition = parsed_definition(
+        first.checksum, lambda: version_source(first.survey_version_id)
     )
-    response = db.session.scalars(query).unique().one_or_none()
-    return conversation_of(response) if response else None
+    response = ResponseRow(
+        first.id,
+        first.token,
+        first.locale,
+        dict(first.hidden),
+        first.status,
+        first.contact_consent,
+        first.completed_at,
+    )
+    answers = {
+        row.question_id: stored_value(row)
+        for row in rows
+        if row.question_id is not None
+    }
+    return Conversation(
+        response, definition, answers, position(definition, answers, response.hidden)
+    )
+
+
+def version_source(version_id: int) -> tuple[str, str]:
+    """A stored version's text and the path it was loaded from."""
+    row = db.session.execute(
+        select(VERSIONS.c.source, VERSIONS.c.source_path).where(
+            VERSIONS.c.id == version_id
+        )
+    ).one()
+    return row.source, row.source_path
 
 
 def conversation_of(response: SurveyResponse) -> Conversation:
-    """Read a response's answers and work out where it stands."""
+    """The conversation of a response the ORM has loaded, and where it stands."""
     definition = definition_of(response.version)
     answers = {answer.question_id: stored_value(answer) for answer in response.answers}
-    hidden = dict(response.hidden)
+    row = ResponseRow.of(response)
     return Conversation(
-        response,
-        definition,
-        answers,
-        position(definition, answers, hidden),
-        token=response.token,
-        locale=response.locale,
-        hidden=hidden,
-        completed=response.status == ResponseStatus.COMPLETE,
+        row, definition, answers, position(definition, answers, row.hidden)
     )
 
 
-def stored_value(answer: Answer) -> AnswerValue:
+class StoredAnswer(Protocol):
+    """An answer's value columns: an ``Answer`` or a row selecting them."""
+
+    number_value: float | None
+    text_value: str | None
+    choice_values: list[str] | None
+
+
+def stored_value(answer: StoredAnswer) -> AnswerValue:
     """An answer row's value as the flow engine sees it."""
     if answer.choice_values is not None:
         return list(answer.choice_values)
@@ -312,30 +404,41 @@ def record_answer(
     now_at = position(conversation.definition, answers, conversation.hidden)
 
     response = conversation.response
+    now = utcnow()
+    completed = now_at.completed
+    # The row as this answer leaves it; written only when it changes, so that
+    # ``updated_at`` (the dashboard's cache key) moves with what the dashboard counts.
+    after = replace(
+        response,
+        status=ResponseStatus.COMPLETE if completed else ResponseStatus.PARTIAL,
+        contact_consent=answers.get("contact_consent") == "yes",
+        completed_at=(response.completed_at or now) if completed else None,
+    )
     try:
-        store_value(response, question, value)
+        store_value(conversation, question, value, now=now)
         if stale:
             db.session.execute(
                 db.delete(Answer).where(
                     Answer.response_id == response.id, Answer.question_id.in_(stale)
                 )
             )
-        response.contact_consent = answers.get("contact_consent") == "yes"
-        if now_at.completed:
-            response.status = ResponseStatus.COMPLETE
-            response.completed_at = response.completed_at or utcnow()
-            response.updated_at = utcnow()
-        else:
-            response.status = ResponseStatus.PARTIAL
-            response.completed_at = None
+        if after != response or completed:
+            db.session.execute(
+                UPDATE_RESPONSE,
+                {
+                    "of_response": response.id,
+                    "status": after.status,
+                    "contact_consent": after.contact_consent,
+                    "completed_at": after.completed_at,
+                    "updated_at": now,
+                },
+            )
         db.session.commit()
     except IntegrityError:
         # The same answer arrived twice at once; the first one won, keep it.
         db.session.rollback()
-        return conversation_of(response)
-    return replace(
-        conversation, answers=answers, position=now_at, completed=now_at.completed
-    )
+        return load_conversation(response.token) or conversation
+    return Conversation(after, conversation.definition, answers, now_at)
 
 
 def answerable_question(conversation: Conversation, question_id: Any) -> Question:
@@ -363,23 +466,27 @@ def answerable_question(conversation: Conversation, question_id: Any) -> Questio
 
 
 def store_value(
-    response: SurveyResponse, question: Question, value: AnswerValue
+    conversation: Conversation, question: Question, value: AnswerValue, *, now: datetime
 ) -> None:
-    """Insert or update the answer row for one question."""
-    # The conversation has just loaded the answers: no need to query them again.
+    """Insert or update the answer row for one question (not committed)."""
+    # The conversation has just read the answers: no need to query them again.
     # A row inserted by another request since then fails the INSERT on UNIQUE,
     # which record_answer handles (the first answer wins).
-    loaded = response.answers
-    answer = next((row for row in loaded if row.question_id == question.id), None)
-    if answer is None:
-        answer = Answer(
-            response_id=response.id,
-            question_id=question.id,
-            question_type=question.type,
-            position=len(loaded),
-        )
-        db.session.add(answer)
-    answer.number_value = value if isinstance(value, int) else None
-    answer.text_value = value if isinstance(value, str) else None
-    answer.choice_values = value if isinstance(value, list) else None
-    answer.answered_at = utcnow()
+    columns = {
+        "number_value": value if isinstance(value, int) else None,
+        "text_value": value if isinstance(value, str) else None,
+        "choice_values": value if isinstance(value, list) else None,
+        "answered_at": now,
+    }
+    response_id = conversation.response.id
+    if question.id in conversation.answers:
+        where = {"of_response": response_id, "of_question": question.id}
+        db.session.execute(UPDATE_ANSWER, where | columns)
+    else:
+        row = {
+            "response_id": response_id,
+            "question_id": question.id,
+            "question_type": question.type,
+            "position": len(conversation.answers),
+        }
+        db.session.execute(INSERT_ANSWER, row | columns)
