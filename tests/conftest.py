@@ -7,10 +7,10 @@ migrations; each test starts from empty tables.
 """
 
 import os
-import re
 import secrets
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,10 @@ import pytest
 from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
+from helpers import SURVEYS_DIR, TEST_PASSWORD, AuthActions
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from werkzeug.security import generate_password_hash
 
 from cat_survey import create_app
 from cat_survey.catalog import (
@@ -38,11 +40,6 @@ from cat_survey.models import (
     User,
     utcnow,
 )
-
-REPO = Path(__file__).parents[1]
-SURVEYS_DIR = REPO / "surveys"
-DATA_DIR = Path(__file__).parent / "data"
-TEST_PASSWORD = "correct horse battery"
 
 
 def pytest_report_header() -> str:
@@ -169,7 +166,19 @@ def departments(app_ctx: None) -> dict[str, Department]:
 
 
 @pytest.fixture
-def make_user(app_ctx: None) -> Callable[..., User]:
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash new staff passwords cheaply: scrypt costs ~0.1 s of CPU per account.
+
+    Signing in still checks the password for real: a hash names its own method.
+    """
+    monkeypatch.setattr(
+        "cat_survey.cli.generate_password_hash",
+        partial(generate_password_hash, method="pbkdf2:sha256:1000"),
+    )
+
+
+@pytest.fixture
+def make_user(app_ctx: None, cheap_password_hashes: None) -> Callable[..., User]:
     """Return a factory of staff accounts (password ``TEST_PASSWORD``)."""
 
     def make(
@@ -183,6 +192,31 @@ def make_user(app_ctx: None) -> Callable[..., User]:
         return user
 
     return make
+
+
+@pytest.fixture
+def advocate_departments() -> tuple[str, str]:
+    """The departments of advocates "a" and "b" of ``staff``.
+
+    A test folder's conftest overrides this fixture to staff other departments.
+    """
+    return ("cx", "sales")
+
+
+@pytest.fixture
+def staff(
+    departments: dict[str, Department],
+    make_user: Callable[..., User],
+    advocate_departments: tuple[str, str],
+) -> dict[str, User]:
+    """Advocates "a" and "b" (``advocate_departments``), a "lead" and an "admin"."""
+    department_a, department_b = advocate_departments
+    return {
+        "a": make_user("a@example.com", role="advocate", department=department_a),
+        "b": make_user("b@example.com", role="advocate", department=department_b),
+        "lead": make_user("lead@example.com", role="cx_lead"),
+        "admin": make_user("admin@example.com", role="admin"),
+    }
 
 
 @pytest.fixture
@@ -258,40 +292,6 @@ def make_response(app_ctx: None, make_survey: Callable[..., str]) -> Callable[..
         return response
 
     return make
-
-
-CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    """The CSRF token of the first form in a page."""
-    match = CSRF_INPUT.search(html)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
-
-
-class AuthActions:
-    """Signs a test client in and out through the real login form."""
-
-    def __init__(self, client: FlaskClient) -> None:
-        self.client = client
-
-    def login(self, email: str, password: str = TEST_PASSWORD):
-        page = self.client.get("/auth/login")
-        return self.client.post(
-            "/auth/login",
-            data={
-                "email": email,
-                "password": password,
-                "csrf_token": csrf_token(page.text),
-            },
-        )
-
-    def logout(self):
-        page = self.client.get("/auth/login")
-        return self.client.post(
-            "/auth/logout", data={"csrf_token": csrf_token(page.text)}
-        )
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The ``flask`` commands: schema, surveys, departments and users."""
 
 import pytest
-from conftest import SURVEYS_DIR
+from helpers import SURVEYS_DIR
 from werkzeug.security import check_password_hash
 
 from cat_survey.db import db

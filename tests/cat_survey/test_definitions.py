@@ -3,7 +3,7 @@
 import textwrap
 
 import pytest
-from conftest import SURVEYS_DIR
+from helpers import SURVEYS_DIR
 
 from cat_survey.definitions import (
     DefinitionError,

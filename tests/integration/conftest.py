@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO
 from flask import Flask
+from helpers import REPO
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 

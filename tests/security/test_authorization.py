@@ -33,8 +33,17 @@ from helpers import TEST_PASSWORD
 from sqlalchemy import select
 
 from cat_survey.db import db
+from cat_survey.domain.accounts import INVITED_PREFIX, password_token
 from cat_survey.domain.responses import new_token
-from cat_survey.models import Answer, Invitation, Survey, ThemeAnswer
+from cat_survey.models import (
+    Answer,
+    Department,
+    Invitation,
+    Survey,
+    ThemeAnswer,
+    User,
+    utcnow,
+)
 
 OK, DONE, LOGIN, DENIED, HIDDEN, REFUSED = (
     "ok",
@@ -74,6 +83,13 @@ SCOPED_REFUSAL = {
     for role, outcomes in SCOPED.items()
 }
 SIGN_OUT = {"anonymous": (LOGIN, LOGIN)} | {role: (DONE, DONE) for role in ROLES[1:]}
+ADMINS = {"anonymous": (LOGIN, LOGIN)} | {
+    role: (OK, OK) if role == "admin" else (DENIED, DENIED) for role in ROLES[1:]
+}
+ADMIN_ACTION = {
+    role: tuple(DONE if outcome == OK else outcome for outcome in outcomes)
+    for role, outcomes in ADMINS.items()
+}
 
 
 @dataclass(frozen=True)
@@ -233,6 +249,81 @@ MATRIX = (
     Route("GET", "reports.chart", "/dashboard/chart/breakdown.svg", LEADS),
     Route("GET", "reports.export", "/dashboard/export/nps.csv", LEADS),
     Route("GET", "reports.export", "/dashboard/export/breakdown.csv", LEADS),
+    # ---- the admin screens; a set-password link is a capability like an invitation
+    Route("GET", "admin.users", "/admin", ADMINS),
+    Route("GET", "admin.user", "/admin/users/{user}", ADMINS, fresh="user"),
+    Route(
+        "POST",
+        "admin.invite",
+        "/admin/users",
+        ADMIN_ACTION,
+        form={
+            "email": "invitee-{department}@example.com",
+            "role": "advocate",
+            "department": "{department}",
+        },
+    ),
+    Route(
+        "POST",
+        "admin.change_user_role",
+        "/admin/users/{user}/role",
+        ADMIN_ACTION,
+        form={"role": "cx_lead", "department": ""},
+        fresh="user",
+    ),
+    Route(
+        "POST",
+        "admin.deactivate",
+        "/admin/users/{user}/deactivate",
+        ADMIN_ACTION,
+        fresh="user",
+    ),
+    Route(
+        "POST",
+        "admin.reactivate",
+        "/admin/users/{user}/reactivate",
+        ADMIN_ACTION,
+        fresh="inactive_user",
+    ),
+    Route(
+        "POST",
+        "admin.send_link",
+        "/admin/users/{user}/link",
+        ADMIN_ACTION,
+        fresh="user",
+    ),
+    Route("GET", "admin.departments", "/admin/departments", ADMINS),
+    Route("GET", "admin.department", "/admin/departments/{department}", ADMINS),
+    Route(
+        "POST",
+        "admin.update_department",
+        "/admin/departments/{department}",
+        ADMIN_ACTION,
+        form={
+            "name": "Renamed {department}",
+            "description": "",
+            "webhook_url": "https://hooks.example.com/{department}",
+            "advocates": "{advocate}",
+        },
+        fresh="advocate",
+    ),
+    Route(
+        "GET",
+        "auth.choose_password",
+        "/auth/set-password/{password_token}",
+        PUBLIC,
+        token_scoped=True,
+        fresh="invited_user",
+    ),
+    Route(
+        "POST",
+        "auth.choose_password",
+        "/auth/set-password/{password_token}",
+        PUBLIC_ACTION,
+        form={"password": TEST_PASSWORD, "confirm": TEST_PASSWORD},
+        token_scoped=True,
+        fresh="invited_user",
+    ),
 )
 OBJECTS = ("A", "B")
 MATRIX_CELLS = len(MATRIX) * len(ROLES) * len(OBJECTS)
@@ -246,8 +337,8 @@ def test_the_matrix_covers_every_route_and_method_of_the_app(app: Flask):
         if method in rule.methods
     }
     assert {(route.method, route.endpoint) for route in MATRIX} == served
-    assert len(served) == 27
-    assert MATRIX_CELLS == 36 * 5 * 2
+    assert len(served) == 39
+    assert MATRIX_CELLS == 48 * 5 * 2
 
 
 def test_every_row_states_an_outcome_for_every_role_and_both_objects():
@@ -311,7 +402,31 @@ def fresh_objects(
         return {"invitation": invitation.token}
     if route.fresh == "conversation":
         return {"conversation": make_response(complete=False).token}
+    if route.fresh in ("user", "inactive_user", "invited_user"):
+        user = fresh_advocate(department, key, active=route.fresh != "inactive_user")
+        token = password_token(user, now=utcnow())
+        return {"user": user.id, "password_token": token}
+    if route.fresh == "advocate":
+        advocate = db.session.scalar(
+            select(User.id).join(Department).where(Department.slug == department)
+        )
+        return {"advocate": advocate}
     return {}
+
+
+def fresh_advocate(department: str, key: str, *, active: bool) -> User:
+    """A new advocate of ``department``, invited and without a password yet."""
+    user = User(
+        email=f"fresh-{key}-{new_token()[:8]}@example.com".lower(),
+        name=f"Fresh advocate of {key}",
+        password_hash=INVITED_PREFIX + new_token(),
+        role="advocate",
+        department=db.session.scalar(select(Department).filter_by(slug=department)),
+        is_active=active,
+    )
+    db.session.add(user)
+    db.session.commit()
+    return user
 
 
 def send(client: Any, route: Route, url: str, form: dict[str, str]) -> tuple:

@@ -10,11 +10,15 @@ sets nor reads a cookie, so there is no ambient credential to forge.
 from collections.abc import Callable
 
 import pytest
-from conftest import TEST_PASSWORD
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
+from helpers import TEST_PASSWORD
 
+from cat_survey.db import db
+from cat_survey.domain.accounts import INVITED_PREFIX, password_token
 from cat_survey.extensions import csrf
+from cat_survey.models import Department, User, utcnow
 
 #: Every POST route outside the API: who signs in, its URL, a valid form.
 POST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
@@ -46,6 +50,29 @@ POST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
         "/themes/{theme}/follow-ups",
         {"response_id": "{response}", "note": "called back"},
     ),
+    "admin.invite": (
+        "admin",
+        "/admin/users",
+        {"email": "invitee@example.com", "role": "cx_lead", "department": ""},
+    ),
+    "admin.change_user_role": (
+        "admin",
+        "/admin/users/{user}/role",
+        {"role": "cx_lead", "department": ""},
+    ),
+    "admin.deactivate": ("admin", "/admin/users/{user}/deactivate", {}),
+    "admin.reactivate": ("admin", "/admin/users/{user}/reactivate", {}),
+    "admin.send_link": ("admin", "/admin/users/{user}/link", {}),
+    "admin.update_department": (
+        "admin",
+        "/admin/departments/{department}",
+        {"name": "Tech", "description": "", "webhook_url": "", "advocates": "{user}"},
+    ),
+    "auth.choose_password": (
+        "anonymous",
+        "/auth/set-password/{password_token}",
+        {"password": TEST_PASSWORD, "confirm": TEST_PASSWORD},
+    ),
 }
 API_POST_ROUTES = {"api.start", "api.answer"}
 #: Every GET route, with URLs that reach its real content (department A's ids).
@@ -67,8 +94,35 @@ GET_ROUTES: dict[str, tuple[str, ...]] = {
     "reports.dashboard": ("/dashboard", "/dashboard?breakdown=hidden:plan"),
     "reports.chart": ("/dashboard/chart/nps.svg", "/dashboard/chart/breakdown.svg"),
     "reports.export": ("/dashboard/export/breakdown.csv",),
+    "admin.users": ("/admin",),
+    "admin.user": ("/admin/users/{user}",),
+    "admin.departments": ("/admin/departments",),
+    "admin.department": ("/admin/departments/{department}",),
+    "auth.choose_password": ("/auth/set-password/{password_token}",),
 }
 ROLES = ("anonymous", "advocate_a", "advocate_b", "cx_lead", "admin")
+
+
+@pytest.fixture
+def accounts(world) -> dict[str, object]:
+    """URL values of the account routes: advocate A and an invitee's link token."""
+    invitee = User(
+        email="invitee-with-link@example.com",
+        name="Invitee",
+        password_hash=INVITED_PREFIX + "0" * 32,
+        role="cx_lead",
+    )
+    db.session.add(invitee)
+    db.session.commit()
+    advocate_a = db.session.scalar(
+        select(User.id)
+        .join(Department)
+        .where(Department.slug == world.objects["A"].department)
+    )
+    return {
+        "user": advocate_a,
+        "password_token": password_token(invitee, now=utcnow()),
+    }
 
 
 def endpoints_allowing(app: Flask, method: str) -> list[str]:
@@ -82,14 +136,14 @@ def test_the_post_table_names_every_post_route_and_nothing_else(app):
     posts = endpoints_allowing(app, "POST")
     outside_api = [name for name in posts if not name.startswith("api.")]
     assert sorted(outside_api) == sorted(POST_ROUTES)
-    assert len(outside_api) == 8
+    assert len(outside_api) == 15
     assert {name for name in posts if name.startswith("api.")} == API_POST_ROUTES
 
 
 def test_the_get_table_names_every_get_route_and_nothing_else(app):
     gets = endpoints_allowing(app, "GET")
     assert sorted(gets) == sorted(GET_ROUTES)
-    assert len(gets) == 17
+    assert len(gets) == 22
 
 
 def bad_tokens(app: Flask, token_for: Callable[[FlaskClient], str]) -> dict:
@@ -104,12 +158,12 @@ def bad_tokens(app: Flask, token_for: Callable[[FlaskClient], str]) -> dict:
 
 @pytest.mark.parametrize("endpoint", sorted(POST_ROUTES))
 def test_a_post_without_a_valid_token_gets_400_and_changes_nothing(
-    app, world, signed_in, snapshot, token_for, endpoint
+    app, world, accounts, signed_in, snapshot, token_for, endpoint
 ):
     role, template, form = POST_ROUTES[endpoint]
     client = signed_in(role)
-    url = world.url(template)
-    data = {name: world.url(value) for name, value in form.items()}
+    url = world.url(template, **accounts)
+    data = {name: world.url(value, **accounts) for name, value in form.items()}
     for kind, token in bad_tokens(app, token_for).items():
         before = snapshot()
         sent = data if token is None else {**data, "csrf_token": token}
@@ -153,14 +207,14 @@ def test_the_api_needs_no_csrf_token_and_neither_sets_nor_reads_cookies(
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_no_get_route_changes_the_database(world, signed_in, snapshot, role):
+def test_no_get_route_changes_the_database(world, accounts, signed_in, snapshot, role):
     client = signed_in(role)
     before = snapshot()
     statuses = {}
     for templates in GET_ROUTES.values():
         for template in templates:
             for key in ("A", "B"):
-                url = world.url(template, key)
+                url = world.url(template, key, **accounts)
                 with client.get(url) as response:  # closes the static file
                     statuses[url] = response.status_code
                 assert snapshot() == before, f"GET {url} as {role} changed the database"

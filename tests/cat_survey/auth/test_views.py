@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import TEST_PASSWORD, csrf_token
+from helpers import TEST_PASSWORD, csrf_token
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The flow engine: branching, going back, progress and answer validation."""
 
 import pytest
-from conftest import SURVEYS_DIR
+from helpers import SURVEYS_DIR
 
 from cat_survey.definitions import load_definition
 from cat_survey.domain.flow import (

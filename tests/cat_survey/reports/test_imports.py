@@ -4,7 +4,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import DATA_DIR
+from helpers import DATA_DIR
 
 from analysis.scores import nps
 from cat_survey.db import db

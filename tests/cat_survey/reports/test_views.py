@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import TEST_PASSWORD
+from helpers import TEST_PASSWORD
 from werkzeug.security import generate_password_hash
 
 from cat_survey.db import db

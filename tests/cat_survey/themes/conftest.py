@@ -1,6 +1,7 @@
-"""Fixtures for the theme screens: two advocates, a CX lead, and themes with answers.
+"""Fixtures for the theme screens: themes with answers.
 
-Advocate A works for CX, advocate B for Sales. ``make_theme`` stores real survey
+The root conftest's ``staff`` gives advocate A (CX), advocate B (Sales), a CX lead
+and an admin. ``make_theme`` stores real survey
 responses (NPS, free text, consent) through the shared ``make_response`` factory
 and links their free-text answers to a new theme, with monthly counts.
 """
@@ -8,11 +9,9 @@ and links their free-text answers to a new theme, with monthly counts.
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 import pytest
-from werkzeug.security import generate_password_hash
 
 from cat_survey.db import db
 from cat_survey.models import (
@@ -24,28 +23,6 @@ from cat_survey.models import (
     User,
     utcnow,
 )
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Hash staff passwords cheaply: these tests are about themes, not passwords."""
-    monkeypatch.setattr(
-        "cat_survey.cli.generate_password_hash",
-        partial(generate_password_hash, method="pbkdf2:sha256:1000"),
-    )
-
-
-@pytest.fixture
-def staff(
-    departments: dict[str, Department], make_user: Callable[..., User]
-) -> dict[str, User]:
-    """Advocate "a" (cx), advocate "b" (sales), a "lead" and an "admin"."""
-    return {
-        "a": make_user("a@example.com", role="advocate", department="cx"),
-        "b": make_user("b@example.com", role="advocate", department="sales"),
-        "lead": make_user("lead@example.com", role="cx_lead"),
-        "admin": make_user("admin@example.com", role="admin"),
-    }
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import csv
 import io
 
 import pytest
-from conftest import csrf_token
+from helpers import csrf_token
 
 from cat_survey.db import db
 from cat_survey.models import Answer, FollowUp, Theme, ThemeEvent

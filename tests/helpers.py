@@ -1,0 +1,52 @@
+"""Constants and small functions that test modules import (fixtures live in conftest).
+
+``pyproject.toml`` puts ``tests/`` on ``sys.path`` (``pythonpath = ["tests"]``), so a
+test module says ``from helpers import SURVEYS_DIR``. Importing ``conftest`` instead
+would load it a second time under another name, with fixtures pytest already owns.
+"""
+
+import re
+from pathlib import Path
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+REPO = Path(__file__).parents[1]
+SURVEYS_DIR = REPO / "surveys"
+DATA_DIR = Path(__file__).parent / "data"
+TEST_PASSWORD = "correct horse battery"
+
+CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    match = CSRF_INPUT.search(html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+class AuthActions:
+    """Signs a test client in and out through the real login form."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = TEST_PASSWORD) -> TestResponse:
+        """Post the login form as ``email``; the response is the redirect or page."""
+        page = self.client.get("/auth/login")
+        return self.client.post(
+            "/auth/login",
+            data={
+                "email": email,
+                "password": password,
+                "csrf_token": csrf_token(page.text),
+            },
+        )
+
+    def logout(self) -> TestResponse:
+        """Post the sign-out form."""
+        page = self.client.get("/auth/login")
+        return self.client.post(
+            "/auth/logout", data={"csrf_token": csrf_token(page.text)}
+        )
