@@ -14,6 +14,7 @@ from wtforms import (
     URLField,
     widgets,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from cat_survey.db import db
@@ -29,11 +30,11 @@ ROLE_LABELS = {
 }
 
 
-def department_choices() -> list[tuple[str, str]]:
+def department_choices() -> list[SelectChoice]:
     """Every department by name, with an empty first choice."""
     departments = db.session.scalars(db.select(Department).order_by(Department.name))
-    return [("", "No department (CX leads and admins)")] + [
-        (department.slug, department.name) for department in departments
+    return [SelectChoice("", "No department (CX leads and admins)")] + [
+        SelectChoice(department.slug, department.name) for department in departments
     ]
 
 
@@ -41,7 +42,8 @@ class RoleFields(BaseForm):
     """A role and, for advocates, the department they work for."""
 
     role = SelectField(
-        "Role", choices=[(r.value, label) for r, label in ROLE_LABELS.items()]
+        "Role",
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
     )
     department = SelectField("Department", choices=[], validate_choice=True)
 
@@ -117,7 +119,7 @@ def department_form(department: Department) -> DepartmentForm:
         db.select(User).filter_by(role=Role.ADVOCATE).order_by(User.name)
     )
     form.advocates.choices = [
-        (user.id, advocate_label(user, department)) for user in advocates
+        SelectChoice(user.id, advocate_label(user, department)) for user in advocates
     ]
     return form
 

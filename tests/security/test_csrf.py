@@ -12,8 +12,8 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
 from helpers import TEST_PASSWORD
+from sqlalchemy import select
 
 from cat_survey.db import db
 from cat_survey.domain.accounts import INVITED_PREFIX, password_token
