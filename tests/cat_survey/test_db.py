@@ -32,19 +32,30 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout(app, app_c
 
 
 def write_many(url: str, worker: int, rounds: int) -> None:
-    """Insert departments in read-then-write transactions, as a web worker would."""
-    from cat_survey import create_app
+    """Insert departments in read-then-write transactions, as a web worker would.
+
+    The engine gets the app's SQLite settings (``configure_sqlite``, which
+    ``create_app`` applies) without the rest of the app, whose imports would take
+    most of this test's time in every spawned process.
+    """
+    from sqlalchemy import create_engine, func, select
+    from sqlalchemy.orm import Session
+
+    from cat_survey.db import configure_sqlite
     from cat_survey.models import Department
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
-    with app.app_context():
+    engine = create_engine(url)
+    configure_sqlite(engine)
+    with Session(engine) as session:
         for number in range(rounds):
             # Reading first is what makes deferred SQLite transactions fail.
-            db.session.scalar(db.select(db.func.count(Department.id)))
-            db.session.add(Department(slug=f"w{worker}-{number}", name="x"))
-            db.session.commit()
+            session.scalar(select(func.count(Department.id)))
+            session.add(Department(slug=f"w{worker}-{number}", name="x"))
+            session.commit()
+    engine.dispose()
 
 
+@pytest.mark.slow
 def test_concurrent_writers_never_see_database_is_locked(app, app_ctx):
     sqlite_only(app)
     url = app.config["SQLALCHEMY_DATABASE_URI"]
