@@ -2,7 +2,8 @@
 
 Loading is idempotent. A survey file whose text is unchanged adds nothing; a changed
 file adds a new ``SurveyVersion`` (responses keep the version they answered), and
-the department catalog is upserted by slug so edits reach existing departments.
+the department catalog is upserted by slug so edits reach existing departments
+(but a name or description an admin edited on the web stays, unless told).
 """
 
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from sqlalchemy import func
 from analysis.routing import load_catalog
 from cat_survey.db import db
 from cat_survey.definitions import SurveyDefinition, load_definition, parse_definition
-from cat_survey.models import Department, Survey, SurveyVersion
+from cat_survey.models import AdminEvent, Department, Survey, SurveyVersion
 
 
 @dataclass(frozen=True)
@@ -98,20 +99,51 @@ def parsed_definition(
 
 @dataclass(frozen=True)
 class DepartmentLoadResult:
-    """How many departments loading the catalog created and updated."""
+    """How many departments loading the catalog created and updated.
+
+    ``kept_web_edits`` counts the names and descriptions left as an admin edited
+    them on the web instead of taking the file's.
+    """
 
     created: int
     updated: int
+    kept_web_edits: int = 0
 
 
-def load_departments(path: str | Path) -> DepartmentLoadResult:
-    """Create or update one Department per catalog entry, matched by slug."""
+#: The fields both the catalog file and the admin screens set. The file alone
+#: sets keywords and examples; the admin screens alone set webhooks and advocates.
+SHARED_FIELDS = ("name", "description")
+
+
+def web_edited_fields() -> set[tuple[int, str]]:
+    """(department id, field) of every shared field an admin edited on the web."""
+    rows = db.session.execute(
+        db.select(AdminEvent.department_id, AdminEvent.field)
+        .where(
+            AdminEvent.kind == "department_edited",
+            AdminEvent.field.in_(SHARED_FIELDS),
+        )
+        .distinct()
+    )
+    return {(department_id, field) for department_id, field in rows}
+
+
+def load_departments(
+    path: str | Path, *, overwrite_web_edits: bool = False
+) -> DepartmentLoadResult:
+    """Create or update one Department per catalog entry, matched by slug.
+
+    A name or description an admin changed on the web is kept (the database is
+    where web edits live) unless ``overwrite_web_edits``; routing keywords and
+    examples always come from the file.
+    """
     catalog = load_catalog(path)
     existing = {
         department.slug: department
         for department in db.session.scalars(db.select(Department))
     }
-    created = updated = 0
+    edited = set() if overwrite_web_edits else web_edited_fields()
+    created = updated = kept = 0
     for entry in catalog.departments:
         department = existing.get(entry.slug)
         if department is None:
@@ -120,12 +152,15 @@ def load_departments(path: str | Path) -> DepartmentLoadResult:
             created += 1
         else:
             updated += 1
-        department.name = entry.name
-        department.description = entry.description
+        for field in SHARED_FIELDS:
+            if (department.id, field) in edited:
+                kept += 1
+            else:
+                setattr(department, field, getattr(entry, field))
         department.keywords = list(entry.keywords)
         department.examples = list(entry.examples)
     db.session.flush()
-    return DepartmentLoadResult(created, updated)
+    return DepartmentLoadResult(created, updated, kept)
 
 
 def count_rows(model: type) -> int:
