@@ -14,12 +14,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
-from werkzeug.security import generate_password_hash
 
 from analysis.routing import CatalogError
 from cat_survey.catalog import load_departments, load_survey_file
 from cat_survey.db import MIGRATIONS_DIR, db
 from cat_survey.definitions import DefinitionError, load_definition, survey_files
+from cat_survey.domain.accounts import AccountError, create_user
 from cat_survey.domain.responses import active_survey
 from cat_survey.invitations import (
     InvitationFileError,
@@ -27,7 +27,7 @@ from cat_survey.invitations import (
     links_csv,
     read_customer_csv,
 )
-from cat_survey.models import Department, Role, User
+from cat_survey.models import Role
 from cat_survey.privacy import erase_customer, export_customer, retain
 from cat_survey.reports.imports import (
     ImportFileError,
@@ -133,51 +133,17 @@ def users_create(
     email: str, name: str | None, role: str, department: str | None, password: str
 ) -> None:
     """Create a staff account."""
-    user = create_user(
-        email, password, role=role, name=name, department_slug=department
-    )
+    if role == Role.ADVOCATE and not department:
+        raise click.ClickException("an advocate needs --department")
+    try:
+        user = create_user(
+            email, password, role=role, name=name, department_slug=department
+        )
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
     db.session.commit()
     where = f" in {department}" if department else ""
     click.echo(f"created {user.role} {user.email}{where}")
-
-
-def create_user(
-    email: str,
-    password: str,
-    *,
-    role: str,
-    name: str | None = None,
-    department_slug: str | None = None,
-) -> User:
-    """Add a staff account after checking its role, department and uniqueness."""
-    email = email.strip().lower()
-    if "@" not in email:
-        raise click.ClickException(f"{email!r} is not an e-mail address")
-    if len(password) < 8:
-        raise click.ClickException("the password needs at least 8 characters")
-    if db.session.scalar(db.select(User).filter_by(email=email)):
-        raise click.ClickException(f"a user {email} already exists")
-    department = None
-    if department_slug:
-        department = db.session.scalar(
-            db.select(Department).filter_by(slug=department_slug)
-        )
-        if department is None:
-            raise click.ClickException(
-                f"no department {department_slug!r}; run 'departments load' first"
-            )
-    if role == Role.ADVOCATE and department is None:
-        raise click.ClickException("an advocate needs --department")
-    user = User(
-        email=email,
-        name=name or email.split("@")[0],
-        password_hash=generate_password_hash(password),
-        role=role,
-        department=department,
-    )
-    db.session.add(user)
-    db.session.flush()
-    return user
 
 
 @invitations_cli.command("create")
@@ -299,6 +265,8 @@ def analyze_command(
 @with_appcontext
 def seed_demo_command(responses: int, seed: int, now: datetime | None) -> None:
     """Fill the database with demo staff and a year of realistic responses."""
+    # Imported here: the demo's phrase bank is parsed on import, and every other
+    # command (and every app start, which registers the commands) can skip that.
     from cat_survey.demo import seed_demo
 
     summary = seed_demo(

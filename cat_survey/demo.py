@@ -43,7 +43,6 @@ from cat_survey.catalog import (
     load_departments,
     load_survey_file,
 )
-from cat_survey.cli import create_user
 from cat_survey.db import db
 from cat_survey.definitions import (
     DefinitionError,
@@ -52,6 +51,7 @@ from cat_survey.definitions import (
     load_definition,
     survey_files,
 )
+from cat_survey.domain.accounts import create_user
 from cat_survey.domain.flow import AnswerValue, position
 from cat_survey.models import (
     Answer,

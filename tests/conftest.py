@@ -30,8 +30,8 @@ from cat_survey.catalog import (
     load_departments,
     load_survey_file,
 )
-from cat_survey.cli import create_user
 from cat_survey.db import MIGRATIONS_DIR, db
+from cat_survey.domain.accounts import create_user
 from cat_survey.models import (
     Answer,
     Department,
@@ -172,7 +172,7 @@ def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     Signing in still checks the password for real: a hash names its own method.
     """
     monkeypatch.setattr(
-        "cat_survey.cli.generate_password_hash",
+        "cat_survey.domain.accounts.generate_password_hash",
         partial(generate_password_hash, method="pbkdf2:sha256:1000"),
     )
 

@@ -155,6 +155,48 @@ def checked_role_and_department(
     return checked, department if checked == Role.ADVOCATE else None
 
 
+def create_user(
+    email: str,
+    password: str,
+    *,
+    role: str,
+    name: str | None = None,
+    department_slug: str | None = None,
+) -> User:
+    """Add a staff account with a password, as ``users create`` and the demo do.
+
+    Unlike :func:`invite_user` there is no link and no audit row: the person who
+    runs the command sets the password. The caller commits.
+    """
+    email = email.strip().lower()
+    if "@" not in email:
+        raise AccountError(f"{email!r} is not an e-mail address.")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise AccountError(f"Choose at least {MIN_PASSWORD_CHARS} characters.")
+    if db.session.scalar(db.select(User.id).filter_by(email=email)) is not None:
+        raise AccountError(f"An account for {email} already exists.")
+    department = None
+    if department_slug:
+        department = db.session.scalar(
+            db.select(Department).filter_by(slug=department_slug)
+        )
+        if department is None:
+            raise AccountError(
+                f"There is no department {department_slug!r}; load the catalog first."
+            )
+    checked_role, department = checked_role_and_department(role, department)
+    user = User(
+        email=email,
+        name=name or email.split("@")[0],
+        password_hash=generate_password_hash(password),
+        role=checked_role.value,
+        department=department,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
 @dataclass(frozen=True)
 class PasswordLink:
     """An invited account and the set-password link its e-mail carries."""
