@@ -40,6 +40,7 @@ from cat_survey.db import db
 from cat_survey.domain.responses import new_token
 from cat_survey.exports import FORMULA_PREFIXES
 from cat_survey.models import (
+    AdminEvent,
     Answer,
     Department,
     Survey,
@@ -582,6 +583,40 @@ def test_staff_pages_and_charts_show_every_payload_as_text(
         audit.html(f"error page {index}", wrong.text, [index])
     assert audit.problems == []
     assert audit.rendered >= 8 * len(PAYLOADS)
+
+
+@pytest.mark.slow
+def test_admin_pages_show_every_payload_as_text(payload_themes, signed_in):
+    admin = signed_in("admin")
+    owners = {
+        int(user.email.removeprefix("owner").split("@")[0]): user
+        for user in db.session.scalars(select(User).where(User.email.like("owner%")))
+    }
+    for index, owner in owners.items():
+        # Audit lines quote what was typed: a department's old and new name.
+        db.session.add(
+            AdminEvent(
+                kind="department_edited",
+                field="name",
+                actor_id=owner.id,
+                user_id=owner.id,
+                department_id=owner.department_id,
+                from_value=PAYLOADS[index],
+                to_value=PAYLOADS[index],
+            )
+        )
+    db.session.commit()
+    everyone = range(len(PAYLOADS))
+    audit = Audit()
+    audit.html("staff accounts", admin.get("/admin").text, everyone)
+    audit.html("departments", admin.get("/admin/departments").text, everyone)
+    for index, owner in sorted(owners.items()):
+        account = admin.get(f"/admin/users/{owner.id}")
+        audit.html(f"account {index}", account.text, [index])
+        department = admin.get(f"/admin/departments/x{index:02d}")
+        audit.html(f"department {index}", department.text, [index])
+    assert audit.problems == []
+    assert audit.rendered >= 2 * len(PAYLOADS)
 
 
 # ---------------------------------------------------------------- e-mails
