@@ -1,7 +1,7 @@
 """Benchmark: themes and theme routing on the demo's answers, whose truth is known.
 
 Run ``python bench/bench_demo_themes.py [COUNT] [SEED]`` (default 1,500 and 7).
-:func:`cat_survey.demo.demo_comments` writes free-text answers exactly as
+:func:`cat_survey.demo.simulation.demo_comments` writes free-text answers exactly as
 ``flask seed-demo`` does (English and Japanese, openers, closers, typos, "No, all
 good so far.") and says which department each is about; an answer about none
 (all good, a competitor's name) has the class ``none``.
@@ -37,7 +37,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from analysis.routing import DepartmentRouter, load_catalog, training_data
 from analysis.themes import UNCLEAR, ThemeModel
-from cat_survey.demo import demo_comments
+from cat_survey.demo.simulation import demo_comments
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "surveys" / "departments.yaml"

@@ -267,7 +267,7 @@ def seed_demo_command(responses: int, seed: int, now: datetime | None) -> None:
     """Fill the database with demo staff and a year of realistic responses."""
     # Imported here: the demo's phrase bank is parsed on import, and every other
     # command (and every app start, which registers the commands) can skip that.
-    from cat_survey.demo import seed_demo
+    from cat_survey.demo.seeding import seed_demo
 
     summary = seed_demo(
         responses=responses, seed=seed, now=now.replace(tzinfo=UTC) if now else None

@@ -14,18 +14,17 @@ from werkzeug.security import check_password_hash
 
 from cat_survey.catalog import definition_of
 from cat_survey.db import db
-from cat_survey.demo import (
-    ALL_GOOD,
-    ALL_GOOD_JA,
+from cat_survey.demo.phrases import ALL_GOOD, ALL_GOOD_JA, PHRASES, Phrases
+from cat_survey.demo.seeding import (
     DEMO_DOMAIN,
     LOGINS_FILE,
-    PHRASES,
-    Phrases,
     add_demo_responses,
-    demo_comments,
     load_content,
-    outage_month,
     seed_demo,
+)
+from cat_survey.demo.simulation import (
+    demo_comments,
+    outage_month,
     simulated_responses,
     survey_definitions,
 )
