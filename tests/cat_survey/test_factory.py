@@ -80,4 +80,4 @@ def test_database_url_and_secret_key_come_from_the_environment(tmp_path, monkeyp
 def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
-    assert b"Not Found" in response.data
+    assert "Page not found" in response.text
