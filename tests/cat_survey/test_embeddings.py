@@ -41,6 +41,7 @@ def stored_count() -> int:
     return db.session.scalar(db.select(db.func.count()).select_from(AnswerEmbedding))
 
 
+@pytest.mark.slow  # loads the embedding model: 18 s on 2 busy cores
 def test_answers_are_embedded_once_and_read_back(answer_ids, encoder):
     first, embedded = answer_vectors(answer_ids[:2], TEXTS[:2], encoder)
     assert embedded == 2
