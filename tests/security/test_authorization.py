@@ -18,9 +18,10 @@ role, the outcome on department A's object and on department B's object:
 Besides the status, every body an advocate receives is searched for the other
 department's marker strings (theme label, answer text, respondent name and
 reference, triage theme): the count of cross-department reads and of
-cross-department writes must both be 0. Conversation and invitation links are
-capabilities: whoever holds the token may use them, whatever their role; they
-are marked ``token_scoped`` and left out of the leak count.
+cross-department writes must both be 0. Conversation, invitation and staff
+set-password links are capabilities: whoever holds the token may use them,
+whatever their role; they are marked ``token_scoped`` and left out of the leak
+count. The admin screens are for admins only.
 """
 
 from collections.abc import Callable
