@@ -56,13 +56,7 @@ def labels() -> dict[str, object]:
 @roles_required(Role.ADMIN)
 def users():
     """Every staff account with its role, department and state; the invite form."""
-    accounts = db.session.scalars(db.select(User).order_by(User.role, User.name))
-    return render_template(
-        "admin/users.html",
-        accounts=list(accounts),
-        form=invite_form(),
-        events=audit_trail(limit=30),
-    )
+    return users_page(invite_form())
 
 
 @bp.post("/users")
@@ -71,8 +65,8 @@ def invite():
     """Create an invited account; show its set-password link once."""
     form = invite_form()
     if not form.validate_on_submit():
-        flash_errors(form)
-        return redirect(url_for("admin.users"))
+        # Shown again with each field's message and what was typed.
+        return users_page(form), 400
     department = department_by_slug(form.department.data)
     try:
         invitation = invite_user(
@@ -189,6 +183,17 @@ def update_department(slug: str):
     if changed is not None:
         flash(f"Saved: {changed} change(s)." if changed else "Nothing to change.")
     return redirect(url_for("admin.department", slug=slug))
+
+
+def users_page(form: BaseForm) -> str:
+    """The staff accounts page around an invitation form (blank or refused)."""
+    accounts = db.session.scalars(db.select(User).order_by(User.role, User.name))
+    return render_template(
+        "admin/users.html",
+        accounts=list(accounts),
+        form=form,
+        events=audit_trail(limit=30),
+    )
 
 
 def change_access(user_id: int, *, active: bool, message: str):

@@ -282,3 +282,13 @@ def test_names_people_typed_are_shown_as_text(admin, people):
         page = admin.get(url).text
         assert payload not in page
         assert "&lt;script&gt;" in page
+
+
+def test_a_refused_invitation_keeps_what_was_typed_and_says_why(admin):
+    response = post(
+        admin, "/admin/users", email="not an address", name="Bo", role="cx_lead"
+    )
+    assert response.status_code == 400
+    assert "Enter an e-mail address like ann@example.com." in response.text
+    assert 'value="not an address"' in response.text
+    assert db.session.scalar(db.select(User).filter_by(name="Bo")) is None
