@@ -26,6 +26,7 @@ from cat_survey.domain.accounts import (
     edit_department,
     invite_user,
     is_invited,
+    open_themes_owned,
     resend_link,
     set_active,
 )
@@ -92,6 +93,7 @@ def user(user_id: int):
         "admin/user.html",
         account=account,
         form=role_form(account),
+        open_themes=open_themes_owned(account),
         events=audit_trail(user=account),
     )
 

@@ -24,7 +24,15 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import generate_password_hash
 
 from cat_survey.db import db
-from cat_survey.models import AdminEvent, Department, Notification, Role, User
+from cat_survey.models import (
+    AdminEvent,
+    Department,
+    Notification,
+    Role,
+    Theme,
+    ThemeStatus,
+    User,
+)
 
 INVITED_PREFIX = "invited:"
 DEFAULT_LINK_HOURS = 72
@@ -383,3 +391,28 @@ def audit_trail(
     if department is not None:
         query = query.filter_by(department_id=department.id)
     return list(db.session.scalars(query.limit(limit)))
+
+
+#: Statuses of themes nobody needs to work on any more.
+CLOSED_STATUSES = (
+    ThemeStatus.RESOLVED,
+    ThemeStatus.WONT_FIX,
+    ThemeStatus.SUPERSEDED,
+    ThemeStatus.ARCHIVED,
+)
+
+
+def open_themes_owned(user: User) -> int:
+    """How many themes still in work name ``user`` as their owner.
+
+    The admin page warns with it before a deactivation or a move, which leave
+    those themes with an owner who no longer works on them.
+    """
+    return (
+        db.session.scalar(
+            db.select(db.func.count(Theme.id)).where(
+                Theme.owner_id == user.id, Theme.status.not_in(CLOSED_STATUSES)
+            )
+        )
+        or 0
+    )

@@ -13,7 +13,14 @@ from helpers import TEST_PASSWORD, csrf_token
 
 from cat_survey.db import db
 from cat_survey.domain.accounts import is_invited, password_token
-from cat_survey.models import AdminEvent, Department, Notification, User, utcnow
+from cat_survey.models import (
+    AdminEvent,
+    Department,
+    Notification,
+    Theme,
+    User,
+    utcnow,
+)
 
 PASSWORD = "a new secret phrase"
 ADMIN_PAGES = (
@@ -292,3 +299,21 @@ def test_a_refused_invitation_keeps_what_was_typed_and_says_why(admin):
     assert "Enter an e-mail address like ann@example.com." in response.text
     assert 'value="not an address"' in response.text
     assert db.session.scalar(db.select(User).filter_by(name="Bo")) is None
+
+
+def test_an_account_page_warns_of_open_themes_the_person_owns(admin, people):
+    advocate = people["advocate"]
+    tech = advocate.department
+    for status in ("new", "in_progress", "resolved"):
+        db.session.add(
+            Theme(
+                label=f"a {status} theme",
+                status=status,
+                department=tech,
+                owner=advocate,
+            )
+        )
+    db.session.commit()
+    page = admin.get(f"/admin/users/{advocate.id}").text
+    assert "Owns 2 open themes." in page
+    assert "Owns" not in admin.get(f"/admin/users/{people['lead'].id}").text
