@@ -111,16 +111,22 @@ def surveys_load(paths: tuple[str, ...]) -> None:
 
 @departments_cli.command("load")
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
-def departments_load(path: str | None) -> None:
+@click.option(
+    "--overwrite-web-edits",
+    is_flag=True,
+    help="Also replace names and descriptions an admin edited at /admin.",
+)
+def departments_load(path: str | None, overwrite_web_edits: bool) -> None:
     """Create or update departments from the catalog file."""
     path = path or current_app.config["DEPARTMENTS_FILE"]
     try:
-        result = load_departments(path)
+        result = load_departments(path, overwrite_web_edits=overwrite_web_edits)
     except CatalogError as error:
         db.session.rollback()
         raise click.ClickException(str(error)) from error
     db.session.commit()
-    click.echo(f"departments: {result.created} created, {result.updated} updated")
+    kept = f", {result.kept_web_edits} web edits kept" if result.kept_web_edits else ""
+    click.echo(f"departments: {result.created} created, {result.updated} updated{kept}")
 
 
 @users_cli.command("create")

@@ -45,3 +45,21 @@ def test_loading_with_overwrite_takes_the_files_name_again(departments, make_use
     result = load_departments(CATALOG, overwrite_web_edits=True)
     assert departments["tech"].name == file_name
     assert result.kept_web_edits == 0
+
+
+def test_the_load_command_says_what_it_kept_and_overwrites_when_told(
+    runner, departments, make_user
+):
+    admin = make_user("admin@example.com", role="admin")
+    edit_tech(departments, admin, name="Engineering")
+    kept = runner.invoke(args=["departments", "load", str(CATALOG)])
+    assert kept.exit_code == 0, kept.output
+    assert "1 web edits kept" in kept.output
+    db.session.expire_all()
+    assert departments["tech"].name == "Engineering"
+    told = runner.invoke(
+        args=["departments", "load", str(CATALOG), "--overwrite-web-edits"]
+    )
+    assert "kept" not in told.output
+    db.session.expire_all()
+    assert departments["tech"].name != "Engineering"
