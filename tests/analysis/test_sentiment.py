@@ -22,7 +22,6 @@ from analysis.sentiment import (
     cache_example_embeddings,
     default_model,
     disagreements,
-    is_japanese,
     lexicon_features,
     load_examples,
     sentiment_labels,
@@ -30,6 +29,7 @@ from analysis.sentiment import (
     weak_labels,
     with_weak_labels,
 )
+from analysis.text import language_of
 
 COMPLAINTS = [
     "still waiting for my refund",
@@ -97,7 +97,7 @@ def test_example_embeddings_are_kept_on_disk(
     assert path is not None
     assert path.parent == tmp_path
     texts, _ = load_examples()
-    english = {text for text in texts if not is_japanese(text)}
+    english = {text for text in texts if language_of(text) == "en"}
     assert np.load(path).shape == (len(english), 384)
     written = path.stat().st_mtime_ns
     assert cache_example_embeddings(embedding_model_path) == path
@@ -172,8 +172,8 @@ def test_fit_rejects_bad_labels(labels: list[str], message: str) -> None:
 def test_shipped_examples_cover_both_languages_and_all_labels() -> None:
     texts, labels = load_examples()
     pairs = list(zip(texts, labels, strict=True))
-    japanese = {label for text, label in pairs if is_japanese(text)}
-    english = {label for text, label in pairs if not is_japanese(text)}
+    japanese = {label for text, label in pairs if language_of(text) == "ja"}
+    english = {label for text, label in pairs if language_of(text) == "en"}
     assert japanese == english == set(LABELS)
 
 
