@@ -179,7 +179,7 @@ def is_blank(raw: Any) -> bool:
 
 def clean_scale(question: Question, raw: Any) -> int:
     """A whole number within the question's scale."""
-    low, high = question.min, question.max
+    low, high = scale_bounds(question)
     error = AnswerError(
         gettext_noop("Please choose a whole number from %(low)s to %(high)s."),
         low=low,
@@ -198,6 +198,17 @@ def clean_scale(question: Question, raw: Any) -> int:
     ):
         raise error
     return int(number)
+
+
+def scale_bounds(question: Question) -> tuple[int, int]:
+    """The lowest and highest answer of a scale question.
+
+    Loading a definition checks that every scale has both, so the error is for a
+    caller that passes a question of another type.
+    """
+    if question.min is None or question.max is None:
+        raise ValueError(f"question {question.id!r} has no scale")
+    return question.min, question.max
 
 
 def clean_choice(question: Question, raw: Any) -> str:

@@ -78,6 +78,17 @@ CONVERSATION_ROWS = (
     .where(RESPONSES.c.token == bindparam("token"))
     .order_by(ANSWERS.c.position)
 )
+#: The newest version of a survey: what a new response answers.
+LATEST_VERSION = (
+    select(VERSIONS.c.id, VERSIONS.c.checksum)
+    .where(VERSIONS.c.survey_id == bindparam("survey"))
+    .order_by(VERSIONS.c.number.desc())
+    .limit(1)
+)
+ACTIVE_SURVEY = select(Survey).where(
+    Survey.slug == bindparam("slug"), Survey.is_active.is_(True)
+)
+INSERT_RESPONSE = insert(RESPONSES).returning(RESPONSES.c.id)
 INSERT_ANSWER = insert(ANSWERS)
 UPDATE_ANSWER = update(ANSWERS).where(
     ANSWERS.c.response_id == bindparam("of_response"),
@@ -226,7 +237,7 @@ def active_survey(slug: str) -> Survey | None:
     """The active survey with this slug, or None (also for malformed slugs)."""
     if not SLUG.fullmatch(slug):
         return None
-    return db.session.scalar(db.select(Survey).filter_by(slug=slug, is_active=True))
+    return db.session.scalar(ACTIVE_SURVEY, {"slug": slug})
 
 
 def start_conversation(
@@ -248,31 +259,30 @@ def start_conversation(
             return conversation_of(existing)
         check_invitation_open(invitation)
         hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
-    version = published_version(survey)
-    definition = definition_of(version)
+    version = db.session.execute(LATEST_VERSION, {"survey": survey.id}).first()
+    if version is None:
+        raise SurveyNotPublished(f"survey '{survey.slug}' has no loaded version")
+    definition = parsed_definition(version.checksum, lambda: version_source(version.id))
     hidden = clean_hidden(definition, hidden or {})
-    response = SurveyResponse(
-        survey=survey,
-        version=version,
-        # The column, not the relationship: setting ``invitation`` loads the
-        # one-to-one backref, and if a simultaneous start has committed meanwhile,
-        # the flush unlinks that response (invitation_id = NULL) instead of failing
-        # on the UNIQUE constraint, so the invitation would be used twice.
-        invitation_id=invitation.id if invitation is not None else None,
-        token=new_token(),
-        customer_ref=hidden.get("customer_ref"),
-        segment=hidden.get("segment"),
-        hidden=hidden,
-        locale=locale if locale in definition.locales else definition.locale,
-        channel=channel,
-    )
-    db.session.add(response)
+    now = utcnow()
+    row = {
+        "survey_id": survey.id,
+        "survey_version_id": version.id,
+        # Unique: a simultaneous start of the same invitation fails here.
+        "invitation_id": invitation.id if invitation is not None else None,
+        "token": new_token(),
+        "status": ResponseStatus.PARTIAL,
+        "customer_ref": hidden.get("customer_ref"),
+        "segment": hidden.get("segment"),
+        "hidden": hidden,
+        "locale": locale if locale in definition.locales else definition.locale,
+        "channel": channel,
+        "contact_consent": False,
+        "started_at": now,
+        "updated_at": now,
+    }
     try:
-        db.session.flush()
-        # Read before the commit expires the new row, so nothing is read again.
-        started = Conversation(
-            ResponseRow.of(response), definition, {}, position(definition, {}, hidden)
-        )
+        response_id = db.session.execute(INSERT_RESPONSE, row).scalar_one()
         db.session.commit()
     except IntegrityError:
         # Another request started this invitation at the same moment: use its response.
@@ -280,7 +290,10 @@ def start_conversation(
         if invitation is not None and (existing := invitation_response(invitation)):
             return conversation_of(existing)
         raise
-    return started
+    response = ResponseRow(
+        response_id, row["token"], row["locale"], hidden, row["status"], False, None
+    )
+    return Conversation(response, definition, {}, position(definition, {}, hidden))
 
 
 class SurveyNotPublished(LookupError):

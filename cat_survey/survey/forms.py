@@ -1,8 +1,8 @@
 """Forms of the conversation: starting a survey and answering one question.
 
 WTForms renders and reads the fields and checks the CSRF token; whether a value is
-a valid answer is decided by the flow engine (``flow.clean_answer``), the same check
-the JSON API uses, so the two can never disagree.
+a valid answer is decided by the flow engine (``domain.flow.clean_answer``), the
+same check the JSON API uses, so the two can never disagree.
 """
 
 from wtforms import HiddenField, RadioField, SelectMultipleField, TextAreaField
@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cat_survey.definitions import Question
+from cat_survey.domain.flow import scale_bounds
 from cat_survey.forms import BaseForm
 
 
@@ -31,7 +32,8 @@ def answer_form(question: Question, locale: str, **kwargs) -> BaseForm:
         question_id = HiddenField(default=question.id)
 
     if question.is_scale:
-        choices = [SelectChoice(str(n)) for n in range(question.min, question.max + 1)]
+        low, high = scale_bounds(question)
+        choices = [SelectChoice(str(n)) for n in range(low, high + 1)]
         field = RadioField(choices=choices, validate_choice=False)
     elif question.type == "choice":
         field = RadioField(

@@ -1,5 +1,7 @@
 """The JSON conversation API: start, answer, read back, and refuse bad input."""
 
+from pathlib import Path
+
 import pytest
 
 from cat_survey.db import db
@@ -160,3 +162,19 @@ def test_unknown_hidden_fields_are_dropped(client, app_ctx, relationship):
         db.select(SurveyResponse).filter_by(token=token["token"])
     )
     assert stored.hidden == {"segment": "smb"}
+
+
+def test_a_new_version_reaches_new_conversations_and_spares_running_ones(
+    client, app_ctx, make_survey, relationship
+):
+    running = start(client).get_json()["token"]
+    shipped = Path(__file__).parents[3] / "surveys" / "relationship-nps.yaml"
+    old_prompt = "How likely are you to recommend us to a friend or colleague?"
+    new_prompt = "How likely are you to recommend our product to a colleague?"
+    # What `surveys load` does with an edited file: a new version, a new checksum.
+    make_survey(shipped.read_text(encoding="utf-8").replace(old_prompt, new_prompt))
+
+    assert start(client).get_json()["next"]["prompt"] == new_prompt
+    resumed = client.get(f"/api/v1/conversations/{running}").get_json()
+    assert resumed["next"]["prompt"] == old_prompt
+    assert answer(client, running, "nps", 9).status_code == 200
