@@ -10,7 +10,7 @@ import sys
 
 COMMANDS = {
     "themes": ("analysis.cli.themes", "cluster a CSV's free-text column into themes"),
-    "route": ("analysis.routing", "route a CSV's free-text rows to departments"),
+    "route": ("analysis.cli.route", "route a CSV's free-text rows to departments"),
     "sentiment": ("analysis.cli.sentiment", "score a CSV's free-text rows -1..1"),
 }
 
