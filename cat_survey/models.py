@@ -123,6 +123,8 @@ class User(UserMixin, db.Model):
     # Bumped on logout and password change so old session cookies stop working.
     session_version: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # The interface language this person chose ("en", "ja"); None follows the browser.
+    locale: Mapped[str | None] = mapped_column(String(10))
 
     department: Mapped[Department | None] = relationship(back_populates="advocates")
 
