@@ -49,6 +49,9 @@ class Position:
     # Follow-ups that hinge on questions not answered yet, weighted by how likely
     # they are to be asked (one of three mutually exclusive follow-ups counts 1/3).
     expected_follow_ups: float = 0.0
+    #: The questions this customer is asked, in order, given what they said (kept
+    #: so that checking an answer and finding stale ones need not walk them again).
+    path: tuple[Question, ...] = ()
 
     @property
     def total(self) -> int:
@@ -101,6 +104,7 @@ def position(
         answered=len(path) - len(unanswered),
         remaining=len(unanswered),
         expected_follow_ups=expected_follow_ups(definition, path, answers),
+        path=tuple(path),
     )
 
 

@@ -24,11 +24,9 @@ from cat_survey.domain.flow import (
     AnswerError,
     AnswerValue,
     Position,
-    applicable_questions,
     clean_answer,
     gettext_noop,
     position,
-    stale_answers,
 )
 from cat_survey.models import (
     Answer,
@@ -199,7 +197,6 @@ class Conversation:
 
     def transcript(self) -> list[TranscriptEntry]:
         """Answered questions in the order the conversation asks them."""
-        path = applicable_questions(self.definition, self.answers, self.hidden)
         return [
             TranscriptEntry(
                 question,
@@ -207,7 +204,7 @@ class Conversation:
                 self.answers[question.id],
                 self.shown_value(question, self.answers[question.id]),
             )
-            for question in path
+            for question in self.position.path
             if question.id in self.answers
         ]
 
@@ -411,10 +408,11 @@ def record_answer(
     if conversation.answers.get(question.id, ...) == value:
         return conversation  # a double click or a retried POST: nothing to do
     answers = {**conversation.answers, question.id: value}
-    stale = stale_answers(conversation.definition, answers, conversation.hidden)
+    # Answers off the new path (stale) influence neither the path nor the count.
+    now_at = position(conversation.definition, answers, conversation.hidden)
+    stale = set(answers) - {asked.id for asked in now_at.path}
     for stale_id in stale:
         answers.pop(stale_id)
-    now_at = position(conversation.definition, answers, conversation.hidden)
 
     response = conversation.response
     now = utcnow()
@@ -463,10 +461,7 @@ def answerable_question(conversation: Conversation, question_id: Any) -> Questio
     )
     if question is None:
         raise AnswerError(gettext_noop("This survey has no such question."))
-    path = applicable_questions(
-        conversation.definition, conversation.answers, conversation.hidden
-    )
-    if question not in path:
+    if question not in conversation.position.path:
         raise AnswerError(
             gettext_noop("This question does not apply to your earlier answers.")
         )

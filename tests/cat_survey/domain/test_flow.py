@@ -66,6 +66,17 @@ def test_going_back_drops_follow_ups_that_no_longer_apply_and_keeps_the_rest():
     assert "support_csat" in path_ids(RELATIONSHIP, answers)
 
 
+def test_stale_answers_change_neither_the_path_nor_the_progress():
+    # record_answer reads the stale answers off the position of all the answers.
+    answers = {"nps": 9, "fix_first": "billing", "support_csat": 2}
+    with_stale = position(RELATIONSHIP, answers, {})
+    without = position(RELATIONSHIP, {"nps": 9, "support_csat": 2}, {})
+    assert with_stale == without
+    assert [q.id for q in with_stale.path] == path_ids(RELATIONSHIP, answers)
+    stale = set(answers) - {question.id for question in with_stale.path}
+    assert stale == stale_answers(RELATIONSHIP, answers, {}) == {"fix_first"}
+
+
 def test_multi_choice_answer_branches_with_in():
     assert "competitor_name" in path_ids(EXIT, {"reasons": ["price", "competitor"]})
     assert "competitor_name" not in path_ids(EXIT, {"reasons": ["price"]})
