@@ -2,12 +2,14 @@
 
 The same flow engine and storage as the web page serve these routes; they take and
 give JSON only, and authenticate by the conversation token in the URL, so they need
-no cookie and no CSRF token.
+no cookie and no CSRF token. Messages are in the conversation's language (the one
+asked for when starting), else the client's Accept-Language.
 """
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request
+from flask_babel import gettext as _
 
 from cat_survey.domain.flow import AnswerError
 from cat_survey.domain.responses import (
@@ -20,6 +22,7 @@ from cat_survey.domain.responses import (
     record_answer,
     start_conversation,
 )
+from cat_survey.extensions import UI_LOCALES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -32,7 +35,7 @@ def json_body() -> dict[str, Any]:
         # JSON nested deeper than Python's recursion limit (a few kB of "[").
         body = None
     if body is None or not isinstance(body, dict):
-        abort(400, "The request body must be a JSON object.")
+        abort(400, _("The request body must be a JSON object."))
     return body
 
 
@@ -70,7 +73,8 @@ def conversation_or_404(token: str) -> Conversation:
     """The conversation behind a token, or a JSON 404."""
     conversation = load_conversation(token)
     if conversation is None:
-        abort(404, "No conversation with this token.")
+        abort(404, _("No conversation with this token."))
+    g.locale = conversation.locale
     return conversation
 
 
@@ -79,17 +83,19 @@ def start(slug: str):
     """Start a conversation, optionally from an invitation; 201 with the first step."""
     survey = active_survey(slug)
     if survey is None:
-        abort(404, f"No active survey '{slug}'.")
+        abort(404, _("No active survey '%(slug)s'.", slug=slug))
     body = json_body()
+    locale = body.get("locale")
+    if locale in UI_LOCALES:
+        g.locale = locale
     invitation = None
     if "invitation" in body:
         invitation = find_invitation(str(body["invitation"]))
         if invitation is None or invitation.survey_id != survey.id:
-            abort(404, "No such invitation for this survey.")
+            abort(404, _("No such invitation for this survey."))
     hidden = body.get("hidden") or {}
     if not isinstance(hidden, dict):
-        abort(400, "'hidden' must be an object of field names to values.")
-    locale = body.get("locale")
+        abort(400, _("'hidden' must be an object of field names to values."))
     try:
         conversation = start_conversation(
             survey,
@@ -99,9 +105,11 @@ def start(slug: str):
             invitation=invitation,
         )
     except InvitationClosed as closed:
-        abort(410, f"This invitation has {closed.reason}.")
+        if closed.reason == "expired":
+            abort(410, _("This invitation has expired."))
+        abort(410, _("This invitation is closed."))
     except SurveyNotPublished:
-        abort(404, f"No active survey '{slug}'.")
+        abort(404, _("No active survey '%(slug)s'.", slug=slug))
     return jsonify(token=conversation.token, next=question_json(conversation)), 201
 
 
@@ -115,7 +123,8 @@ def answer(token: str):
         conversation = record_answer(conversation, question_id, body.get("value"))
     except AnswerError as error:
         shown_id = question_id if isinstance(question_id, str) else None
-        return jsonify(error={"question_id": shown_id, "message": str(error)}), 422
+        message = _(error.template, **error.params)
+        return jsonify(error={"question_id": shown_id, "message": message}), 422
     if conversation.position.completed:
         return jsonify(next=None, completed=True)
     return jsonify(next=question_json(conversation))

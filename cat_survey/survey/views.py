@@ -34,7 +34,7 @@ from cat_survey.domain.responses import (
     record_answer,
     start_conversation,
 )
-from cat_survey.extensions import csrf
+from cat_survey.extensions import csrf, preferred_locale
 from cat_survey.models import ResponseStatus, Survey
 from cat_survey.survey.forms import StartForm, answer_form, submitted_value
 
@@ -194,8 +194,8 @@ def wants_fragment() -> bool:
 
 
 def browser_locale(locales: tuple[str, ...] = ("en", "ja")) -> str | None:
-    """The customer's preferred locale among the survey's, from the browser."""
-    return request.accept_languages.best_match(locales)
+    """The customer's language among the survey's: their switch, else the browser."""
+    return preferred_locale(locales)
 
 
 def resume_cookie(response, slug: str, token: str):

@@ -167,6 +167,17 @@ MATRIX = (
         PUBLIC,
         token_scoped=True,
     ),
+    # The language switch; on a conversation page it also keeps that conversation's
+    # language, so everyone (signed in or not) changes data.
+    Route(
+        "POST",
+        "locale_switch.switch",
+        "/language",
+        PUBLIC_ACTION,
+        form={"locale": "ja", "next": "/c/{conversation}"},
+        token_scoped=True,
+        fresh="conversation",
+    ),
     # ---- signing in and out
     Route("GET", "auth.login", "/auth/login", PUBLIC),
     # A failed sign-in is counted (for the lockout): an action anyone may take.
@@ -338,8 +349,8 @@ def test_the_matrix_covers_every_route_and_method_of_the_app(app: Flask):
         if method in rule.methods
     }
     assert {(route.method, route.endpoint) for route in MATRIX} == served
-    assert len(served) == 39
-    assert MATRIX_CELLS == 48 * 5 * 2
+    assert len(served) == 40
+    assert MATRIX_CELLS == 49 * 5 * 2
 
 
 def test_every_row_states_an_outcome_for_every_role_and_both_objects():
