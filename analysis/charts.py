@@ -11,6 +11,11 @@ date in the metadata), so the web app can cache a chart under a hash of its data
 Rendering holds a lock: matplotlib's style is process-global and the web server may
 render from several threads.
 
+Intervals never leave the score's scale: a trend's band is clipped to ``y_range``
+and a bar's error bar to ``value_range``, so an NPS interval never reaches below
+-100 on the drawing. A period the data covers only in part (``TrendPoint.partial``)
+is shaded and starred, so a half-finished quarter is not read as a whole one.
+
 The scores themselves come from :mod:`analysis.scores`; this module only draws them.
 """
 
@@ -22,7 +27,7 @@ import threading
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from xml.sax.saxutils import escape  # nosec B406 - escapes SVG text, parses nothing
 
 import matplotlib.style
@@ -57,6 +62,7 @@ LINE_COLOR = "#1f5fa8"
 PREVIOUS_COLOR = "#c05a00"
 NEGATIVE_COLOR = "#b2333b"
 MUTED_COLOR = "#6b6b6b"
+PARTIAL_COLOR = "#9a9a9a"
 
 _RENDER_LOCK = threading.Lock()
 
@@ -78,6 +84,9 @@ class TrendPoint:
         The 95% interval; the band is left out where either is ``None``.
     n : int
         Number of answers behind the score.
+    partial : bool, default False
+        Whether the period is only partly covered (still running, or cut by the
+        range or by the first answer); it is shaded and its label starred.
     """
 
     label: str
@@ -85,6 +94,7 @@ class TrendPoint:
     ci_low: float | None
     ci_high: float | None
     n: int
+    partial: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.label, str):
@@ -165,6 +175,8 @@ def _format_number(value: float) -> str:
 
 def _describe_point(point: TrendPoint) -> str:
     """One period in words, for the SVG description."""
+    if point.partial:
+        point = replace(point, label=f"{point.label} (partial period)")
     if point.is_gap:
         return f"{point.label}: no data (n={point.n})"
     text = f"{point.label}: {_format_number(point.value)}"
@@ -183,6 +195,30 @@ def _check_range(name: str, value_range: tuple[float, float]) -> tuple[float, fl
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
         raise ValueError(f"{name} must be finite with low < high, got {value_range!r}")
     return low, high
+
+
+def _clip_band(point: TrendPoint, low: float, high: float) -> TrendPoint:
+    """The point with its interval cut to the axis, so no band leaves the scale."""
+    if point.ci_low is None or point.ci_high is None:
+        return point
+    return replace(
+        point,
+        ci_low=min(high, max(low, point.ci_low)),
+        ci_high=max(low, min(high, point.ci_high)),
+    )
+
+
+def _mark_partial(axes: Axes, points: Sequence[TrendPoint]) -> list[Patch]:
+    """Shade partial periods; return their legend entry if there are any."""
+    partial = [index for index, point in enumerate(points) if point.partial]
+    for index in partial:
+        span = axes.axvspan(
+            index - 0.5, index + 0.5, color=PARTIAL_COLOR, alpha=0.15, lw=0
+        )
+        span.set_gid(f"partial-{index}")
+    if not partial:
+        return []
+    return [Patch(color=PARTIAL_COLOR, alpha=0.3, label="* partial period")]
 
 
 def _draw_band(axes: Axes, points: Sequence[TrendPoint]) -> None:
@@ -300,7 +336,8 @@ def trend_svg(
     -------
     bytes
         A standalone SVG document. Each x label carries ``n=…`` under the period;
-        points with fewer than 30 answers are drawn hollow (small sample).
+        points with fewer than 30 answers are drawn hollow (small sample); partial
+        periods are shaded and starred; bands are clipped to ``y_range``.
 
     Examples
     --------
@@ -317,6 +354,7 @@ def trend_svg(
         if not isinstance(point, TrendPoint):
             raise ValueError(f"points must be TrendPoint objects, got {point!r}")
     low, high = _check_range("y_range", y_range)
+    points = [_clip_band(point, low, high) for point in points]
     if previous_index is not None and not (
         _is_number(previous_index, whole=True) and 0 <= previous_index < len(points)
     ):
@@ -342,6 +380,7 @@ def trend_svg(
             *_draw_line(axes, points, label=_plain(y_label)),
             Patch(color=LINE_COLOR, alpha=0.18, label="95% interval"),
             *_mark_small_samples(axes, points),
+            *_mark_partial(axes, points),
         ]
         if previous_index is not None:
             legend.append(_mark_previous(axes, points, previous_index))
@@ -350,7 +389,8 @@ def trend_svg(
         axes.set_ylabel(_plain(y_label))
         # The second line of each period label is its n, as honest as the score.
         axes.set_xticks(
-            range(len(points)), [f"{_plain(p.label)}\nn={p.n}" for p in points]
+            range(len(points)),
+            [f"{_plain(p.label)}{'*' if p.partial else ''}\nn={p.n}" for p in points],
         )
         axes.tick_params(axis="x", length=0)
         axes.grid(axis="y", color="#e4e4e4", linewidth=0.6)
@@ -487,6 +527,7 @@ def bar_svg(
     x_label: str,
     title: str | None = None,
     errors: Sequence[float] | None = None,
+    value_range: tuple[float, float] | None = None,
 ) -> bytes:
     """Horizontal bars, one per label, negative bars in red, as SVG bytes.
 
@@ -502,6 +543,9 @@ def bar_svg(
         Visible and accessible title; defaults to ``x_label``.
     errors : sequence of float, optional
         Margins of error drawn as error bars, one per label.
+    value_range : tuple of float, optional
+        The ends of the score's scale (-100..100 for NPS): error bars stop there,
+        and the description gives the clipped interval.
 
     Returns
     -------
@@ -512,6 +556,10 @@ def bar_svg(
     --------
     >>> svg = bar_svg(["Enterprise", "SMB"], [-12.5, 30.0], x_label="NPS")
     >>> b"Enterprise" in svg and b"-12.5" in svg
+    True
+    >>> svg = bar_svg(["Public"], [-90.0], errors=[25.0], x_label="NPS",
+    ...               value_range=(-100, 100))
+    >>> b"-100 to -65" in svg
     True
     """
     labels, values = list(labels), list(values)
@@ -531,14 +579,28 @@ def bar_svg(
         raise ValueError(f"labels must be strings, got {labels!r}")
     values = [float(v) for v in values]
     errors = None if errors is None else [float(e) for e in errors]
+    scale = None if value_range is None else _check_range("value_range", value_range)
     title = x_label if title is None else title
     described = [
         f"{label}: {_format_number(v)}" for label, v in zip(labels, values, strict=True)
     ]
-    if errors is not None:
+    # Error bars as (below, above) lengths, each stopped at the scale's end.
+    spans = [(e, e) for e in errors] if errors is not None else None
+    if spans is not None and scale is not None:
+        spans = [
+            (value - max(scale[0], value - below), min(scale[1], value + above) - value)
+            for value, (below, above) in zip(values, spans, strict=True)
+        ]
+    if errors is not None and scale is None:
         described = [
             f"{text} ± {_format_number(e)}"
             for text, e in zip(described, errors, strict=True)
+        ]
+    elif spans is not None:
+        described = [
+            f"{text} (interval {_format_number(v - below)} to "
+            f"{_format_number(v + above)})"
+            for text, v, (below, above) in zip(described, values, spans, strict=True)
         ]
     description = f"{title}. " + ("; ".join(described) or "No bars") + "."
 
@@ -551,19 +613,19 @@ def bar_svg(
         axes.barh(
             positions,
             values,
-            xerr=errors,
+            xerr=[list(side) for side in zip(*spans, strict=True)] if spans else None,
             color=colors,
             height=0.6,
             error_kw={"ecolor": MUTED_COLOR, "capsize": 3, "linewidth": 1},
         )
         # Values sit beyond the error bar, so the two never overlap.
-        for position, value, error in zip(
-            positions, values, errors or [0.0] * len(values), strict=True
+        for position, value, (below, above) in zip(
+            positions, values, spans or [(0.0, 0.0)] * len(values), strict=True
         ):
             outward = -1 if value < 0 else 1
             axes.annotate(
                 _format_number(value),
-                xy=(value + outward * error, position),
+                xy=(value - below if value < 0 else value + above, position),
                 xytext=(outward * 4, 0),
                 textcoords="offset points",
                 ha="right" if value < 0 else "left",

@@ -52,13 +52,17 @@ def choices(labels: Mapping[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-def today() -> date:
-    """Today in UTC, the zone periods are counted in."""
-    return datetime.now(UTC).date()
+def today(now: datetime) -> date:
+    """The UTC day of ``now``, the zone periods are counted in."""
+    return now.astimezone(UTC).date()
 
 
 class DashboardFilterForm(BaseForm):
-    """Survey, period, date range, segment, breakdown and partial responses."""
+    """Survey, period, date range, segment, breakdown and partial responses.
+
+    ``now`` (given to :meth:`from_args`) is the instant the default range ends at;
+    the form never reads the clock itself.
+    """
 
     class Meta:
         csrf = False
@@ -69,7 +73,7 @@ class DashboardFilterForm(BaseForm):
         choices=[SelectChoice(period, period.capitalize()) for period in PERIODS],
         default="month",
         validate_choice=False,
-        validators=[AnyOf(PERIODS, message="Choose week, month or quarter.")],
+        validators=[AnyOf(PERIODS, message="Choose week, month, quarter or year.")],
     )
     start = DateField("From", name="from", validators=[Optional()])
     end = DateField("To", name="to", validators=[Optional()])
@@ -80,9 +84,12 @@ class DashboardFilterForm(BaseForm):
     )
 
     @classmethod
-    def from_args(cls, args: Mapping[str, str]) -> "DashboardFilterForm":
+    def from_args(
+        cls, args: Mapping[str, str], *, now: datetime
+    ) -> "DashboardFilterForm":
         """The form filled from a request's query string, with its choices."""
         form = cls(formdata=args)
+        form.now = now
         form.surveys = dict(survey_choices())
         form.survey.choices = choices({"": "All surveys", **form.surveys})
         segments = known_segments()
@@ -128,7 +135,7 @@ class DashboardFilterForm(BaseForm):
                 )
                 return False
         period = self.period.data
-        end = self.end.data or today()
+        end = self.end.data or today(self.now)
         start = self.start.data or shift_period(
             period_of(end, period), period, 1 - DEFAULT_PERIOD_COUNT[period]
         )

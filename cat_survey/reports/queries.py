@@ -15,10 +15,18 @@ Scope rules, the same for every series:
 - the response counts (started, complete, partial) group responses by the period
   they started in, so the completion rate is that of the people who started then.
 
-Periods start on Monday (ISO weeks), on the 1st of the month or of the quarter.
-:func:`period_start` is the one place that knows SQLite from PostgreSQL.
+Periods start on Monday (ISO weeks), on the 1st of the month, of the quarter or
+of the year. :func:`period_start` is the one place that knows SQLite from PostgreSQL.
+
+A period the range, the clock or the data covers only in part (the current quarter
+on 30 November, a month the survey started in the middle of) is *partial*:
+:func:`coverage` says which days of each period count, and :func:`same_span`
+finds the same days in an earlier period, so a partial period is only ever
+compared with the same span of the one before it. Nothing here reads the clock:
+callers pass ``today``.
 """
 
+import calendar
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -39,9 +47,11 @@ from analysis.scores import (
 from cat_survey.db import db
 from cat_survey.models import Answer, ResponseStatus, Survey, SurveyResponse
 
-PERIODS = ("week", "month", "quarter")
+PERIODS = ("week", "month", "quarter", "year")
 #: How many periods the dashboard shows when the URL names no start date.
-DEFAULT_PERIOD_COUNT = {"week": 13, "month": 12, "quarter": 8}
+DEFAULT_PERIOD_COUNT = {"week": 13, "month": 12, "quarter": 8, "year": 5}
+#: Months in each calendar period longer than a week.
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 #: Longest range a request may ask for, so a typo cannot draw 5,000 weeks.
 MAX_PERIODS = 160
 HIDDEN_BREAKDOWN = re.compile(r"^hidden:([A-Za-z_][A-Za-z0-9_]{0,63})$")
@@ -116,6 +126,8 @@ def period_of(day: date, period: str) -> date:
         return day - timedelta(days=day.weekday())
     if period == "month":
         return day.replace(day=1)
+    if period == "year":
+        return day.replace(month=1, day=1)
     return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
 
 
@@ -123,10 +135,39 @@ def shift_period(start: date, period: str, count: int = 1) -> date:
     """The first day of the period ``count`` periods after (or before) ``start``."""
     if period == "week":
         return start + timedelta(weeks=count)
-    months = (
-        start.year * 12 + start.month - 1 + count * (3 if period == "quarter" else 1)
-    )
+    months = start.year * 12 + start.month - 1 + count * PERIOD_MONTHS[period]
     return date(months // 12, months % 12 + 1, 1)
+
+
+def period_end(start: date, period: str) -> date:
+    """The last day of the period that starts on ``start``."""
+    return shift_period(start, period) - timedelta(days=1)
+
+
+def last_day_of_month(day: date) -> date:
+    """The last day of ``day``'s month."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def same_day(day: date, period: str, count: int) -> date:
+    """The day that sits where ``day`` does, ``count`` periods later (or earlier).
+
+    Weeks move by whole weeks. Calendar periods move by whole months, and a month's
+    last day stays a month's last day, so 30 November three months back is 31
+    August (not 30 August), and 29 February a year on is 28 February.
+
+    >>> same_day(date(2024, 11, 30), "quarter", -1)
+    datetime.date(2024, 8, 31)
+    >>> same_day(date(2024, 2, 29), "year", 1)
+    datetime.date(2025, 2, 28)
+    """
+    if period == "week":
+        return day + timedelta(weeks=count)
+    months = count * PERIOD_MONTHS[period]
+    moved_month = shift_period(day.replace(day=1), "month", months)
+    if day == last_day_of_month(day):
+        return last_day_of_month(moved_month)
+    return moved_month.replace(day=min(day.day, last_day_of_month(moved_month).day))
 
 
 def periods_between(start: date, end: date, period: str) -> list[date]:
@@ -146,6 +187,8 @@ def period_label(start: date, period: str) -> str:
         return f"{year}-W{week:02d}"
     if period == "month":
         return f"{start:%Y-%m}"
+    if period == "year":
+        return str(start.year)
     return f"{start.year} Q{(start.month - 1) // 3 + 1}"
 
 
@@ -160,11 +203,97 @@ def period_start(timestamp: Any, period: str) -> ColumnElement[str]:
         return func.date(timestamp, "weekday 0", "-6 days")
     if period == "month":
         return func.substr(timestamp, 1, 8).concat("01")
+    if period == "year":
+        return func.substr(timestamp, 1, 5).concat("01-01")
     month = func.substr(timestamp, 6, 2)
     first_month = case(
         (month <= "03", "01"), (month <= "06", "04"), (month <= "09", "07"), else_="10"
     )
     return func.substr(timestamp, 1, 5).concat(first_month).concat("-01")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Days ``first`` to ``last``, both included."""
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        """How many days the span holds."""
+        return (self.last - self.first).days + 1
+
+    def words(self) -> str:
+        """The span as the page and the CSV write it: "2024-10-01 to 2024-11-30"."""
+        return f"{self.first.isoformat()} to {self.last.isoformat()}"
+
+
+@dataclass(frozen=True)
+class PeriodCoverage:
+    """Which days of one period the dashboard's numbers cover.
+
+    ``covered`` is None when no day counts (the period lies in the future, or
+    before the first response). A period is *partial* when it is covered but not
+    whole: the range starts or ends inside it, it is still running (the clock),
+    or the first response in scope came after it began (the data).
+    """
+
+    period: Span
+    covered: Span | None
+    reason: str = ""
+
+    @property
+    def partial(self) -> bool:
+        """Whether some but not all of the period counts."""
+        return self.covered is not None and self.covered != self.period
+
+    def note(self) -> str:
+        """What a reader should know about the coverage, "" for a whole period."""
+        if self.covered is None:
+            return self.reason
+        if self.partial:
+            return f"partial period: {self.covered.words()} ({self.reason})"
+        return ""
+
+
+def coverage(
+    filters: Filters, *, today: date, data_start: date | None
+) -> tuple[PeriodCoverage, ...]:
+    """The covered days of every period in range, oldest first.
+
+    The covered days of a period are those inside the range, not after ``today``
+    (the clock) and not before ``data_start``, the day of the first response in
+    scope (the data). Quiet days at the end of a finished period are data, not a
+    gap: only the clock ends coverage early.
+    """
+    coverages = []
+    for start in periods_between(filters.start, filters.end, filters.period):
+        whole = Span(start, period_end(start, filters.period))
+        limits = [
+            (whole.first, ""),
+            (filters.start, "the range starts inside it"),
+            (data_start or whole.first, "the first response came later"),
+        ]
+        first, first_reason = max(limits, key=lambda limit: limit[0])
+        ends = [
+            (whole.last, ""),
+            (filters.end, "the range ends inside it"),
+            (today, "it is not over yet"),
+        ]
+        last, last_reason = min(ends, key=lambda limit: limit[0])
+        if first > last:
+            empty = "not begun yet" if start > today else "before the first response"
+            coverages.append(PeriodCoverage(whole, None, empty))
+            continue
+        reason = "; ".join(r for r in (first_reason, last_reason) if r)
+        coverages.append(PeriodCoverage(whole, Span(first, last), reason))
+    return tuple(coverages)
+
+
+def same_span(span: Span, period: str, count: int) -> Span:
+    """The same days of the period ``count`` periods away (see :func:`same_day`)."""
+    return Span(same_day(span.first, period, count), same_day(span.last, period, count))
 
 
 # ---------------------------------------------------------------- results
@@ -264,7 +393,12 @@ def response_time() -> Any:
 def scope_conditions(filters: Filters, when: Any) -> list[ColumnElement[bool]]:
     """WHERE conditions on responses: range, status, survey and segment."""
     low, high = window(filters)
-    conditions = [when >= low, when < high]
+    return [when >= low, when < high, *group_conditions(filters)]
+
+
+def group_conditions(filters: Filters) -> list[ColumnElement[bool]]:
+    """WHERE conditions on responses that ignore dates: status, survey, segment."""
+    conditions = []
     if not filters.include_partial:
         conditions.append(SurveyResponse.status == ResponseStatus.COMPLETE.value)
     if filters.survey:
@@ -297,6 +431,48 @@ def scoped_answers(filters: Filters, question_type: str, *columns: Any) -> Selec
             *scope_conditions(filters, when),
         )
     )
+
+
+def data_start(filters: Filters) -> date | None:
+    """The UTC day of the first complete response in scope, whatever the range.
+
+    It walks the ``(status, completed_at)`` index from its start, so it costs
+    a few rows, not a scan. Partial responses are left out on purpose: a survey
+    "has data" from the day someone finished it.
+    """
+    completed = SurveyResponse.completed_at
+    conditions = group_conditions(replace(filters, include_partial=False))
+    first = db.session.scalar(
+        select(completed)
+        .where(completed.is_not(None), *conditions)
+        .order_by(completed)
+        .limit(1)
+    )
+    return None if first is None else first.astimezone(UTC).date()
+
+
+def nps_over_spans(filters: Filters, spans: list[Span]) -> list[NpsResult]:
+    """NPS of each span of days (e.g. two like-for-like spans), one statement."""
+    when = response_time()
+    bounds = [window(replace(filters, start=s.first, end=s.last)) for s in spans]
+    span_index = case(
+        *[((when >= low) & (when < high), index) for index, (low, high) in
+          enumerate(bounds)],
+        else_=None,
+    )  # fmt: skip
+    outer = replace(
+        filters,
+        start=min(span.first for span in spans),
+        end=max(span.last for span in spans),
+    )
+    scoped = scoped_answers(outer, "nps", span_index.label("span")).subquery()
+    rows = db.session.execute(
+        select(scoped.c.span, *nps_counts(scoped.c.value))
+        .where(scoped.c.span.is_not(None))
+        .group_by(scoped.c.span)
+    ).all()
+    counts = {row.span: counts_of(row) for row in rows}
+    return [nps_from_counts(*counts.get(i, (0, 0, 0))) for i in range(len(spans))]
 
 
 def nps_counts(value: Any) -> list[ColumnElement[int]]:

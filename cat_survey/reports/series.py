@@ -5,10 +5,17 @@ query of :mod:`cat_survey.reports.queries`. Its :class:`Table` is what the page 
 under the chart and what the CSV download holds, so the numbers a CX lead copies
 are the numbers the chart draws. Charts come from :mod:`analysis.charts`.
 
-Rendering a chart costs tens of milliseconds, so each app keeps the SVG of recent
-queries in a small LRU keyed by the series, the filters and a cheap data version
-(:func:`cat_survey.reports.queries.data_version`): a new answer or response gives a
-new key, so a cached chart is never stale data, only an unused entry.
+Periods the clock, the range or the data covers only in part are marked partial in
+every table, CSV and chart, and the NPS change sentence compares like with like:
+a partial period against the same days of the period before it, never a whole
+period against a part of one. The clock is read once per request, by the view,
+and handed down as ``now``.
+
+The page and its six chart requests need the same query results, so each app
+keeps recent results and rendered charts in small LRUs keyed by the filters, the
+day and a cheap data version (:func:`cat_survey.reports.queries.data_version`):
+the queries run once per page, not once per chart, and a new answer or response
+gives a new key, so a cached chart is never stale data, only an unused entry.
 """
 
 import hashlib
@@ -16,6 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
@@ -24,19 +32,19 @@ from analysis.charts import TrendPoint, bar_svg, nps_trend_svg, trend_svg
 from analysis.scores import NpsComparison, compare_nps_results
 from cat_survey.reports.queries import (
     Filters,
-    GroupNps,
-    PeriodCes,
     PeriodCounts,
-    PeriodCsat,
-    PeriodMean,
+    PeriodCoverage,
     PeriodNps,
+    Span,
     ces_series,
+    coverage,
     csat_series,
+    data_start,
     data_version,
-    nps_breakdown,
+    nps_over_spans,
     nps_overview,
-    nps_series,
     response_counts,
+    same_span,
     sus_series,
     umux_lite_series,
 )
@@ -52,12 +60,32 @@ SERIES_TITLES = {
 }
 #: Series drawn as a chart; "responses" is a table only.
 CHART_SERIES = ("nps", "breakdown", "csat", "ces", "sus", "umux_lite")
+#: What each score's panel is called when it has no answers at all.
+SHORT_NAMES = {"csat": "CSAT", "ces": "CES", "sus": "SUS", "umux_lite": "UMUX-Lite"}
+#: The ends of each score's scale: intervals are shown clipped to them.
+SCALES = {
+    "nps": (-100.0, 100.0),
+    "breakdown": (-100.0, 100.0),
+    "csat": (0.0, 100.0),
+    "ces": (1.0, 7.0),
+    "sus": (0.0, 100.0),
+    "umux_lite": (0.0, 100.0),
+}
 #: Bars beyond this many would be unreadable; the table keeps every group.
 MAX_BARS = 30
 #: Average SUS score across products (Sauro & Lewis), drawn as a reference line.
 SUS_AVERAGE = 68.0
 CHART_CACHE_SIZE = 256
 CACHE_EXTENSION = "cat_survey.reports.chart_cache"
+DATA_CACHE_EXTENSION = "cat_survey.reports.data_cache"
+DATA_CACHE_SIZE = 32
+
+
+def utc_today(now: datetime) -> date:
+    """The UTC day of an aware instant: the day periods are counted in."""
+    if now.tzinfo is None:
+        raise ValueError(f"now must be timezone-aware, got {now!r}")
+    return now.astimezone(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -89,16 +117,29 @@ def p_value_text(p_value: float) -> str:
 
 @dataclass(frozen=True)
 class NpsChange:
-    """The latest period with answers compared with the one with answers before it."""
+    """The latest period with answers compared with the one with answers before it.
+
+    When either period is partial, ``previous`` and ``current`` hold the NPS of
+    the same days of both (``previous_span`` and ``current_span``), not of the
+    whole periods; both spans are None when two whole periods are compared.
+    """
 
     previous_index: int
+    current_index: int
     previous: PeriodNps
     current: PeriodNps
     comparison: NpsComparison
+    previous_span: Span | None = None
+    current_span: Span | None = None
+
+    @property
+    def like_for_like(self) -> bool:
+        """Whether the comparison is over the same span of two periods."""
+        return self.current_span is not None
 
     @property
     def sentence(self) -> str:
-        """The change in words, saying whether it is larger than the noise."""
+        """The change in words, saying what was compared and whether it is noise."""
         before, after = self.previous.result, self.current.result
         difference = self.comparison.difference
         moved = "rose" if difference > 0 else "fell" if difference < 0 else "stayed"
@@ -107,6 +148,13 @@ class NpsChange:
             f"to {points(after.score)} in {self.current.label} "
             f"({'+' if difference > 0 else ''}{points(difference)} points); "
         )
+        if self.previous_span and self.current_span:
+            text += (
+                f"like with like, because a period is partial: "
+                f"{self.current.label} from {self.current_span.words()} against "
+                f"the same span of {self.previous.label}, "
+                f"{self.previous_span.words()}; "
+            )
         margin = f"±{points(self.comparison.margin_of_error)} points"
         p_value = p_value_text(self.comparison.p_value)
         if self.comparison.significant:
@@ -123,18 +171,111 @@ class NpsChange:
         return text
 
 
-def latest_change(series: Sequence[PeriodNps]) -> NpsChange | None:
-    """Compare the last two periods that have answers; None if fewer than two do."""
+def latest_change(
+    series: Sequence[PeriodNps],
+    coverages: Sequence[PeriodCoverage],
+    filters: Filters,
+) -> NpsChange | None:
+    """Compare the last two periods that have answers, like with like.
+
+    Two whole periods compare as they are. If either is partial, both are cut to
+    the days both cover (a quarter with October and November so far against July
+    and August) and counted again. None if fewer than two periods have answers, or
+    if the common days hold no answers in one of them.
+    """
     answered = [index for index, period in enumerate(series) if period.result.n]
     if len(answered) < 2:
         return None
-    previous, current = series[answered[-2]], series[answered[-1]]
-    return NpsChange(
-        answered[-2],
-        previous,
-        current,
-        compare_nps_results(current.result, previous.result),
+    before, after = answered[-2], answered[-1]
+    previous, current = series[before], series[after]
+    covered_before, covered_after = coverages[before], coverages[after]
+    if not (covered_before.partial or covered_after.partial):
+        comparison = compare_nps_results(current.result, previous.result)
+        return NpsChange(before, after, previous, current, comparison)
+    if covered_before.covered is None or covered_after.covered is None:
+        return None
+    apart = after - before
+    moved = same_span(covered_before.covered, filters.period, apart)
+    common = Span(
+        max(covered_after.covered.first, moved.first),
+        min(covered_after.covered.last, moved.last),
     )
+    if common.first > common.last:
+        return None
+    earlier = same_span(common, filters.period, -apart)
+    then, now = nps_over_spans(filters, [earlier, common])
+    if not (then.n and now.n):
+        return None
+    return NpsChange(
+        before,
+        after,
+        PeriodNps(previous.start, previous.label, then),
+        PeriodNps(current.start, current.label, now),
+        compare_nps_results(now, then),
+        previous_span=earlier,
+        current_span=common,
+    )
+
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """Every series' query result for one set of filters on one day.
+
+    ``coverages`` has one entry per period of the range (see
+    :func:`cat_survey.reports.queries.coverage`); ``change`` is the NPS
+    comparison of the last two periods with answers, like with like.
+    """
+
+    filters: Filters
+    today: date
+    series: Mapping[str, Sequence[Any]]
+    coverages: tuple[PeriodCoverage, ...]
+    change: NpsChange | None
+
+    def empty(self, name: str) -> bool:
+        """Whether a score's series has no answers in any period."""
+        if name in ("nps", "breakdown", "responses"):
+            return False
+        return not any(period.result.n for period in self.series[name])
+
+
+LOADERS: dict[str, Callable[[Filters], Sequence[Any]]] = {
+    "csat": csat_series,
+    "ces": ces_series,
+    "sus": sus_series,
+    "umux_lite": umux_lite_series,
+    "responses": response_counts,
+}
+
+
+def load_data(filters: Filters, today: date) -> DashboardData:
+    """Run every series' query once (NPS and its breakdown in one statement)."""
+    overview = nps_overview(filters)
+    loaded = {"nps": overview.series, "breakdown": overview.breakdown} | {
+        name: loader(filters) for name, loader in LOADERS.items()
+    }
+    coverages = coverage(filters, today=today, data_start=data_start(filters))
+    return DashboardData(
+        filters=filters,
+        today=today,
+        series=loaded,
+        coverages=coverages,
+        change=latest_change(overview.series, coverages, filters),
+    )
+
+
+def dashboard_data(filters: Filters, today: date, version: tuple) -> DashboardData:
+    """The query results for these filters, from the cache while the data is same."""
+    cache = app_cache(DATA_CACHE_EXTENSION, DATA_CACHE_SIZE)
+    key = (filters, today, version)
+    data = cache.get(key)
+    if data is None:
+        data = load_data(filters, today)
+        cache.put(key, data)
+    return data
 
 
 # ---------------------------------------------------------------- tables
@@ -151,6 +292,25 @@ def note(n: int, *extra: str) -> str:
     return "; ".join(text for text in notes if text)
 
 
+def covered_words(coverage_of: PeriodCoverage) -> str:
+    """The days a period's row counts, for the "Covered" column."""
+    return coverage_of.covered.words() if coverage_of.covered else "—"
+
+
+def clipped(value: float | None, low: float, high: float) -> float | None:
+    """An interval end kept on the score's scale (-100..100, 0..100, 1..7)."""
+    return None if value is None else max(low, min(high, value))
+
+
+def interval(
+    value: float | None, margin: float | None, scale: tuple[float, float]
+) -> tuple[float | None, float | None]:
+    """``value`` minus and plus ``margin``, each end clipped to the scale."""
+    if value is None or margin is None:
+        return None, None
+    return clipped(value - margin, *scale), clipped(value + margin, *scale)
+
+
 def scope_words(filters: Filters) -> str:
     """The filters that narrow the data, for titles ("survey x, segment y")."""
     parts = [f"survey {filters.survey}"] if filters.survey else []
@@ -161,17 +321,27 @@ def scope_words(filters: Filters) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def nps_table(series: Sequence[PeriodNps], filters: Filters) -> Table:
+def compared_note(index: int, change: NpsChange | None) -> str:
+    """How a period's row takes part in the NPS change sentence, if it does."""
+    if change is None or index not in (change.previous_index, change.current_index):
+        return ""
+    which = "previous" if index == change.previous_index else "latest"
+    if not change.like_for_like:
+        return f"{which} period (compared)"
+    shown = change.previous if which == "previous" else change.current
+    span = change.previous_span if which == "previous" else change.current_span
+    return (
+        f"{which} period, compared over {span.words()}: "
+        f"NPS {points(shown.result.score)}, n={shown.result.n}"
+    )
+
+
+def nps_table(data: DashboardData) -> Table:
     """Period, n, promoters, passives, detractors, NPS and its 95% intervals."""
-    change = latest_change(series)
-    rows = []
-    for index, period in enumerate(series):
-        result = period.result
-        compared = ""
-        if change is not None and index == change.previous_index:
-            compared = "previous period (compared)"
-        elif change is not None and period is change.current:
-            compared = "latest period (compared)"
+    filters, rows = data.filters, []
+    for index, period in enumerate(data.series["nps"]):
+        result, covered = period.result, data.coverages[index]
+        low, high = SCALES["nps"]
         rows.append(
             (
                 period.label,
@@ -181,9 +351,10 @@ def nps_table(series: Sequence[PeriodNps], filters: Filters) -> Table:
                 result.detractors,
                 rounded(result.score),
                 rounded(result.margin_of_error),
-                rounded(result.ci_low),
-                rounded(result.ci_high),
-                note(result.n, compared),
+                rounded(clipped(result.ci_low, low, high)),
+                rounded(clipped(result.ci_high, low, high)),
+                covered_words(covered),
+                note(result.n, covered.note(), compared_note(index, data.change)),
             )
         )
     return Table(
@@ -198,14 +369,35 @@ def nps_table(series: Sequence[PeriodNps], filters: Filters) -> Table:
             "Margin of error (±)",
             "95% CI low",
             "95% CI high",
+            "Covered",
             "Note",
         ),
         tuple(rows),
     )
 
 
-def breakdown_table(groups: Sequence[GroupNps], filters: Filters) -> Table:
+def breakdown_table(data: DashboardData) -> Table:
     """Each group's NPS and drag, the group that drags most first."""
+    filters = data.filters
+    rows = []
+    for group in data.series["breakdown"]:
+        result = group.result
+        low, high = interval(result.score, result.margin_of_error, SCALES["nps"])
+        rows.append(
+            (
+                group.group,
+                result.n,
+                result.promoters,
+                result.passives,
+                result.detractors,
+                rounded(result.score),
+                rounded(result.margin_of_error),
+                rounded(low),
+                rounded(high),
+                rounded(group.drag),
+                note(result.n),
+            )
+        )
     return Table(
         f"NPS by {filters.breakdown_label}, {filters.start} to {filters.end}, "
         f"largest drag first{scope_words(filters)}",
@@ -217,28 +409,35 @@ def breakdown_table(groups: Sequence[GroupNps], filters: Filters) -> Table:
             "Detractors",
             "NPS",
             "Margin of error (±)",
+            "Low (NPS - margin)",
+            "High (NPS + margin)",
             "Drag (points)",
             "Note",
         ),
-        tuple(
-            (
-                group.group,
-                group.result.n,
-                group.result.promoters,
-                group.result.passives,
-                group.result.detractors,
-                rounded(group.result.score),
-                rounded(group.result.margin_of_error),
-                rounded(group.drag),
-                note(group.result.n),
-            )
-            for group in groups
-        ),
+        tuple(rows),
     )
 
 
-def csat_table(series: Sequence[PeriodCsat], filters: Filters) -> Table:
+def csat_table(data: DashboardData) -> Table:
     """Period, n, percent satisfied with its margin, and the mean rating."""
+    filters = data.filters
+    rows = []
+    for period, covered in zip(data.series["csat"], data.coverages, strict=True):
+        result = period.result
+        low, high = interval(result.score, result.margin_of_error, SCALES["csat"])
+        rows.append(
+            (
+                period.label,
+                result.n,
+                rounded(result.score),
+                rounded(result.margin_of_error),
+                rounded(low),
+                rounded(high),
+                None if result.mean is None else round(result.mean, 2),
+                covered_words(covered),
+                note(result.n, covered.note()),
+            )
+        )
     return Table(
         f"CSAT by {filters.period}{scope_words(filters)}",
         (
@@ -246,49 +445,61 @@ def csat_table(series: Sequence[PeriodCsat], filters: Filters) -> Table:
             "n",
             "Satisfied (% 4-5)",
             "Margin of error (±)",
+            "Low (% - margin)",
+            "High (% + margin)",
             "Mean (1-5)",
+            "Covered",
             "Note",
         ),
-        tuple(
-            (
-                period.label,
-                period.result.n,
-                rounded(period.result.score),
-                rounded(period.result.margin_of_error),
-                None if period.result.mean is None else round(period.result.mean, 2),
-                note(period.result.n),
-            )
-            for period in series
-        ),
+        tuple(rows),
     )
 
 
-def ces_table(series: Sequence[PeriodCes], filters: Filters) -> Table:
+def ces_table(data: DashboardData) -> Table:
     """Period, n, mean effort agreement with its margin, and percent agreeing."""
+    filters = data.filters
+    rows = []
+    for period, covered in zip(data.series["ces"], data.coverages, strict=True):
+        result = period.result
+        low, high = interval(result.mean, result.margin_of_error, SCALES["ces"])
+        rows.append(
+            (
+                period.label,
+                result.n,
+                None if result.mean is None else round(result.mean, 2),
+                None
+                if result.margin_of_error is None
+                else round(result.margin_of_error, 2),
+                None if low is None else round(low, 2),
+                None if high is None else round(high, 2),
+                rounded(result.agree_share),
+                covered_words(covered),
+                note(result.n, covered.note()),
+            )
+        )
     return Table(
         f"CES by {filters.period}{scope_words(filters)}",
-        ("Period", "n", "Mean (1-7)", "Margin of error (±)", "Agree (% 5-7)", "Note"),
-        tuple(
-            (
-                period.label,
-                period.result.n,
-                None if period.result.mean is None else round(period.result.mean, 2),
-                None
-                if period.result.margin_of_error is None
-                else round(period.result.margin_of_error, 2),
-                rounded(period.result.agree_share),
-                note(period.result.n),
-            )
-            for period in series
+        (
+            "Period",
+            "n",
+            "Mean (1-7)",
+            "Margin of error (±)",
+            "95% CI low",
+            "95% CI high",
+            "Agree (% 5-7)",
+            "Covered",
+            "Note",
         ),
+        tuple(rows),
     )
 
 
-def mean_table(name: str) -> Callable[[Sequence[PeriodMean], Filters], Table]:
+def mean_table(name: str) -> Callable[[DashboardData], Table]:
     """A table builder for a series of per-respondent means (SUS, UMUX-Lite)."""
-    score = "SUS" if name == "sus" else "UMUX-Lite"
+    score = SHORT_NAMES[name]
 
-    def table(series: Sequence[PeriodMean], filters: Filters) -> Table:
+    def table(data: DashboardData) -> Table:
+        filters, low, high = data.filters, *SCALES[name]
         return Table(
             f"{score} by {filters.period}{scope_words(filters)}",
             (
@@ -298,6 +509,7 @@ def mean_table(name: str) -> Callable[[Sequence[PeriodMean], Filters], Table]:
                 "Margin of error (±)",
                 "95% CI low",
                 "95% CI high",
+                "Covered",
                 "Note",
             ),
             tuple(
@@ -306,22 +518,34 @@ def mean_table(name: str) -> Callable[[Sequence[PeriodMean], Filters], Table]:
                     period.result.n,
                     rounded(period.result.mean),
                     rounded(period.result.margin_of_error),
-                    rounded(period.result.ci_low),
-                    rounded(period.result.ci_high),
-                    note(period.result.n),
+                    rounded(clipped(period.result.ci_low, low, high)),
+                    rounded(clipped(period.result.ci_high, low, high)),
+                    covered_words(covered),
+                    note(period.result.n, covered.note()),
                 )
-                for period in series
+                for period, covered in zip(
+                    data.series[name], data.coverages, strict=True
+                )
             ),
         )
 
     return table
 
 
-def counts_table(series: Sequence[PeriodCounts], filters: Filters) -> Table:
+def counts_table(data: DashboardData) -> Table:
     """Responses started per period, complete, partial and the completion rate."""
+    filters = data.filters
     return Table(
         f"Responses started by {filters.period}{scope_words(filters)}",
-        ("Period", "Started", "Complete", "Partial", "Completion rate (%)"),
+        (
+            "Period",
+            "Started",
+            "Complete",
+            "Partial",
+            "Completion rate (%)",
+            "Covered",
+            "Note",
+        ),
         tuple(
             (
                 period.label,
@@ -329,8 +553,12 @@ def counts_table(series: Sequence[PeriodCounts], filters: Filters) -> Table:
                 period.complete,
                 period.partial,
                 rounded(period.completion_rate),
+                covered_words(covered),
+                covered.note(),
             )
-            for period in series
+            for period, covered in zip(
+                data.series["responses"], data.coverages, strict=True
+            )
         ),
     )
 
@@ -338,30 +566,28 @@ def counts_table(series: Sequence[PeriodCounts], filters: Filters) -> Table:
 # ---------------------------------------------------------------- charts
 
 
-def clipped(value: float | None, low: float, high: float) -> float | None:
-    """An interval end kept on the chart's axis."""
-    return None if value is None else max(low, min(high, value))
-
-
-def banded_point(
-    label: str, value: float | None, result: Any, axis: tuple[float, float]
+def trend_point(
+    label: str,
+    value: float | None,
+    band: tuple[float | None, float | None],
+    n: int,
+    covered: PeriodCoverage,
 ) -> TrendPoint:
-    """A chart point with its value +/- the result's margin of error, on the axis."""
-    margin = result.margin_of_error
-    if value is None or margin is None:
-        return TrendPoint(label, value, None, None, result.n)
-    low, high = (clipped(end, *axis) for end in (value - margin, value + margin))
-    return TrendPoint(label, value, low, high, result.n)
+    """A chart point, marked partial when its period is."""
+    low, high = band
+    if low is None or high is None:
+        low = high = None
+    return TrendPoint(label, value, low, high, n, partial=covered.partial)
 
 
-def nps_chart(series: Sequence[PeriodNps], filters: Filters) -> bytes:
+def nps_chart(data: DashboardData) -> bytes:
     """NPS by period with its 95% band, n under each point, the previous marked."""
-    change = latest_change(series)
+    filters, change = data.filters, data.change
     trend = [
-        TrendPoint(
-            p.label, p.result.score, p.result.ci_low, p.result.ci_high, p.result.n
+        trend_point(
+            p.label, p.result.score, (p.result.ci_low, p.result.ci_high), p.result.n, c
         )
-        for p in series
+        for p, c in zip(data.series["nps"], data.coverages, strict=True)
     ]
     return nps_trend_svg(
         trend,
@@ -370,8 +596,9 @@ def nps_chart(series: Sequence[PeriodNps], filters: Filters) -> bytes:
     )
 
 
-def breakdown_chart(groups: Sequence[GroupNps], filters: Filters) -> bytes:
+def breakdown_chart(data: DashboardData) -> bytes:
     """Each group's NPS with its margin of error, the group that drags most first."""
+    filters, groups = data.filters, data.series["breakdown"]
     shown = list(groups[:MAX_BARS])
     more = f" (first {MAX_BARS} of {len(groups)})" if len(groups) > MAX_BARS else ""
     return bar_svg(
@@ -380,56 +607,72 @@ def breakdown_chart(groups: Sequence[GroupNps], filters: Filters) -> bytes:
         errors=[group.result.margin_of_error for group in shown],
         x_label="NPS",
         title=f"NPS by {filters.breakdown_label}, largest drag first{more}",
+        value_range=SCALES["breakdown"],
     )
 
 
-def csat_chart(series: Sequence[PeriodCsat], filters: Filters) -> bytes:
+def csat_chart(data: DashboardData) -> bytes:
     """Percent satisfied by period with its 95% band."""
+    filters = data.filters
     trend = [
-        banded_point(period.label, period.result.score, period.result, (0, 100))
-        for period in series
+        trend_point(
+            p.label,
+            p.result.score,
+            interval(p.result.score, p.result.margin_of_error, SCALES["csat"]),
+            p.result.n,
+            c,
+        )
+        for p, c in zip(data.series["csat"], data.coverages, strict=True)
     ]
     return trend_svg(
         trend,
         y_label="CSAT (% satisfied)",
-        y_range=(0, 100),
+        y_range=SCALES["csat"],
         title=f"CSAT by {filters.period}{scope_words(filters)}",
     )
 
 
-def ces_chart(series: Sequence[PeriodCes], filters: Filters) -> bytes:
+def ces_chart(data: DashboardData) -> bytes:
     """Mean effort agreement (1-7) by period with its 95% t band."""
+    filters = data.filters
     trend = [
-        banded_point(period.label, period.result.mean, period.result, (1, 7))
-        for period in series
+        trend_point(
+            p.label,
+            p.result.mean,
+            interval(p.result.mean, p.result.margin_of_error, SCALES["ces"]),
+            p.result.n,
+            c,
+        )
+        for p, c in zip(data.series["ces"], data.coverages, strict=True)
     ]
     return trend_svg(
         trend,
         y_label="CES (mean, 1-7)",
-        y_range=(1, 7),
+        y_range=SCALES["ces"],
         title=f"CES by {filters.period}{scope_words(filters)}",
     )
 
 
-def mean_chart(name: str) -> Callable[[Sequence[PeriodMean], Filters], bytes]:
+def mean_chart(name: str) -> Callable[[DashboardData], bytes]:
     """A chart builder for a series of per-respondent means on 0-100."""
-    score = "SUS" if name == "sus" else "UMUX-Lite"
+    score = SHORT_NAMES[name]
 
-    def chart(series: Sequence[PeriodMean], filters: Filters) -> bytes:
+    def chart(data: DashboardData) -> bytes:
+        filters = data.filters
         trend = [
-            TrendPoint(
-                period.label,
-                period.result.mean,
-                clipped(period.result.ci_low, 0, 100),
-                clipped(period.result.ci_high, 0, 100),
-                period.result.n,
+            trend_point(
+                p.label,
+                p.result.mean,
+                interval(p.result.mean, p.result.margin_of_error, SCALES[name]),
+                p.result.n,
+                c,
             )
-            for period in series
+            for p, c in zip(data.series[name], data.coverages, strict=True)
         ]
         return trend_svg(
             trend,
             y_label=f"{score} (0-100)",
-            y_range=(0, 100),
+            y_range=SCALES[name],
             title=f"{score} by {filters.period}{scope_words(filters)}",
             baseline=SUS_AVERAGE if name == "sus" else None,
         )
@@ -437,16 +680,7 @@ def mean_chart(name: str) -> Callable[[Sequence[PeriodMean], Filters], bytes]:
     return chart
 
 
-LOADERS: dict[str, Callable[[Filters], Sequence[Any]]] = {
-    "nps": nps_series,
-    "breakdown": nps_breakdown,
-    "csat": csat_series,
-    "ces": ces_series,
-    "sus": sus_series,
-    "umux_lite": umux_lite_series,
-    "responses": response_counts,
-}
-TABLES: dict[str, Callable[[Any, Filters], Table]] = {
+TABLES: dict[str, Callable[[DashboardData], Table]] = {
     "nps": nps_table,
     "breakdown": breakdown_table,
     "csat": csat_table,
@@ -455,7 +689,7 @@ TABLES: dict[str, Callable[[Any, Filters], Table]] = {
     "umux_lite": mean_table("umux_lite"),
     "responses": counts_table,
 }
-CHARTS: dict[str, Callable[[Any, Filters], bytes]] = {
+CHARTS: dict[str, Callable[[DashboardData], bytes]] = {
     "nps": nps_chart,
     "breakdown": breakdown_chart,
     "csat": csat_chart,
@@ -465,45 +699,50 @@ CHARTS: dict[str, Callable[[Any, Filters], bytes]] = {
 }
 
 
-def series_table(name: str, filters: Filters) -> Table:
+def series_table(name: str, filters: Filters, *, now: datetime) -> Table:
     """The table of one series (raises KeyError for an unknown name)."""
-    return TABLES[name](LOADERS[name](filters), filters)
-
-
-def series_svg(name: str, filters: Filters) -> bytes:
-    """The chart of one series as SVG bytes, rendered now."""
-    return CHARTS[name](LOADERS[name](filters), filters)
+    builder = TABLES[name]
+    return builder(dashboard_data(filters, utc_today(now), data_version()))
 
 
 # ---------------------------------------------------------------- cache
 
 
-class ChartCache:
-    """A thread-safe least-recently-used store of rendered charts."""
+class LruCache:
+    """A thread-safe least-recently-used store (rendered charts, query results)."""
 
     def __init__(self, maxsize: int = CHART_CACHE_SIZE) -> None:
         self.maxsize = maxsize
-        self._entries: OrderedDict[tuple, bytes] = OrderedDict()
+        self._entries: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple) -> bytes | None:
-        """The chart stored under ``key``, marked as just used; None if absent."""
+    def get(self, key: tuple) -> Any:
+        """The value stored under ``key``, marked as just used; None if absent."""
         with self._lock:
-            svg = self._entries.get(key)
-            if svg is not None:
+            value = self._entries.get(key)
+            if value is not None:
                 self._entries.move_to_end(key)
-            return svg
+            return value
 
-    def put(self, key: tuple, svg: bytes) -> None:
-        """Store a chart, dropping the least recently used beyond ``maxsize``."""
+    def put(self, key: tuple, value: Any) -> None:
+        """Store a value, dropping the least recently used beyond ``maxsize``."""
         with self._lock:
-            self._entries[key] = svg
+            self._entries[key] = value
             self._entries.move_to_end(key)
             while len(self._entries) > self.maxsize:
                 self._entries.popitem(last=False)
 
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+
     def __len__(self) -> int:
         return len(self._entries)
+
+
+#: The former name, for callers that cache charts only.
+ChartCache = LruCache
 
 
 @dataclass(frozen=True)
@@ -514,21 +753,27 @@ class Chart:
     etag: str
 
 
-def chart_cache() -> ChartCache:
+def app_cache(extension: str, maxsize: int) -> LruCache:
+    """This app's cache stored under ``extension``."""
+    return current_app.extensions.setdefault(extension, LruCache(maxsize))
+
+
+def chart_cache() -> LruCache:
     """This app's chart cache."""
-    return current_app.extensions.setdefault(CACHE_EXTENSION, ChartCache())
+    return app_cache(CACHE_EXTENSION, CHART_CACHE_SIZE)
 
 
-def cached_chart(name: str, filters: Filters) -> Chart:
-    """The chart of a series, from the cache unless the data or filters are new."""
+def cached_chart(name: str, filters: Filters, *, now: datetime) -> Chart:
+    """The chart of a series, from the cache unless the data, day or filters are new."""
     if name not in CHARTS:
         raise KeyError(name)
-    key = (name, filters, data_version())
+    today, version = utc_today(now), data_version()
+    key = (name, filters, today, version)
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     cache = chart_cache()
     svg = cache.get(key)
     if svg is None:
-        svg = series_svg(name, filters)
+        svg = CHARTS[name](dashboard_data(filters, today, version))
         cache.put(key, svg)
     return Chart(svg, etag)
 
@@ -544,17 +789,15 @@ class Dashboard:
     tables: Mapping[str, Table]
     change: NpsChange | None
     totals: PeriodCounts
+    #: Score panels with no answers in the range, each with the sentence it shows.
+    empty: Mapping[str, str]
+    partial: tuple[PeriodCoverage, ...]
 
 
-def build_dashboard(filters: Filters) -> Dashboard:
-    """Run every series' query once and shape the page's tables."""
-    overview = nps_overview(filters)
-    loaded = {"nps": overview.series, "breakdown": overview.breakdown} | {
-        name: loader(filters)
-        for name, loader in LOADERS.items()
-        if name not in ("nps", "breakdown")
-    }
-    counts = loaded["responses"]
+def build_dashboard(filters: Filters, *, now: datetime) -> Dashboard:
+    """Every series' table, the NPS change and totals, for the page at ``now``."""
+    data = dashboard_data(filters, utc_today(now), data_version())
+    counts = data.series["responses"]
     totals = PeriodCounts(
         filters.start,
         "all periods",
@@ -563,7 +806,13 @@ def build_dashboard(filters: Filters) -> Dashboard:
     )
     return Dashboard(
         filters=filters,
-        tables={name: TABLES[name](data, filters) for name, data in loaded.items()},
-        change=latest_change(loaded["nps"]),
+        tables={name: builder(data) for name, builder in TABLES.items()},
+        change=data.change,
         totals=totals,
+        empty={
+            name: f"No {short} answers in this period."
+            for name, short in SHORT_NAMES.items()
+            if data.empty(name)
+        },
+        partial=tuple(c for c in data.coverages if c.partial),
     )

@@ -3,22 +3,29 @@
 Filters live in the query string (bookmarkable); the page, each chart and each
 download read them through the same form, so a URL that is wrong for one is wrong
 for all, with the same message. Only CX leads and admins see any of it.
+
+The clock is read here, once per request (:func:`request_now`), and handed down:
+nothing below a view asks what time it is, so tests pin any instant.
 """
 
-from flask import Blueprint, Response, abort, render_template, request
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, abort, g, render_template, request
 
 from cat_survey.auth.access import roles_required
 from cat_survey.exports import csv_response
 from cat_survey.models import Role
 from cat_survey.reports.forms import DashboardFilterForm
-from cat_survey.reports.queries import Filters
+from cat_survey.reports.queries import NO_VALUE, Filters
 from cat_survey.reports.series import (
     CHART_SERIES,
     SERIES_TITLES,
     build_dashboard,
     cached_chart,
     series_table,
+    utc_today,
 )
+from cat_survey.reports.theme_changes import theme_changes
 
 bp = Blueprint("reports", __name__)
 
@@ -35,9 +42,16 @@ def format_cell(value: object) -> str:
 bp.add_app_template_filter(format_cell, "cell")
 
 
+def request_now() -> datetime:
+    """The instant this request is served at: the one clock read of a request."""
+    if "reports_now" not in g:
+        g.reports_now = datetime.now(UTC)
+    return g.reports_now
+
+
 def filters_or_400() -> Filters:
     """The request's filters, or a 400 page that says what is wrong with them."""
-    form = DashboardFilterForm.from_args(request.args)
+    form = DashboardFilterForm.from_args(request.args, now=request_now())
     if not form.validate():
         abort(400, description=f"These filters cannot be used. {form.error_summary()}")
     return form.filters()
@@ -47,15 +61,34 @@ def filters_or_400() -> Filters:
 @roles_required(Role.CX_LEAD, Role.ADMIN)
 def dashboard():
     """NPS over time with its breakdown, the other scores and response counts."""
-    form = DashboardFilterForm.from_args(request.args)
+    form = DashboardFilterForm.from_args(request.args, now=request_now())
     if not form.validate():
         return render_template("reports/dashboard.html", form=form, page=None), 400
-    page = build_dashboard(form.filters())
+    page = build_dashboard(form.filters(), now=request_now())
     return render_template(
         "reports/dashboard.html",
         form=form,
         page=page,
         titles=SERIES_TITLES,
+    )
+
+
+@bp.get("/dashboard/themes")
+@roles_required(Role.CX_LEAD, Role.ADMIN)
+def themes():
+    """Themes that grew most, are new, or came back in the latest period."""
+    form = DashboardFilterForm.from_args(request.args, now=request_now())
+    if not form.validate():
+        return render_template("reports/themes.html", form=form, changes=None), 400
+    filters = form.filters()
+    group = request.args.get("group") or None
+    changes = theme_changes(filters, today=utc_today(request_now()), group=group)
+    return render_template(
+        "reports/themes.html",
+        form=form,
+        filters=filters,
+        changes=changes,
+        no_value=NO_VALUE,
     )
 
 
@@ -65,7 +98,7 @@ def chart(series: str):
     """One chart as SVG, answered from the cache while the data is unchanged."""
     if series not in CHART_SERIES:
         abort(404, description=f"There is no chart '{series}'.")
-    rendered = cached_chart(series, filters_or_400())
+    rendered = cached_chart(series, filters_or_400(), now=request_now())
     response = Response(rendered.svg, mimetype="image/svg+xml")
     response.set_etag(rendered.etag)
     # Private: the data is for signed-in staff; no-cache: revalidate by ETag.
@@ -84,6 +117,6 @@ def export(series: str):
     if series not in SERIES_TITLES:
         abort(404, description=f"There is no series '{series}'.")
     filters = filters_or_400()
-    table = series_table(series, filters)
+    table = series_table(series, filters, now=request_now())
     filename = f"{series}-{filters.period}-{filters.start}-{filters.end}.csv"
     return csv_response(table.header, table.rows, filename)

@@ -117,7 +117,7 @@ def test_shift_period_moves_by_whole_periods(start, period, count, expected):
 @pytest.mark.parametrize(
     "arguments",
     [
-        {"period": "year"},
+        {"period": "decade"},
         {"breakdown": "plan"},
         {"breakdown": "hidden:bad-name"},
         {"start": date(2024, 2, 1), "end": date(2024, 1, 1)},

@@ -12,7 +12,7 @@ from werkzeug.security import generate_password_hash
 from cat_survey.db import db
 from cat_survey.models import User
 from cat_survey.reports import series as series_module
-from cat_survey.reports.forms import today
+from cat_survey.reports import views as views_module
 from cat_survey.reports.queries import period_of, shift_period
 from cat_survey.reports.series import CHART_SERIES, chart_cache
 
@@ -96,7 +96,14 @@ def test_the_page_says_a_small_change_may_be_noise(client, lead, add_response):
     assert "so it may be noise" in page
 
 
-def test_every_chart_is_an_image_with_a_captioned_table_under_it(client, lead, quarter):
+def test_every_chart_is_an_image_with_a_captioned_table_under_it(
+    client, lead, quarter, add_response
+):
+    sus = {f"sus_{item}": 4 for item in range(1, 11)}
+    answers = {"support_csat": 4, "effort": 6, **sus, "umux_1": 6, "umux_2": 5}
+    add_response(answers, at=MAR)
+    db.session.commit()
+
     page = client.get(f"/dashboard?{Q1}").text
 
     images = re.findall(r'<img class="chart" src="/dashboard/chart/(\w+)\.svg\?', page)
@@ -125,10 +132,13 @@ def test_chart_and_export_links_keep_the_filters(client, lead, quarter):
 def test_the_default_range_is_the_last_twelve_months_up_to_today(client, lead):
     page = client.get("/dashboard").text
 
-    first = shift_period(period_of(today(), "month"), "month", -11)
-    assert f"from={first.isoformat()}&amp;to={today().isoformat()}" in page
-    assert page.count('<th scope="row">') == 12 * 6  # every table but breakdown
+    # Read after the request: under faketime both clocks are the faked one.
+    today = datetime.now(UTC).date()
+    first = shift_period(period_of(today, "month"), "month", -11)
+    assert f"from={first.isoformat()}&amp;to={today.isoformat()}" in page
+    assert page.count('<th scope="row">') == 12 * 2  # NPS and responses tables
     assert "No answers in this range" in page  # the empty breakdown
+    assert "No UMUX-Lite answers in this period." in page
 
 
 def test_small_samples_are_marked(client, lead, add_response):
@@ -144,7 +154,7 @@ def test_small_samples_are_marked(client, lead, add_response):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ("period=year", "Choose week, month or quarter."),
+        ("period=decade", "Choose week, month, quarter or year."),
         ("from=2024-13-01", "Not a valid date value."),
         ("from=2024-03-01&to=2024-01-01", "“To” must be on or after “From”."),
         ("survey=nope", "There is no survey"),
@@ -171,7 +181,7 @@ def test_a_chart_is_svg_served_from_the_cache_and_revalidated_by_etag(
     monkeypatch.setitem(
         series_module.CHARTS,
         "nps",
-        lambda data, filters: rendered.append(filters) or draw(data, filters),
+        lambda data: rendered.append(data.filters) or draw(data),
     )
     url = f"/dashboard/chart/nps.svg?{Q1}"
 
@@ -229,6 +239,11 @@ def test_an_export_is_an_uncached_attachment_with_the_tables_numbers(
         ["2024-02", "50", "20", "10", "20", "0.0"],
         ["2024-03", "55", "40", "10", "5", "63.6"],
     ]
+    assert rows[0][-2:] == ["Covered", "Note"]
+    # The first answer came on 5 February: January is before it, February partial.
+    assert rows[1][-2:] == ["—", "no answers; before the first response"]
+    assert rows[2][-2] == "2024-02-05 to 2024-02-29"
+    assert rows[3][-2] == "2024-03-01 to 2024-03-31"
 
 
 @pytest.mark.parametrize("series", ["breakdown", "csat", "ces", "sus", "umux_lite",
@@ -249,3 +264,150 @@ def test_an_export_cannot_smuggle_a_formula_into_a_spreadsheet(
     rows = read_csv(client.get(f"/dashboard/export/breakdown.csv?{Q1}"))
 
     assert rows[1][0] == '\'=HYPERLINK("http://evil")'
+
+
+# ---------------------------------------------------------------- partial periods
+
+#: The last day of November, late: Q4 2024 has October and November so far.
+NOV_30 = datetime(2024, 11, 30, 22, 30, tzinfo=UTC)
+SINCE_Q3 = "period=quarter&from=2024-07-01&to=2024-12-31"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Pin the instant the reports views read: ``clock(datetime)``."""
+
+    def pin(instant: datetime) -> None:
+        monkeypatch.setattr(views_module, "request_now", lambda: instant)
+
+    pin(NOV_30)
+    return pin
+
+
+@pytest.fixture
+def two_quarters(add_response) -> None:
+    """Q3 2024 whose September is dreadful, and Q4 2024 up to 30 November."""
+    add_scores(add_response, datetime(2024, 6, 20, tzinfo=UTC), {9: 1})  # data began
+    july, august = (
+        datetime(2024, 7, 10, tzinfo=UTC),
+        datetime(2024, 8, 31, 20, tzinfo=UTC),
+    )
+    add_scores(add_response, july, {10: 10, 3: 10}, segment="smb")
+    add_scores(add_response, august, {10: 10, 8: 10}, segment="smb")  # month end
+    add_scores(add_response, datetime(2024, 9, 15, tzinfo=UTC), {0: 60})
+    add_scores(add_response, datetime(2024, 10, 5, tzinfo=UTC), {10: 20, 3: 5})
+    add_scores(add_response, datetime(2024, 11, 30, 21, tzinfo=UTC), {10: 10, 8: 5})
+    db.session.commit()
+
+
+def test_a_partial_quarter_is_compared_with_the_same_days_before_it(
+    client, lead, clock, two_quarters
+):
+    page = client.get(f"/dashboard?{SINCE_Q3}").text
+
+    # 1 Jul-31 Aug (40 answers, NPS 25), not the whole of Q3 with September's 60
+    # detractors, against 1 Oct-30 Nov (40 answers, NPS 62.5).
+    assert "NPS rose from 25 in 2024 Q3 to 62.5 in 2024 Q4 (+37.5 points)" in page
+    assert (
+        "like with like, because a period is partial: 2024 Q4 from 2024-10-01 to "
+        "2024-11-30 against the same span of 2024 Q3, 2024-07-01 to 2024-08-31"
+    ) in page
+    assert (
+        "Partial period: 2024-10-01 to 2024-12-31 counts only 2024-10-01 to 2024-11-30"
+        in page
+    )
+
+
+def test_partial_periods_are_marked_in_the_csv_and_the_chart(
+    client, lead, clock, two_quarters
+):
+    rows = read_csv(client.get(f"/dashboard/export/nps.csv?{SINCE_Q3}"))
+    chart = client.get(f"/dashboard/chart/nps.svg?{SINCE_Q3}").data
+
+    q3, q4 = rows[1], rows[2]
+    assert q3[:2] == ["2024 Q3", "100"]
+    assert q3[-2] == "2024-07-01 to 2024-09-30"
+    assert "partial" not in q3[-1]
+    assert "previous period, compared over 2024-07-01 to 2024-08-31" in q3[-1]
+    assert "NPS 25, n=40" in q3[-1]
+    assert q4[-2] == "2024-10-01 to 2024-11-30"
+    assert "partial period: 2024-10-01 to 2024-11-30 (it is not over yet)" in q4[-1]
+    assert b"2024 Q4*" in chart
+    assert b'id="partial-1"' in chart
+    assert b"2024 Q4 (partial period)" in chart
+
+
+def test_a_new_day_moves_the_partial_span(client, lead, clock, two_quarters):
+    clock(datetime(2024, 12, 1, 0, 0, 1, tzinfo=UTC))
+
+    rows = read_csv(client.get(f"/dashboard/export/nps.csv?{SINCE_Q3}"))
+
+    assert rows[2][-2] == "2024-10-01 to 2024-12-01"
+    assert "compared over 2024-07-01 to 2024-09-01" in rows[1][-1]
+
+
+def test_a_whole_period_is_never_compared_with_a_partial_one(
+    client, lead, clock, add_response
+):
+    # The survey starts on 16 August: Q3 is partial by its data, Q4 is whole.
+    clock(datetime(2025, 1, 10, tzinfo=UTC))
+    add_scores(add_response, datetime(2024, 8, 16, tzinfo=UTC), {10: 10, 3: 10})
+    add_scores(add_response, datetime(2024, 10, 2, tzinfo=UTC), {0: 30})
+    add_scores(add_response, datetime(2024, 11, 20, tzinfo=UTC), {10: 20})
+    db.session.commit()
+
+    page = client.get("/dashboard?period=quarter&from=2024-07-01&to=2024-12-31").text
+
+    # Q4 is cut to 16 Nov-31 Dec, the days that match Q3's 16 Aug-30 Sep.
+    assert (
+        "2024 Q4 from 2024-11-16 to 2024-12-31 against the same span of 2024 Q3, "
+        "2024-08-16 to 2024-09-30" in page
+    )
+    assert "NPS rose from 0 in 2024 Q3 to 100 in 2024 Q4" in page
+    assert "the first response came later" in page
+
+
+def test_a_year_is_a_period(client, lead, clock, two_quarters):
+    rows = read_csv(client.get("/dashboard/export/nps.csv?period=year&from=2024-01-01"))
+
+    assert rows[1][0] == "2024"
+    assert rows[1][-2] == "2024-06-20 to 2024-11-30"
+
+
+# ---------------------------------------------------------------- clipping, links
+
+
+def test_an_interval_below_minus_100_is_shown_as_minus_100(client, lead, add_response):
+    add_scores(add_response, MAR, {0: 2, 8: 1}, segment="public")
+    add_scores(add_response, MAR, {10: 40}, segment="smb")
+    db.session.commit()
+
+    rows = read_csv(client.get(f"/dashboard/export/breakdown.csv?{Q1}"))
+    chart = client.get(f"/dashboard/chart/breakdown.svg?{Q1}").data
+
+    public = next(row for row in rows if row[0] == "public")
+    assert rows[0][7:9] == ["Low (NPS - margin)", "High (NPS + margin)"]
+    assert public[5] == "-66.7"
+    assert public[7] == "-100.0"
+    assert b"public: -66.7 (interval -100 to " in chart
+
+
+def test_empty_score_panels_say_why_instead_of_drawing_nothing(client, lead, quarter):
+    page = client.get(f"/dashboard?{Q1}").text
+
+    for name in ("CSAT", "CES", "SUS", "UMUX-Lite"):
+        assert f"No {name} answers in this period." in page
+    assert "/dashboard/chart/umux_lite.svg" not in page
+    assert "/dashboard/chart/nps.svg" in page
+
+
+def test_each_breakdown_row_links_to_its_groups_themes(client, lead, quarter):
+    page = client.get(f"/dashboard?{Q1}&breakdown=segment").text
+
+    links = re.findall(r'href="(/dashboard/themes\?[^"]+)"', page)
+    grouped = [link for link in links if "group=" in link]
+    assert {re.search(r"group=(\w+)", link).group(1) for link in grouped} == {
+        "enterprise",
+        "smb",
+    }
+    assert all("breakdown=segment" in link for link in grouped)
