@@ -49,7 +49,7 @@ from analysis.catalog import (
     training_data,
 )
 from analysis.embeddings import configured_model, load_encoder, resolve_representation
-from analysis.text import tokenise
+from analysis.text import language_of, tokenise
 
 __all__ = [
     "DEFAULT_MIN_CONFIDENCE",
@@ -61,7 +61,6 @@ __all__ = [
     "DepartmentRouter",
     "build_router",
     "default_catalog_path",
-    "is_japanese",
     "keyword_departments",
     "load_catalog",
     "parse_catalog",
@@ -107,17 +106,8 @@ class Decision:
     runner_up_confidence: float
 
 
-def is_japanese(text: str) -> bool:
-    """Return whether ``text`` is written (at least partly) in Japanese.
-
-    One kana or kanji is enough: a Japanese answer often quotes English product
-    names ("APIのエラー"), and the English-only embedding would misread it.
-
-    Examples
-    --------
-    >>> [is_japanese(t) for t in ["請求書が届かない", "APIのエラー", "the API"]]
-    [True, True, False]
-    """
+def _has_japanese_script(text: str) -> bool:
+    """Whether ``text`` holds any kana or kanji, which spaces do not segment."""
     return bool(_JAPANESE_SCRIPT.search(text))
 
 
@@ -128,7 +118,7 @@ def _normalised(text: str) -> str:
     "が" would become "か": Japanese text is only NFKC-normalised (full-width
     letters become ASCII, half-width katakana full-width).
     """
-    if is_japanese(text):
+    if _has_japanese_script(text):
         return unicodedata.normalize("NFKC", text).lower()
     return strip_accents_unicode(text.lower())
 
@@ -142,7 +132,7 @@ def _words(text: str) -> list[str]:
     "請求書が間違っています" explains itself with "請求書" rather than the whole
     sentence as one token.
     """
-    if is_japanese(text):
+    if _has_japanese_script(text):
         return tokenise(text)
     return _WORD.findall(text)
 
@@ -503,7 +493,7 @@ class DepartmentRouter(ClassifierMixin, BaseEstimator):
         """
         encoder = load_encoder(self.model_)
         block = np.zeros((len(texts), encoder.dimension))
-        english = [row for row, text in enumerate(texts) if not is_japanese(text)]
+        english = [row for row, text in enumerate(texts) if language_of(text) == "en"]
         if english:
             vectors = encoder.encode([texts[row] for row in english])
             if fitting:

@@ -20,7 +20,6 @@ from analysis.embeddings import EmbeddingUnavailable
 from analysis.routing import (
     DepartmentRouter,
     build_router,
-    is_japanese,
     keyword_departments,
 )
 from analysis.text import tokenise
@@ -347,13 +346,6 @@ def test_unavailable_model_falls_back_to_tfidf_only_when_auto(
 
 
 # --- Japanese --------------------------------------------------------------------
-
-
-def test_japanese_is_told_apart_from_english() -> None:
-    assert is_japanese("サポートの返事が遅い")
-    assert is_japanese("APIのエラー")
-    assert not is_japanese("the API fails")
-    assert not is_japanese("café crème")
 
 
 @pytest.mark.parametrize(
