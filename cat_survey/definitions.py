@@ -3,7 +3,12 @@
 A definition is content, written by people, so every mistake a person makes is
 reported at once, each naming the file, the line, the question and the field, and
 saying what was expected. The YAML is read with PyYAML's safe loader, extended only
-to remember the line on which every mapping and key stands.
+to remember the line on which every mapping and key stands, and to join Japanese
+lines that YAML folds without the space it would put between English words.
+
+A survey that declares several ``locales`` must give every text in each of them:
+a missing translation is reported, so a Japanese customer never silently reads
+English.
 
 Question types and the scales they imply:
 
@@ -24,6 +29,7 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -253,7 +259,71 @@ def construct_located_map(loader: LineLoader, node: yaml.MappingNode) -> Iterato
     mapping.update(loader.construct_mapping(node, deep=True))
 
 
+#: Code points of Chinese characters, kana and full-width punctuation, which are
+#: written without spaces between them.
+CJK_RANGES = (
+    (0x3000, 0x30FF),  # CJK punctuation (、。「」), hiragana, katakana
+    (0x31F0, 0x31FF),  # small katakana
+    (0x3400, 0x4DBF),  # CJK ideographs, extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0xFF00, 0xFFEF),  # full-width forms (！？（）) and half-width katakana
+    (0x20000, 0x3FFFF),  # CJK ideographs, extensions B and later
+)
+
+
+def is_cjk(char: str) -> bool:
+    """True for a character of Japanese (or Chinese) text that takes no spaces."""
+    code = ord(char)
+    return any(low <= code <= high for low, high in CJK_RANGES)
+
+
+def without_cjk_fold_spaces(value: str, node: yaml.ScalarNode) -> str:
+    """``value`` without the spaces YAML put where it folded a line between CJK.
+
+    YAML folds a line break in a plain, quoted or ``>`` scalar into a space, which
+    is right between English words and wrong in Japanese ("届け、 何が"). Each
+    source line is found again in the folded value; where two consecutive lines
+    were joined by a single space between two CJK characters, that space goes.
+    Lines that cannot be found as written (escapes in a quoted scalar) are left
+    alone, as is every space the author typed inside a line.
+    """
+    mark, end = node.start_mark, node.end_mark
+    if node.style == "|" or mark.line == end.line or mark.buffer is None:
+        return value
+    lines = mark.buffer[mark.pointer : end.pointer].splitlines()
+    if node.style == ">":
+        lines = lines[1:]  # the header line: ">" or ">-"
+    contents = [line.strip().strip("'\"") if node.style else line.strip()
+                for line in lines]  # fmt: skip
+    spans: list[tuple[int, int] | None] = []
+    cursor = 0
+    for content in contents:
+        at = value.find(content, cursor) if content else -1
+        if at < 0:
+            spans.append(None)
+            continue
+        spans.append((at, at + len(content)))
+        cursor = at + len(content)
+    folds = {
+        before[1]
+        for before, after in pairwise(spans)
+        if before
+        and after
+        and value[before[1] : after[0]] == " "
+        and is_cjk(value[before[1] - 1])
+        and is_cjk(value[after[0]])
+    }
+    return "".join(char for index, char in enumerate(value) if index not in folds)
+
+
+def construct_text(loader: LineLoader, node: yaml.ScalarNode) -> str:
+    """A YAML string, with Japanese lines folded as Japanese is written."""
+    return without_cjk_fold_spaces(loader.construct_scalar(node), node)
+
+
 LineLoader.add_constructor("tag:yaml.org,2002:map", construct_located_map)
+LineLoader.add_constructor("tag:yaml.org,2002:str", construct_text)
 
 
 def read_yaml(source: str, file: str) -> Any:
@@ -389,7 +459,9 @@ class DefinitionReader:
                 self.problem(mapping, key, "is missing", question=question)
             return None
         if isinstance(value, str):
-            return Text.of(value, self.default_locale)
+            text = Text.of(value, self.default_locale)
+            self.check_translated(mapping, key, text, question)
+            return text
         if (
             isinstance(value, dict)
             and value
@@ -404,7 +476,9 @@ class DefinitionReader:
                     f"survey's locales {list(self.locales)}",
                     question=question,
                 )
-            return Text.of(value)
+            text = Text.of(value)
+            self.check_translated(mapping, key, text, question)
+            return text
         self.problem(
             mapping,
             key,
@@ -413,6 +487,21 @@ class DefinitionReader:
             question=question,
         )
         return None
+
+    def check_translated(
+        self, mapping: dict, key: str, text: Text, question: str | None
+    ) -> None:
+        """Report a text that lacks one of the survey's declared locales."""
+        missing = [locale for locale in self.locales if locale not in text.locales]
+        if missing:
+            self.problem(
+                mapping,
+                key,
+                f"has no {missing[0]!r} text, but the survey declares locales "
+                f"{list(self.locales)}; customers in {missing[0]!r} would read "
+                f"{text.locales[0]!r}",
+                question=question,
+            )
 
     def read_questions(self, document: dict, hidden: tuple[str, ...]) -> list[Question]:
         raw_questions = document.get("questions")

@@ -201,3 +201,80 @@ def test_text_falls_back_to_the_first_locale():
     text = Text.of({"en": "Hello", "ja": "こんにちは"})
     assert text.get("ja") == "こんにちは"
     assert text.get("fr") == "Hello"
+
+
+FOLDED_JAPANESE = {
+    "folded": "ja: >-\n        届け、\n        何が変わったか\n",
+    "folded keeping the last break": "ja: >\n        届け、\n        何が変わったか\n",
+    "plain": "ja: 届け、\n        何が変わったか\n",
+    "double-quoted": 'ja: "届け、\n        何が変わったか"\n',
+}
+
+
+@pytest.mark.parametrize("scalar", FOLDED_JAPANESE.values(), ids=FOLDED_JAPANESE)
+def test_folded_japanese_lines_join_without_a_space(scalar):
+    source = (
+        "slug: s\nlocales: [en, ja]\ntitle: {en: t, ja: t}\nquestions:\n"
+        "  - id: q\n    type: text\n    prompt:\n      en: >-\n        Sent,\n"
+        f"        and what changed\n      {scalar}"
+    )
+    prompt = parse_definition(source).question("q").prompt
+    assert prompt.get("ja").rstrip("\n") == "届け、何が変わったか"
+    assert prompt.get("en") == "Sent, and what changed"
+
+
+def test_only_folds_between_two_japanese_characters_lose_their_space():
+    source = (
+        "slug: s\ntitle: >-\n  NPS の\n  調査 (Q4)\n  は\n  ABC 社\n  向け\n"
+        "questions:\n  - {id: q, type: nps, prompt: p}\n"
+    )
+    # Spaces the author typed inside a line stay; a fold next to Latin stays a space.
+    assert parse_definition(source).title.get() == "NPS の調査 (Q4) は ABC 社向け"
+
+
+def test_literal_block_keeps_its_line_breaks():
+    source = (
+        "slug: s\ntitle: |\n  一行目\n  二行目\n"
+        "questions:\n  - {id: q, type: nps, prompt: p}\n"
+    )
+    assert parse_definition(source).title.get() == "一行目\n二行目\n"
+
+
+def test_a_text_missing_a_declared_locale_is_reported_with_its_place():
+    source = textwrap.dedent(
+        """\
+        slug: s
+        locales: [en, ja]
+        title: Only English
+        questions:
+          - id: q
+            type: choice
+            prompt: {en: "Which?", ja: どれ？}
+            help: {en: Pick one}
+            options:
+              - {value: a, label: {en: A, ja: エー}}
+              - {value: b, label: B}
+          - id: r
+            type: rating
+            prompt: {en: Rate, ja: 評価}
+            labels: {min: {en: Low, ja: 低い}, max: {en: High}}
+        """
+    )
+    with pytest.raises(DefinitionError) as raised:
+        parse_definition(source, file="s.yaml")
+    messages = [str(problem) for problem in raised.value.problems]
+    missing = "has no 'ja' text, but the survey declares locales ['en', 'ja']"
+    assert messages == [
+        f"s.yaml:3: field 'title': {missing}; customers in 'ja' would read 'en'",
+        f"s.yaml:8: question 'q': field 'help': {missing}; customers in 'ja' "
+        "would read 'en'",
+        f"s.yaml:11: question 'q': field 'label': {missing}; customers in 'ja' "
+        "would read 'en'",
+        f"s.yaml:15: question 'r': field 'max': {missing}; customers in 'ja' "
+        "would read 'en'",
+    ]
+
+
+def test_a_single_locale_survey_needs_no_translations():
+    source = "slug: s\ntitle: t\nquestions:\n  - {id: q, type: nps, prompt: p}\n"
+    assert parse_definition(source).locales == ("en",)
