@@ -100,7 +100,8 @@ _COMPLAINT_PATTERNS = [
         r"|broken|charged|on hold|stuck|down|missing|getting|having|have no)",
         rf"{_NOT}\s+(?:\w+\s+)?(?:arrived|received|delivered|shown up|turned up|"
         r"heard back|heard anything|refunded|fixed|resolved|sorted|working|work|"
-        r"helpful|help|responded|replied|answered|processed|shipped|credited)",
+        r"helpful|help|responded|replied|answered|processed|shipped|credited|"
+        r"got|came|happened|called back|honou?red)",
         r"\bno (?:reply|replies|response|answer|update|updates|refund|one|word|"
         r"callback|call back|help|tracking|explanation|apology|solution|resolution"
         r"|way|idea|signal|service|internet|power|follow[- ]up)\b",
@@ -111,7 +112,7 @@ _COMPLAINT_PATTERNS = [
         r"\b(?:keeps?|kept) (?:crashing|failing|freezing|saying|asking|charging|"
         r"logging|dropping|cancelling|canceling|breaking|timing out|happening)",
         r"\b(?:wasted|waste of|a joke|ridiculous|unacceptable|useless|pointless|"
-        r"rip ?off|scam|nightmare|worst|never again|fed up|sick of|tired of)\b",
+        r"rip[- ]?off|scam|nightmare|worst|never again|fed up|sick of|tired of)\b",
         r"\b(?:charged|billed) (?:me )?(?:twice|double|again|for nothing|"
         r"without)\b",
         r"\b(?:cancel|cancelling|canceling|close) my (?:account|subscription|"
@@ -124,6 +125,12 @@ _COMPLAINT_PATTERNS = [
         r"contact|cancel|pay|use|access|open|download|connect|see|talk|speak)",
         r"\b(?:(?:\d+|two|three|four|five|several) (?:days|weeks|months|hours) "
         r"(?:later|ago|now|and counting))\b",
+        # Asking again is a complaint about the first time: "for the third time".
+        r"\b(?:for the|a|my) (?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) "
+        r"(?:time|email|call|message|ticket|chat|request)\b",
+        # Churn intent.
+        r"\b(?:thinking (?:about|of)|considering|about to|ready to|time to) "
+        r"(?:switch|cancel|leav|mov)\w*|\bswitch(?:ing)? (?:provider|bank|carrier)",
     )
 ]
 # Questions that ask for information are neutral however they are worded.
