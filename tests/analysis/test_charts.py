@@ -307,3 +307,56 @@ def test_bar_chart_rejects_mismatched_or_bad_input(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         bar_svg(labels, values, x_label="NPS", errors=errors)
+
+
+# ---------------------------------------------------------------- partial, clipping
+
+
+def test_a_partial_period_is_shaded_starred_and_described() -> None:
+    points = [
+        TrendPoint("2024 Q3", 20.0, 10.0, 30.0, 200),
+        TrendPoint("2024 Q4", 30.0, 18.0, 42.0, 120, partial=True),
+    ]
+
+    svg = nps_trend_svg(points, previous_index=0)
+
+    assert group(svg, "partial-1") is not None
+    assert group(svg, "partial-0") is None
+    assert "2024 Q4*" in texts(svg)
+    assert "* partial period" in texts(svg)
+    description = parse(svg).find(f"{SVG}desc").text
+    assert "2024 Q4 (partial period): 30" in description
+    assert "2024 Q3 (partial" not in description
+
+
+def test_a_chart_without_partial_periods_has_no_partial_legend() -> None:
+    assert "* partial period" not in texts(nps_trend_svg(MONTHS))
+
+
+def test_a_band_beyond_the_scale_is_clipped_to_it() -> None:
+    points = [TrendPoint("2024-01", -90.0, -130.0, -50.0, 12)]
+
+    svg = nps_trend_svg(points)
+
+    assert "95% interval -100 to -50" in parse(svg).find(f"{SVG}desc").text
+
+
+def test_bar_error_bars_stop_at_the_ends_of_the_scale() -> None:
+    svg = bar_svg(
+        ["Public", "SMB"],
+        [-90.0, 95.0],
+        errors=[25.0, 10.0],
+        x_label="NPS",
+        value_range=(-100, 100),
+    )
+
+    description = parse(svg).find(f"{SVG}desc").text
+    assert "Public: -90 (interval -100 to -65)" in description
+    assert "SMB: 95 (interval 85 to 100)" in description
+    # The drawn error bar of Public reaches -100, not -115.
+    assert "-115" not in description
+
+
+def test_bar_value_range_must_be_increasing() -> None:
+    with pytest.raises(ValueError, match="value_range"):
+        bar_svg(["a"], [1.0], errors=[1.0], x_label="x", value_range=(100, -100))

@@ -2,6 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from random import Random
 
@@ -13,10 +14,14 @@ from cat_survey.db import db
 from cat_survey.models import Answer, SurveyResponse
 from cat_survey.reports.queries import (
     Filters,
+    Span,
     ces_series,
+    coverage,
     csat_series,
+    data_start,
     data_version,
     nps_breakdown,
+    nps_over_spans,
     nps_overview,
     nps_series,
     period_label,
@@ -24,6 +29,7 @@ from cat_survey.reports.queries import (
     period_start,
     periods_between,
     response_counts,
+    same_day,
     shift_period,
     sus_series,
     umux_lite_series,
@@ -379,3 +385,91 @@ def test_data_version_changes_with_new_answers_and_completions(add_response):
     db.session.commit()
 
     assert len({before, after_answer, data_version()}) == 3
+
+
+# ---------------------------------------------------------------- partial periods
+
+
+@pytest.mark.parametrize(
+    ("day", "period", "count", "expected"),
+    [
+        (date(2024, 11, 30), "quarter", -1, date(2024, 8, 31)),  # month end to end
+        (date(2024, 11, 29), "quarter", -1, date(2024, 8, 29)),
+        (date(2024, 8, 31), "quarter", 1, date(2024, 11, 30)),
+        (date(2024, 3, 31), "month", -1, date(2024, 2, 29)),
+        (date(2024, 1, 30), "month", 1, date(2024, 2, 29)),
+        (date(2024, 2, 29), "year", 1, date(2025, 2, 28)),
+        (date(2025, 2, 28), "year", -1, date(2024, 2, 29)),  # last day stays last
+        (date(2024, 12, 4), "week", -1, date(2024, 11, 27)),
+    ],
+)
+def test_same_day_keeps_month_ends_at_month_ends(day, period, count, expected):
+    assert same_day(day, period, count) == expected
+
+
+def test_the_clock_makes_the_running_period_partial():
+    filters = Filters(start=date(2024, 7, 1), end=date(2024, 12, 31), period="quarter")
+
+    q3, q4 = coverage(filters, today=date(2024, 11, 30), data_start=date(2023, 1, 1))
+
+    assert not q3.partial
+    assert q4.partial
+    assert q4.covered == Span(date(2024, 10, 1), date(2024, 11, 30))
+    assert q4.note() == (
+        "partial period: 2024-10-01 to 2024-11-30 (it is not over yet)"
+    )
+
+
+def test_the_range_and_the_first_response_make_periods_partial():
+    filters = Filters(start=date(2024, 1, 15), end=date(2024, 4, 30), period="month")
+
+    jan, feb, mar, apr = coverage(
+        filters, today=date(2024, 12, 1), data_start=date(2024, 2, 10)
+    )
+
+    assert jan.covered is None
+    assert jan.note() == "before the first response"
+    assert feb.covered == Span(date(2024, 2, 10), date(2024, 2, 29))
+    assert "the first response came later" in feb.note()
+    assert not mar.partial
+    assert not apr.partial
+
+
+def test_a_period_after_today_is_not_begun_and_not_partial():
+    filters = Filters(start=date(2024, 11, 1), end=date(2024, 12, 31), period="month")
+
+    nov, dec = coverage(filters, today=date(2024, 11, 30), data_start=None)
+
+    assert not nov.partial
+    assert dec.covered is None
+    assert not dec.partial
+    assert dec.note() == "not begun yet"
+
+
+def test_data_start_is_the_first_complete_response_in_scope(add_response):
+    add_response({"nps": 9}, at=FEB, status="partial", started_at=JAN)
+    add_response({"nps": 9}, at=MAR, segment="smb")
+    add_response({"nps": 9}, at=FEB + timedelta(days=3))
+    db.session.flush()
+
+    assert data_start(Q1) == (FEB + timedelta(days=3)).date()
+    assert data_start(replace(Q1, segment="smb")) == MAR.date()
+
+
+def test_nps_over_spans_counts_each_span_in_one_statement(add_response):
+    for when, score in ((JAN, 10), (FEB, 0), (FEB + timedelta(days=1), 10)):
+        add_response({"nps": score}, at=when)
+    db.session.flush()
+
+    with statements() as sent:
+        january, february = nps_over_spans(
+            Q1,
+            [
+                Span(date(2024, 1, 1), date(2024, 1, 31)),
+                Span(date(2024, 2, 1), date(2024, 2, 29)),
+            ],
+        )
+
+    assert len(sent) == 1
+    assert (january.n, january.score) == (1, 100)
+    assert (february.n, february.score) == (2, 0)
