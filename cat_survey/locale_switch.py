@@ -17,7 +17,7 @@ from wtforms.validators import AnyOf
 from cat_survey.auth.access import safe_next_url
 from cat_survey.db import db
 from cat_survey.domain.responses import load_conversation
-from cat_survey.extensions import LOCALE_COOKIE, UI_LOCALES
+from cat_survey.extensions import LOCALE_COOKIE, UI_LOCALES, csrf
 from cat_survey.forms import BaseForm
 from cat_survey.models import SurveyResponse
 
@@ -34,14 +34,15 @@ class LanguageForm(BaseForm):
     next = HiddenField()
 
 
+# The form checks its CSRF token itself, so that an expired one brings the page
+# back (where the person can simply choose again) instead of an error page.
 @bp.post("/language")
+@csrf.exempt
 def switch():
     """Remember the language chosen and show the same page in it."""
     form = LanguageForm()
     back = safe_next_url(form.next.data) or url_for("survey.index")
     if not form.validate_on_submit():
-        # Almost always a page left open past its CSRF token: the page comes
-        # back with a fresh one, and the person simply chooses again.
         flash(_("The page had expired. Please choose the language again."), "error")
         return redirect(back)
     locale = form.locale.data
