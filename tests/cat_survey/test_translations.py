@@ -1,11 +1,28 @@
-"""The Japanese interface: every message translated and compiled."""
+"""The Japanese interface: every message extracted, translated and compiled."""
 
 from pathlib import Path
 
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-LOCALE_DIR = Path(__file__).parents[2] / "cat_survey" / "translations" / "ja"
+PACKAGE = Path(__file__).parents[2] / "cat_survey"
+LOCALE_DIR = PACKAGE / "translations" / "ja"
+
+
+def test_every_message_in_the_code_is_in_the_catalog():
+    # As `pybabel extract -F cat_survey/babel.cfg` finds them, gettext_noop included.
+    with open(PACKAGE / "babel.cfg") as file:
+        method_map, options_map = parse_mapping_cfg(file)
+    found = {
+        message if isinstance(message, str) else message[0]
+        for _, _, message, _, _ in extract_from_dir(PACKAGE, method_map, options_map)
+    }
+    assert "Please choose one of the options." in found  # a gettext_noop message
+    with open(LOCALE_DIR / "LC_MESSAGES" / "messages.po", "rb") as file:
+        catalog = {m.id for m in read_po(file) if m.id}
+    assert sorted(found - catalog) == []
 
 
 def test_every_message_has_a_japanese_translation():
