@@ -16,7 +16,11 @@
    ``archived`` with an event when no theme took them. A theme left with no
    answers at all is archived as well; a kept theme whose label changes gets a
    ``relabelled`` event.
-4. It stores memberships, quotes and monthly counts, reopens resolved themes that
+4. **Sentiment** (:func:`answer_sentiments`): each answer is scored by
+   :mod:`analysis.sentiment`'s model adapted to this deployment, with the
+   answers' own NPS ratings as weak labels, and flagged where its text
+   contradicts its rating; a theme's sentiment is the mean of its answers'.
+5. It stores memberships, quotes and monthly counts, reopens resolved themes that
    keep growing, routes every theme by its answers with the department router
    (trained on the catalog plus every reassignment an advocate made, kept across
    runs as answer ids) and gives each routed theme an owner.
@@ -41,7 +45,9 @@ from flask import current_app
 from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 
-from analysis.routing import Catalog, DepartmentRouter, training_data
+from analysis import routing
+from analysis.routed_themes import fit_routed_themes
+from analysis.routing import Catalog, DepartmentRouter
 from analysis.routing import Department as CatalogDepartment
 from analysis.themes import UNCLEAR, ThemeModel
 from cat_survey.db import db
@@ -64,8 +70,6 @@ from cat_survey.models import (
     utcnow,
 )
 
-# Routing reads at most this many answers per theme, closest to its centre first.
-ROUTING_SAMPLE = 200
 CHUNK = 500
 #: A theme continues an old one only if it keeps more than this share of the old
 #: theme's answers, and more than this share of its own previously themed answers
@@ -148,6 +152,7 @@ class FittedThemes:
     similarities: np.ndarray
     themes: list[Any]
     centroids: list[dict[str, float] | None]
+    representations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -228,9 +233,100 @@ def theme_representation() -> tuple[str, Any]:
     return chosen, configured_encoder() if chosen == "semantic" else None
 
 
+@dataclass(frozen=True)
+class AnswerSentiment:
+    """Each answer's sentiment (-1..1) and whether its text contradicts its rating."""
+
+    scores: np.ndarray
+    disagrees: np.ndarray
+
+
+def answer_sentiments(
+    answers: Sequence[TextAnswer], representation: str, encoder: Any
+) -> AnswerSentiment:
+    """Score every answer with the sentiment model adapted to these ratings.
+
+    The shipped model is refitted with each rated answer as a weak label (a
+    detractor's answer counts as a little evidence of a complaint, a promoter's
+    of praise), so it learns how this deployment's customers complain. An
+    answer is flagged as contradicting its rating only when both the shipped
+    model (which has not learned to agree with the ratings) and the adapted one
+    (which knows this deployment's words) read it the opposite way: either alone
+    flagged plain complaints such as "long hold time before support picked up".
+    """
+    from analysis.sentiment import (
+        default_model,
+        disagreements,
+        sentiment_scores,
+        with_weak_labels,
+    )
+
+    texts = [answer.text for answer in answers]
+    ratings = [answer.nps for answer in answers]
+    base = default_model(
+        representation=representation,
+        model=encoder.name if encoder is not None else None,
+    )
+    adapted = with_weak_labels(texts, ratings, model=base)
+    flags = np.zeros(len(texts), dtype=bool)
+    both = {found.index for found in disagreements(texts, ratings, model=base)}
+    both &= {found.index for found in disagreements(texts, ratings, model=adapted)}
+    flags[sorted(both)] = True
+    return AnswerSentiment(sentiment_scores(texts, model=adapted), flags)
+
+
+class RoutedPlacer:
+    """Places later answers as the run grouped them: route each, then its model.
+
+    What ``--assign-new`` unpickles: the run's router and each department's
+    fitted :class:`ThemeModel`, with the run's theme index of every department
+    theme. An answer routed to a department whose model has no theme for it,
+    or to no fitted department, stays unclear until the next run.
+    """
+
+    def __init__(
+        self,
+        router: DepartmentRouter,
+        models: Mapping[str | None, ThemeModel],
+        themes_of: Mapping[str | None, list[int]],
+    ) -> None:
+        self.router = router
+        self.models = dict(models)
+        self.themes_of = {key: list(value) for key, value in themes_of.items()}
+
+    def get_params(self) -> dict[str, Any]:
+        """What the run records about its model (the first department's settings)."""
+        first = next(iter(self.models.values()), None)
+        params = first.get_params() if first is not None else {}
+        return {**params, "routed": True, "departments": len(self.models)}
+
+    def predict_with_similarity(
+        self, texts: Sequence[str], embeddings: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Run theme index (or -1) and similarity of each answer."""
+        labels = np.full(len(texts), UNCLEAR, dtype=np.intp)
+        similarities = np.zeros(len(texts))
+        rows_of: dict[str | None, list[int]] = defaultdict(list)
+        for row, decision in enumerate(self.router.route(list(texts))):
+            rows_of[decision.department].append(row)
+        for department, rows in rows_of.items():
+            model = self.models.get(department)
+            if model is None:
+                continue
+            local, similarity = model.predict_with_similarity(
+                [texts[row] for row in rows],
+                None if embeddings is None else embeddings[rows],
+            )
+            index = np.array(self.themes_of[department] + [UNCLEAR], dtype=np.intp)
+            labels[rows] = index[np.asarray(local)]  # local -1 picks the UNCLEAR
+            similarities[rows] = similarity
+        return labels, similarities
+
+
 def fit_themes(
     answers: Sequence[TextAnswer],
     *,
+    router: DepartmentRouter,
     representation: str,
     encoder: Any,
     vectors: np.ndarray | None,
@@ -238,24 +334,42 @@ def fit_themes(
     seed: int,
     verbose: bool,
 ) -> FittedThemes:
-    """Group the answers into themes; the one place that knows the model's API."""
-    model = ThemeModel(
+    """Route every answer, then theme each department's answers on their own.
+
+    A theme therefore holds answers of one department (those the router was
+    unsure of form triage themes), and the one place that knows the analysis
+    API is here.
+    """
+    texts = [answer.text for answer in answers]
+    routed = fit_routed_themes(
+        texts,
+        router,
+        ratings=[answer.nps for answer in answers],
+        embeddings=vectors,
         n_themes=n_themes,
         representation=representation,
         model=encoder.name if encoder is not None else None,
         random_state=seed,
         verbose=verbose,
-    ).fit(
-        [answer.text for answer in answers],
-        ratings=[answer.nps for answer in answers],
-        embeddings=vectors,
     )
+    themes_of: dict[str | None, list[int]] = {}
+    for department, model in routed.models.items():
+        rows = np.array(
+            [i for i, d in enumerate(routed.departments) if d == department],
+            dtype=np.intp,
+        )
+        local = np.asarray(model.labels_)
+        themes_of[department] = [
+            int(routed.labels[rows[np.flatnonzero(local == t)[0]]])
+            for t in range(len(model.themes_))
+        ]
     return FittedThemes(
-        model=model,
-        labels=np.asarray(model.labels_),
-        similarities=np.asarray(model.similarities_),
-        themes=list(model.themes_),
-        centroids=[model.term_centroids_.get(t.id) for t in model.themes_],
+        model=RoutedPlacer(router, routed.models, themes_of),
+        labels=np.asarray(routed.labels),
+        similarities=np.asarray(routed.similarities),
+        themes=list(routed.themes),
+        centroids=[routed.term_centroids.get(t.id) for t in routed.themes],
+        representations=dict(routed.representations),
     )
 
 
@@ -265,6 +379,17 @@ def predict_themes(
     """Place answers into a stored model's themes: (theme index or -1, similarity)."""
     labels, similarities = model.predict_with_similarity(list(texts), vectors)
     return np.asarray(labels), np.asarray(similarities)
+
+
+def remember_vectors(encoder: Any, texts: Sequence[str], vectors: np.ndarray) -> None:
+    """Hand stored vectors to the encoder's memo, so routing and sentiment reuse them.
+
+    The router and the sentiment model embed the texts they read through the
+    same cached encoder; without this they would embed every answer again.
+    """
+    memo = getattr(encoder, "_memo", None)
+    if isinstance(memo, dict):
+        memo.update(zip(texts, vectors, strict=True))
 
 
 def run_analysis(
@@ -288,11 +413,13 @@ def run_analysis(
         vectors, embedded = answer_vectors(
             [a.id for a in answers], [a.text for a in answers], encoder
         )
+        remember_vectors(encoder, [a.text for a in answers], vectors)
     # Before memberships change: a reassigned theme's answers are training data.
     taught = correction_ids()
-    router = build_router(taught)
+    router = build_router(taught, representation=representation, encoder=encoder)
     fitted = fit_themes(
         answers,
+        router=router,
         representation=representation,
         encoder=encoder,
         vectors=vectors,
@@ -300,6 +427,7 @@ def run_analysis(
         seed=seed,
         verbose=verbose,
     )
+    sentiment = answer_sentiments(answers, representation, encoder)
     survey_id = survey.id if survey else None
     scope = db.session.scalars(
         db.select(Theme).where(
@@ -322,6 +450,7 @@ def run_analysis(
             "n_themes": n_themes,
             "seed": seed,
             "representation": representation,
+            "representations": fitted.representations,
             "embedding_model": encoder.name if encoder else None,
             "model": fitted.model.get_params(),
         },
@@ -340,8 +469,12 @@ def run_analysis(
         embedded=embedded,
     )
     themes = store_themes(fitted, lineage, by_id, survey_id, run, report)
+    for index, theme in enumerate(themes):
+        theme.sentiment = round(
+            float(sentiment.scores[fitted.labels == index].mean()), 4
+        )
     retire_discontinued(lineage, by_id, themes, report)
-    replace_links(answers, fitted.labels, fitted.similarities, themes)
+    replace_links(answers, fitted.labels, fitted.similarities, themes, sentiment)
     report.unclear = int((fitted.labels == UNCLEAR).sum())
     set_quotes(answers, fitted.labels, fitted.similarities, themes, fitted.themes)
     touched = themes + [theme for theme in scope if theme not in themes]
@@ -355,9 +488,7 @@ def run_analysis(
             theme, theme.size
         ):
             report.reopened += 1
-    report.triaged = route_themes(
-        themes, answers, fitted.labels, fitted.similarities, router
-    )
+    report.triaged = route_themes(themes, fitted.themes)
     report.themed_in_triage = sum(theme.size for theme in themes if theme.needs_triage)
     run.model = pickle.dumps(fitted.model, protocol=pickle.HIGHEST_PROTOCOL)
     run.parameters = {
@@ -535,7 +666,6 @@ def store_themes(
         theme.last_run_id = run.id
         theme.label = label
         theme.terms = list(found.terms)
-        theme.sentiment = found.sentiment
         theme.nps = found.nps
         theme.centroid = fitted.centroids[index]
         themes.append(theme)
@@ -631,6 +761,7 @@ def replace_links(
     labels: Sequence[int],
     similarities: Sequence[float],
     themes: Sequence[Theme],
+    sentiment: "AnswerSentiment | None" = None,
 ) -> None:
     """Replace the theme memberships of these answers with the run's."""
     ids = [answer.id for answer in answers]
@@ -640,7 +771,7 @@ def replace_links(
                 ThemeAnswer.answer_id.in_(ids[start : start + CHUNK])
             )
         )
-    rows = membership_rows(answers, labels, similarities, themes)
+    rows = membership_rows(answers, labels, similarities, themes, sentiment)
     if rows:
         db.session.execute(db.insert(ThemeAnswer), rows)
 
@@ -650,6 +781,7 @@ def membership_rows(
     labels: Sequence[int],
     similarities: Sequence[float],
     themes: Sequence[Theme],
+    sentiment: "AnswerSentiment | None" = None,
 ) -> list[dict[str, Any]]:
     """ThemeAnswer rows for the answers that joined a theme."""
     return [
@@ -657,8 +789,12 @@ def membership_rows(
             "answer_id": answer.id,
             "theme_id": themes[label].id,
             "similarity": float(similarity),
+            "sentiment": None if sentiment is None else float(sentiment.scores[row]),
+            "disagrees": None if sentiment is None else bool(sentiment.disagrees[row]),
         }
-        for answer, label, similarity in zip(answers, labels, similarities, strict=True)
+        for row, (answer, label, similarity) in enumerate(
+            zip(answers, labels, similarities, strict=True)
+        )
         if label != UNCLEAR
     ]
 
@@ -783,23 +919,30 @@ def corrections(
     return [(texts[a], slug_of[a]) for a in ids if texts.get(a)]
 
 
-def build_router(taught: Sequence[tuple[int, str]] | None = None) -> DepartmentRouter:
+def build_router(
+    taught: Sequence[tuple[int, str]] | None = None,
+    *,
+    representation: str = "tfidf",
+    encoder: Any = None,
+) -> DepartmentRouter:
     """A router trained on the catalog plus every advocate's reassignments."""
     catalog = department_catalog()
     if len(catalog.departments) < 2:
         raise AnalysisError("load the department catalog first: flask departments load")
-    texts, labels = training_data(catalog, corrections(taught))
-    return DepartmentRouter().fit(texts, labels)
+    return routing.build_router(
+        catalog,
+        corrections(taught),
+        representation=representation,
+        model=encoder.name if encoder is not None else None,
+    )
 
 
-def route_themes(
-    themes: Sequence[Theme],
-    answers: Sequence[TextAnswer],
-    labels: Sequence[int],
-    similarities: Sequence[float],
-    router: DepartmentRouter,
-) -> int:
-    """Route every theme not reassigned by a person; return how many need triage."""
+def route_themes(themes: Sequence[Theme], found: Sequence[Any]) -> int:
+    """Give each theme its department as the run routed its answers.
+
+    A theme a person reassigned keeps their choice. Returns how many themes wait
+    in triage (their answers' department was too uncertain).
+    """
     from cat_survey.themes.workflow import pick_owner
 
     departments = {d.slug: d for d in db.session.scalars(db.select(Department))}
@@ -808,32 +951,27 @@ def route_themes(
             db.select(ThemeEvent.theme_id).where(ThemeEvent.kind == "reassigned")
         )
     )
-    members: dict[int, list[tuple[float, str]]] = defaultdict(list)
-    for answer, label, similarity in zip(answers, labels, similarities, strict=True):
-        if label != UNCLEAR:
-            members[label].append((similarity, answer.text))
     triaged = 0
-    for index, theme in enumerate(themes):
-        if theme.id in manual or not members[index]:
+    for theme, decision in zip(themes, found, strict=True):
+        if theme.id in manual:
             continue
-        sample = [text for _, text in sorted(members[index], reverse=True)][
-            :ROUTING_SAMPLE
-        ]
-        decision = router.route_theme(sample)
         theme.routing_confidence = round(float(decision.confidence), 4)
-        theme.routing_terms = list(decision.terms)
-        theme.needs_triage = decision.needs_triage
-        triaged += decision.needs_triage
+        theme.routing_terms = list(decision.route_terms)
+        theme.needs_triage = decision.department is None
+        triaged += theme.needs_triage
         target = departments.get(decision.department) if decision.department else None
         if target is not None and theme.department_id != target.id:
             previous = theme.department.slug if theme.department else None
             theme.department = target
             theme.owner = pick_owner(target)
-            why = f"confidence {decision.confidence:.2f}: {', '.join(decision.terms)}"
+            why = (
+                f"confidence {decision.confidence:.2f}: "
+                f"{', '.join(decision.route_terms)}"
+            )
             log_event(
                 theme, "routed", from_value=previous, to_value=target.slug, reason=why
             )
-        elif target is None and decision.needs_triage and theme.department_id is None:
+        elif target is None and theme.department_id is None:
             log_event(theme, "triage", to_value=decision.best_guess,
                       reason=f"confidence {decision.confidence:.2f}")  # fmt: skip
     return triaged
@@ -902,6 +1040,7 @@ def assign_new_answers() -> int:
         vectors, _ = answer_vectors(
             [a.id for a in answers], [a.text for a in answers], encoder
         )
+        remember_vectors(encoder, [a.text for a in answers], vectors)
     # Our own model, written by run_analysis into our own database.
     model = pickle.loads(run.model)  # nosec B301
     labels, similarities = predict_themes(model, [a.text for a in answers], vectors)

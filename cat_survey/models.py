@@ -387,6 +387,11 @@ class ThemeAnswer(db.Model):
         ForeignKey("theme.id", ondelete="CASCADE"), index=True
     )
     similarity: Mapped[float | None] = mapped_column(Float)
+    # The answer's sentiment (-1..1) from the model adapted to this deployment's
+    # ratings, and whether its text contradicts its NPS rating (a detractor's
+    # praise, a promoter's complaint); None until a full run has scored it.
+    sentiment: Mapped[float | None] = mapped_column(Float)
+    disagrees: Mapped[bool | None]
 
     theme: Mapped[Theme] = relationship(back_populates="answers")
     answer: Mapped[Answer] = relationship(back_populates="theme_link")

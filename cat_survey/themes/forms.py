@@ -14,7 +14,7 @@ from wtforms.widgets import HiddenInput
 
 from cat_survey.forms import BaseForm, plain_text
 from cat_survey.models import Theme, ThemeStatus
-from cat_survey.themes.workflow import STATUS_LABELS, next_statuses
+from cat_survey.themes.workflow import RETIRED_STATUSES, STATUS_LABELS, next_statuses
 
 MAX_REASON_LENGTH = 2000
 
@@ -24,8 +24,11 @@ class StatusForm(BaseForm):
 
     status = SelectField(
         "New status",
+        # Only analysis retires a theme: a person never picks those statuses.
         choices=[
-            SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()
+            SelectChoice(status.value, label)
+            for status, label in STATUS_LABELS.items()
+            if status not in RETIRED_STATUSES
         ],
         validators=[InputRequired()],
     )

@@ -12,12 +12,18 @@ once) against the overall NPS of the same survey, monthly counts from
 response with an NPS answer, complete or not, because a theme's respondents
 include people who stopped after writing their answer.
 
-Impact, the order of "My themes", is ``size * (1 + negativity + detraction)``:
-negativity is ``max(0, -sentiment)`` (VADER, -1 to 1) and detraction is
-``max(0, -nps) / 100``, both as the last analysis run stored them on the theme
-(``Theme.sentiment``, ``Theme.nps``: the NPS of its respondents), so the
-database sorts by them. A theme of angry detractors weighs up to three times
-its size, a content one just its size.
+Impact, the order of "My themes" and of the triage queue (:func:`theme_impact`),
+estimates the harm a theme shows, counting only what its evidence supports:
+``size * (negativity + shortfall) / 2``. Negativity is ``max(0, -sentiment)``,
+the mean sentiment of its answers (-1 to 1) from the model that ``flask analyze``
+adapted to this deployment's ratings. Shortfall is how far the NPS of the
+theme's respondents sits below the NPS of everyone else, taken at the top of its
+95% interval (``ci_high``) and divided by 200, so 0 to 1: a handful of angry
+answers has a wide interval and counts for little, a well-evidenced problem
+counts fully. A praise theme scores 0 however large it is. Beside it, the NPS
+drag says how many points of the overall NPS the theme's respondents cost.
+Ranking needs each theme's respondent NPS, which the page reads anyway, so it
+is done in Python over the (few hundred at most) themes listed.
 """
 
 from collections.abc import Sequence
@@ -56,6 +62,8 @@ SPARKLINE_MONTHS = 12
 #: The theme page's chart starts at most this many months back.
 TREND_MONTHS = 24
 MAX_SEARCH_LENGTH = 200
+#: Answers shown where the text and the rating disagree.
+DISAGREEMENT_EXAMPLES = 3
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     "open": tuple(status.value for status in OPEN_STATUSES),
     "closed": tuple(status.value for status in CLOSED_STATUSES),
@@ -95,13 +103,29 @@ class MonthCount:
 
 
 @dataclass(frozen=True)
+class Impact:
+    """How much harm a theme shows (see the module docstring).
+
+    ``value`` orders the lists; ``negativity`` and ``shortfall`` (both 0 to 1)
+    are its two halves; ``drag`` is overall NPS minus the NPS of everyone outside
+    the theme's respondents, in points (negative: the theme pulls NPS down), or
+    None without NPS answers on both sides.
+    """
+
+    value: float
+    negativity: float
+    shortfall: float
+    drag: float | None
+
+
+@dataclass(frozen=True)
 class ThemeSummary:
     """One row of "My themes": a theme with its numbers and its impact."""
 
     theme: Theme
     nps: NpsResult
     overall_nps: NpsResult
-    impact: float
+    impact: Impact
     age_days: int
     months: tuple[MonthCount, ...]
 
@@ -131,6 +155,7 @@ class AnswerRow:
     nps: int | None
     similarity: float | None
     contact: Contact | None
+    sentiment: float | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +190,15 @@ class SegmentCount:
 
 
 @dataclass(frozen=True)
+class Disagreements:
+    """A theme's answers whose text reads the opposite way to their NPS rating."""
+
+    count: int
+    scored: int
+    examples: tuple[AnswerRow, ...]
+
+
+@dataclass(frozen=True)
 class ThemePage:
     """Everything the theme page shows, read through the theme's scope."""
 
@@ -178,6 +212,7 @@ class ThemePage:
     segments: tuple[SegmentCount, ...]
     events: tuple[ThemeEvent, ...]
     reassignment: ThemeEvent | None
+    disagreements: Disagreements
 
 
 @dataclass(frozen=True)
@@ -231,11 +266,41 @@ def theme_response(theme: Theme, response_id: int) -> SurveyResponse | None:
 # ---------------------------------------------------------------- lists
 
 
-def impact_expression() -> ColumnElement[float]:
-    """SQL for a theme's impact: size * (1 + negativity + detraction)."""
-    negativity = case((Theme.sentiment < 0, -Theme.sentiment), else_=0.0)
-    detraction = case((Theme.nps < 0, -Theme.nps / 100.0), else_=0.0)
-    return Theme.size * (1.0 + negativity + detraction)
+def theme_impact(
+    size: int, sentiment: float | None, theme_nps: NpsResult, overall: NpsResult
+) -> Impact:
+    """The harm a theme shows: ``size * (negativity + shortfall) / 2``.
+
+    ``theme_nps`` is the NPS of the theme's respondents and ``overall`` that of
+    every respondent of its survey (the theme's included).
+
+    >>> complaint = nps_from_counts(0, 2, 18)
+    >>> everyone = nps_from_counts(60, 30, 30)
+    >>> impact = theme_impact(20, -0.6, complaint, everyone)
+    >>> round(impact.negativity, 2), round(impact.shortfall, 2), round(impact.drag)
+    (0.6, 0.53, -23)
+    >>> round(impact.value, 1)
+    11.3
+    >>> theme_impact(20, 0.7, nps_from_counts(18, 2, 0), everyone).value
+    0.0
+    """
+    negativity = max(0.0, -(sentiment or 0.0))
+    rest = nps_from_counts(
+        max(0, overall.promoters - theme_nps.promoters),
+        max(0, overall.passives - theme_nps.passives),
+        max(0, overall.detractors - theme_nps.detractors),
+    )
+    shortfall, drag = 0.0, None
+    if theme_nps.n and rest.n and overall.score is not None:
+        drag = overall.score - (rest.score or 0.0)
+        if theme_nps.ci_high is not None and rest.score is not None:
+            shortfall = min(1.0, max(0.0, (rest.score - theme_nps.ci_high) / 200))
+    return Impact(
+        value=size * (negativity + shortfall) / 2,
+        negativity=negativity,
+        shortfall=shortfall,
+        drag=drag,
+    )
 
 
 def theme_summaries(
@@ -248,52 +313,70 @@ def theme_summaries(
     """The routed themes ``user`` may read, by impact, highest first.
 
     ``department`` narrows to one department's slug; ``status`` is a key of
-    :data:`STATUS_FILTERS` (open, closed or all).
+    :data:`STATUS_FILTERS` (open, closed, retired or all).
     """
-    impact = impact_expression().label("impact")
     query = (
         visible_themes(user)
-        .add_columns(impact)
         .where(
             Theme.department_id.is_not(None),
             Theme.status.in_(STATUS_FILTERS.get(status, STATUS_FILTERS["open"])),
         )
         .options(selectinload(Theme.owner), selectinload(Theme.department))
-        .order_by(impact.desc(), Theme.id)
+        .order_by(Theme.id)
     )
     if department:
         query = query.join(Department, Department.id == Theme.department_id).where(
             Department.slug == department
         )
-    rows = db.session.execute(query).all()
-    ids = [theme.id for theme, _ in rows]
+    themes = db.session.scalars(query).all()
+    ids = [theme.id for theme in themes]
     today = today or utcnow().date()
     months = monthly_counts(
         ids, first=shift_month(today, 1 - SPARKLINE_MONTHS), last=today
     )
     scores = respondent_nps(ids)
     overall = overall_nps_by_survey()
-    return tuple(
-        ThemeSummary(
-            theme=theme,
-            nps=scores.get(theme.id, EMPTY_NPS),
-            overall_nps=overall.get(theme.survey_id, EMPTY_NPS),
-            impact=float(value),
-            age_days=age_in_days(theme, today),
-            months=months[theme.id],
+    summaries = []
+    for theme in themes:
+        theme_nps = scores.get(theme.id, EMPTY_NPS)
+        everyone = overall.get(theme.survey_id, EMPTY_NPS)
+        summaries.append(
+            ThemeSummary(
+                theme=theme,
+                nps=theme_nps,
+                overall_nps=everyone,
+                impact=theme_impact(theme.size, theme.sentiment, theme_nps, everyone),
+                age_days=age_in_days(theme, today),
+                months=months[theme.id],
+            )
         )
-        for theme, value in rows
-    )
+    summaries.sort(key=lambda summary: (-summary.impact.value, summary.theme.id))
+    return tuple(summaries)
 
 
 def triage_queue(user: User) -> tuple[TriageItem, ...]:
     """Themes waiting for a person to choose their department, by impact."""
     themes = db.session.scalars(
         visible_themes(user)
-        .where(Theme.needs_triage.is_(True))
+        .where(
+            Theme.needs_triage.is_(True), Theme.status.not_in(STATUS_FILTERS["retired"])
+        )
         .options(selectinload(Theme.department))
-        .order_by(impact_expression().desc(), Theme.id)
+        .order_by(Theme.id)
     ).all()
+    scores = respondent_nps([theme.id for theme in themes])
+    overall = overall_nps_by_survey()
+    themes = sorted(
+        themes,
+        key=lambda theme: (
+            -theme_impact(
+                theme.size,
+                theme.sentiment,
+                scores.get(theme.id, EMPTY_NPS),
+                overall.get(theme.survey_id, EMPTY_NPS),
+            ).value
+        ),
+    )
     guesses = best_guesses([theme.id for theme in themes])
     return tuple(
         TriageItem(theme, guesses.get(theme.id) or theme.department) for theme in themes
@@ -529,6 +612,7 @@ def answers_query(theme: Theme, *, search: str = "") -> Select:
             SurveyResponse.segment,
             rating.label("nps"),
             ThemeAnswer.similarity,
+            ThemeAnswer.sentiment,
             consented.label("consented"),
             case((consented, SurveyResponse.customer_ref)).label("customer_ref"),
             case((consented, SurveyResponse.hidden["first_name"].as_string())).label(
@@ -563,6 +647,7 @@ def answer_row(row: Any) -> AnswerRow:
         nps=None if row.nps is None else int(row.nps),
         similarity=row.similarity,
         contact=contact,
+        sentiment=row.sentiment,
     )
 
 
@@ -655,6 +740,30 @@ def segment_counts(theme: Theme) -> tuple[SegmentCount, ...]:
     return tuple(counts)
 
 
+def text_rating_disagreements(
+    theme: Theme, *, examples: int = DISAGREEMENT_EXAMPLES
+) -> Disagreements:
+    """How many of the theme's scored answers contradict their rating, and the
+    clearest few (a detractor's praise, a promoter's complaint)."""
+    scored, count = db.session.execute(
+        select(
+            func.count(ThemeAnswer.disagrees),
+            func.sum(case((ThemeAnswer.disagrees.is_(True), 1), else_=0)),
+        ).where(ThemeAnswer.theme_id == theme.id)
+    ).one()
+    rows = db.session.execute(
+        answers_query(theme)
+        .where(ThemeAnswer.disagrees.is_(True))
+        .order_by(func.abs(ThemeAnswer.sentiment).desc(), Answer.id)
+        .limit(examples)
+    ).all()
+    return Disagreements(
+        count=int(count or 0),
+        scored=int(scored or 0),
+        examples=tuple(answer_row(row) for row in rows),
+    )
+
+
 def theme_events(theme: Theme) -> tuple[ThemeEvent, ...]:
     """The theme's audit trail, newest first, with each actor loaded."""
     return tuple(
@@ -690,4 +799,5 @@ def theme_page(
         segments=segment_counts(theme),
         events=events,
         reassignment=next((e for e in events if e.kind == "reassigned"), None),
+        disagreements=text_rating_disagreements(theme),
     )

@@ -56,18 +56,53 @@ def test_theme_or_404_hides_other_departments_themes(staff, make_theme):
         theme_or_404(staff["b"], theme.id + 1000)
 
 
-def test_themes_are_sorted_by_size_weighted_by_negativity_and_nps_drag(
-    staff, make_theme
-):
-    make_theme(label="big and happy", answers=list("abcdef"), sentiment=0.6, nps=40)
-    make_theme(label="angry", answers=list("abcd"), sentiment=-0.5, nps=-50)
+def test_themes_are_sorted_by_the_harm_their_evidence_shows(staff, make_theme):
+    praise = [{"text": t, "nps": 10} for t in "abcdefgh"]
+    complaints = [{"text": t, "nps": 2} for t in "abcd"]
+    make_theme(label="big praise", answers=praise, sentiment=0.6)
+    make_theme(label="angry", answers=complaints, sentiment=-0.5)
     make_theme(label="mildly negative", answers=list("abcde"), sentiment=-0.1)
     summaries = theme_summaries(staff["a"])
-    assert [(s.theme.label, s.impact) for s in summaries] == [
-        ("angry", pytest.approx(4 * (1 + 0.5 + 0.5))),
-        ("big and happy", pytest.approx(6.0)),
-        ("mildly negative", pytest.approx(5 * 1.1)),
+    assert [s.theme.label for s in summaries] == [
+        "angry",
+        "mildly negative",
+        "big praise",
     ]
+    angry = summaries[0].impact
+    assert angry.negativity == pytest.approx(0.5)
+    assert 0 < angry.shortfall < 1
+    assert angry.drag < 0  # its detractors pull the overall NPS down
+    assert angry.value == pytest.approx(4 * (0.5 + angry.shortfall) / 2)
+    assert summaries[2].impact.value == 0
+    assert summaries[2].impact.drag > 0
+
+
+def test_a_complaint_theme_outranks_a_praise_theme_of_the_same_size(staff, make_theme):
+    praise = [{"text": f"great onboarding {i}", "nps": 10} for i in range(6)]
+    complaints = [{"text": f"refund pending {i}", "nps": 3} for i in range(6)]
+    make_theme(label="loved onboarding", sentiment=0.7, answers=praise)
+    make_theme(label="refund still pending", sentiment=-0.6, answers=complaints)
+    summaries = theme_summaries(staff["a"])
+    assert [s.theme.label for s in summaries] == [
+        "refund still pending",
+        "loved onboarding",
+    ]
+    assert summaries[0].impact.value > summaries[1].impact.value == 0
+
+
+def test_few_angry_answers_count_for_less_than_well_evidenced_anger(staff, make_theme):
+    make_theme(label="two angry", sentiment=-0.5,
+               answers=[{"text": f"x {i}", "nps": 0} for i in range(2)])  # fmt: skip
+    make_theme(label="forty angry", sentiment=-0.5,
+               answers=[{"text": f"y {i}", "nps": 0} for i in range(40)])  # fmt: skip
+    make_theme(label="content", sentiment=0.5,
+               answers=[{"text": f"z {i}", "nps": 10} for i in range(40)])  # fmt: skip
+    few, many = (
+        next(s for s in theme_summaries(staff["a"]) if s.theme.label == label).impact
+        for label in ("two angry", "forty angry")
+    )
+    # Same NPS (-100), but two answers leave an interval too wide to be sure.
+    assert few.shortfall < many.shortfall
 
 
 @pytest.mark.parametrize(

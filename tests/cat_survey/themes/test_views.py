@@ -7,7 +7,7 @@ import pytest
 from helpers import csrf_token
 
 from cat_survey.db import db
-from cat_survey.models import Answer, FollowUp, Theme, ThemeEvent
+from cat_survey.models import Answer, FollowUp, Theme, ThemeAnswer, ThemeEvent
 
 XSS_ANSWER = "<script>alert(1)</script>"
 XSS_LABEL = '<img src=x onerror="alert(2)">Billing'
@@ -364,6 +364,39 @@ def test_customer_text_and_labels_are_escaped_on_every_page(
         assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;Billing" in page
     detail = pages[2]
     assert detail.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 2  # quote+table
+
+
+def test_the_theme_page_shows_where_text_and_rating_disagree_escaped(
+    client, auth, staff, make_theme
+):
+    theme = make_theme(
+        "cx",
+        answers=[
+            {"text": f"{XSS_ANSWER} lovely team", "nps": 2},
+            {"text": "refund still pending", "nps": 1},
+            {"text": "no answer from support", "nps": 3},
+        ],
+    )
+    scores = {
+        "lovely team": (0.8, True),
+        "refund": (-0.7, False),
+        "support": (-0.5, False),
+    }
+    for link, text in db.session.execute(
+        db.select(ThemeAnswer, Answer.text_value)
+        .join(Answer, Answer.id == ThemeAnswer.answer_id)
+        .where(ThemeAnswer.theme_id == theme.id)
+    ):
+        key = next(key for key in scores if key in text)
+        link.sentiment, link.disagrees = scores[key]
+    db.session.commit()
+    auth.login(staff["a"].email)
+    page = client.get(f"/themes/{theme.id}").text
+    assert "Where text and rating disagree" in page
+    assert "1 of 3 scored answers read" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; lovely team" in page
+    assert "NPS score 2, text sentiment +0.80" in page
+    assert XSS_ANSWER not in page
 
 
 def test_export_is_a_safe_csv_of_the_themes_answers(client, auth, staff, make_theme):
