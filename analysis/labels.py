@@ -1,4 +1,4 @@
-"""Theme evidence in words: top terms and a label an advocate reads at a glance.
+"""Theme evidence in words: top terms, quotes and a label read at a glance.
 
 A label names the topic and, where the answers say it, the problem: "card has not
 arrived", "refund still pending", "返信が遅い". It is always a phrase that the
@@ -31,9 +31,11 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy import sparse
+from sklearn.preprocessing import normalize
 
 from analysis.text import (
     NEGATIONS,
+    content_words,
     is_content_word,
     language_of,
     morphemes,
@@ -42,7 +44,7 @@ from analysis.text import (
     tokenise,
 )
 
-__all__ = ["terms_and_labels", "unique_labels"]
+__all__ = ["class_tfidf", "distinct_quotes", "terms_and_labels", "unique_labels"]
 
 _NEGATION_STEMS = frozenset(stem(word) for word in NEGATIONS)
 # A label holds at most this many content words, over at most this many words.
@@ -329,3 +331,33 @@ def _ordered_stems(key: list[str], surface: dict[str, str], order: Counter) -> s
     if len(ordered) > 1 and ordered[-1] in _NEGATION_STEMS:
         ordered.pop()  # "exchange rate not" reads as nonsense; the terms keep it
     return _join(surface.get(s, s) for s in ordered)
+
+
+def class_tfidf(class_counts: sparse.spmatrix) -> sparse.csr_matrix:
+    """Class-based TF-IDF (Grootendorst 2022), one row per theme.
+
+    A term's share of the theme's words times ``log(1 + A / f)``, where ``A`` is the
+    mean number of words per theme and ``f`` the term's count over all themes.
+    """
+    class_counts = sparse.csr_matrix(class_counts)
+    term_totals = np.asarray(class_counts.sum(axis=0)).ravel()
+    average = class_counts.sum() / class_counts.shape[0]
+    idf = np.log1p(average / np.maximum(term_totals, 1e-12))
+    return sparse.csr_matrix(normalize(class_counts, norm="l1") @ sparse.diags(idf))
+
+
+def distinct_quotes(
+    texts: list[str], closest: np.ndarray, n_quotes: int
+) -> tuple[str, ...]:
+    """The first ``n_quotes`` answers, nearest first, whose stems differ as a set."""
+    quotes: list[str] = []
+    seen: set[frozenset[str]] = set()
+    for index in closest:
+        key = frozenset(stem(w) for w in content_words(texts[index]))
+        if key in seen:
+            continue
+        seen.add(key)
+        quotes.append(" ".join(texts[index].split()))
+        if len(quotes) == n_quotes:
+            break
+    return tuple(quotes)

@@ -112,6 +112,8 @@ JAPANESE_STOP_WORDS: frozenset[str] = frozenset(
         *("こと", "もの", "よう", "ため", "ところ", "とき", "時", "方", "感じ"),
         *("点", "件", "今回", "毎回", "場合", "部分", "気", "中", "何", "私"),
         *("たび", "度", "ほう", "うち", "まま", "ほど", "ほか", "あと", "みたい"),
+        *("もらえる", "いただける", "思える", "感じる", "感ずる", "見える", "ほしい"),
+        *("欲しい", "助かる", "正直", "本当", "少し", "ちょっと", "すぎる", "やすい"),
     }
 )
 
@@ -179,7 +181,7 @@ _JAPANESE_CONTENT = {
     ("形状詞", "一般"),
 }
 # Suffixes that carry the problem: 使いにくい (hard to use), 分かりづらい.
-_JAPANESE_CONTENT_SUFFIXES = frozenset({"にくい", "づらい", "やすい"})
+_JAPANESE_CONTENT_SUFFIXES = frozenset({"にくい", "づらい"})
 _JAPANESE_NEGATIONS = frozenset({"ない", "ぬ", "ず", "ん"})
 _STEMMER = SnowballStemmer("english")
 _VADER_PACKAGE = "vaderSentiment"

@@ -15,12 +15,12 @@ account, money"), shows its evidence and is still the same theme next month. So:
   Japanese never goes through the English-only model: it always uses ``tfidf`` over
   SudachiPy base forms. ``representations_`` says what each language used.
 * **k from the data, by stability.** For each candidate k, k-means runs on three random
-  80% subsamples and each partition labels the same sample; their agreement (ARI)
-  is high when k matches real structure and falls both when real topics must merge
-  (which ones merge changes from run to run) and when a topic must split (where it
-  splits changes). The best k wins, the largest within 0.02 of it on a tie (a
-  split that reproduces is real).
-  Unlike the silhouette, which rose with k until the cap, the agreement peaks.
+  80% subsamples and each partition labels the same sample; a cluster is *stable*
+  when its best match in another run has a Jaccard similarity of at least 0.75
+  (Hennig 2007). The criterion is the mean number of stable clusters: it rises while
+  k finds real topics and falls once k splits them where the split does not
+  reproduce, so it peaks; the smallest k with the most stable clusters wins. (The
+  silhouette rose with k up to the cap; the plain ARI between runs favoured k = 2.)
 * **Unclear, relative to each theme.** An answer is unclear (label ``-1``) when it is
   less similar to its nearest theme than that theme's own members usually are: below
   the members' median similarity minus three robust standard deviations (1.4826
@@ -50,40 +50,51 @@ analysis themes`` (:mod:`analysis.cli.themes`) runs it all on any CSV, and
 import math
 import sys
 import warnings
-from collections.abc import Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.decomposition import TruncatedSVD
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
-from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import normalize
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
-from analysis.embeddings import configured_model, load_encoder, resolve_representation
-from analysis.labels import terms_and_labels, unique_labels
+from analysis.embeddings import configured_model, resolve_representation
+from analysis.labels import (
+    class_tfidf,
+    distinct_quotes,
+    terms_and_labels,
+    unique_labels,
+)
 from analysis.scores import nps, nps_from_counts
 from analysis.text import NEGATIONS, content_words, language_of, stem
+from analysis.theme_identity import continued_ids, match_themes, top_weights
+from analysis.theme_space import (
+    UNCLEAR,
+    LanguageSpace,
+    check_embeddings,
+    complete_embeddings,
+    embedding_rows,
+    stable_clusters,
+    theme_threshold,
+)
 
 __all__ = [
     "PAIR_WINDOW",
     "UNCLEAR",
+    "LanguageSpace",
     "Theme",
     "ThemeModel",
     "answer_features",
     "continued_ids",
     "match_themes",
 ]
-
-#: Label of an answer too far from every theme.
-UNCLEAR = -1
 
 #: Two content words form a skip-bigram when fewer than this many words apart.
 PAIR_WINDOW = 8
@@ -100,7 +111,8 @@ _STABILITY_SHARE = 0.8
 _STABILITY_INITS = 3
 _STABILITY_RUNS = 3
 _K_CANDIDATES = 10
-_K_TOLERANCE = 0.02
+_K_TOLERANCE = 0.0
+_STABLE_JACCARD = 0.75
 # The largest k tried: 2 sqrt(n) themes, and ten answers per theme on average.
 _K_PER_ROOT = 2.0
 _K_MEAN_SIZE = 10
@@ -167,7 +179,8 @@ def answer_features(text: str) -> list[str]:
     list of str
         Stems of :func:`analysis.text.content_words` (stop words gone, negations
         kept), then every pair of different stems fewer than :data:`PAIR_WINDOW`
-        words apart, as ``"a b"`` in alphabetical order.
+        words apart, as ``"a b"`` in alphabetical order; a negation pairs only with
+        the content words right beside it.
 
     Examples
     --------
@@ -177,7 +190,12 @@ def answer_features(text: str) -> list[str]:
     stems = [stem(word) for word in content_words(text)]
     features = list(stems)
     for i, first in enumerate(stems):
-        for second in stems[i + 1 : i + PAIR_WINDOW]:
+        for j, second in enumerate(stems[i + 1 : i + PAIR_WINDOW], start=i + 1):
+            # A negation belongs to its neighbours ("not arrived", 届く ない),
+            # not to every word of the answer.
+            negation = first in _NEGATION_STEMS or second in _NEGATION_STEMS
+            if negation and j > i + 1:
+                continue
             if first < second:
                 features.append(f"{first} {second}")
             elif second < first:
@@ -185,203 +203,11 @@ def answer_features(text: str) -> list[str]:
     return features
 
 
-def _unit_vector(weights: Mapping[str, float]) -> dict[str, float]:
-    """Scale a sparse term vector to unit length (empty stays empty)."""
-    length = math.sqrt(sum(w * w for w in weights.values()))
-    return {term: w / length for term, w in weights.items()} if length else {}
-
-
-def match_themes(
-    previous: Mapping[Hashable, Mapping[str, float]],
-    current: Sequence[Mapping[str, float]],
-    *,
-    min_similarity: float = 0.5,
-) -> dict[Hashable, int]:
-    """Match previous themes to current ones by term-centroid cosine similarity.
-
-    Each previous theme is paired with at most one current theme so that the total
-    similarity is largest (Hungarian assignment); a pair less similar than
-    ``min_similarity`` is dropped, so the current theme counts as new and the
-    previous one as gone.
-
-    Parameters
-    ----------
-    previous : mapping of id to {term: weight}
-        The previous run's term centroids, e.g. ``old_model.term_centroids_``.
-    current : sequence of {term: weight}
-        The new run's term centroids, by theme index.
-    min_similarity : float, default 0.5
-        Cosine similarity below which a pair does not count as the same theme.
-
-    Returns
-    -------
-    dict
-        Previous theme id -> index of the current theme it continues.
-
-    Examples
-    --------
-    >>> old = {7: {"card": 0.8, "arriv": 0.6}, 9: {"refund": 1.0}}
-    >>> new = [{"refund": 0.9, "want": 0.1}, {"pin": 1.0}, {"arriv": 0.7, "card": 0.7}]
-    >>> match_themes(old, new)
-    {7: 2, 9: 0}
-    """
-    old_ids = list(previous)
-    if not old_ids or not current:
-        return {}
-    old_vectors = [_unit_vector(previous[i]) for i in old_ids]
-    new_vectors = [_unit_vector(c) for c in current]
-    similarity = np.array(
-        [
-            [
-                sum(w * new.get(term, 0.0) for term, w in old.items())
-                for new in new_vectors
-            ]
-            for old in old_vectors
-        ]
-    )
-    rows, columns = linear_sum_assignment(similarity, maximize=True)
-    return {
-        old_ids[r]: int(c)
-        for r, c in zip(rows, columns, strict=True)
-        if similarity[r, c] >= min_similarity
-    }
-
-
-def continued_ids(
-    previous: Mapping[int, Mapping[str, float]] | None,
-    current: Sequence[Mapping[str, float]],
-    *,
-    min_similarity: float = 0.5,
-) -> list[int]:
-    """Ids of the current themes: a matched theme keeps its previous id.
-
-    Parameters
-    ----------
-    previous : mapping of int to {term: weight} or None
-        The previous run's term centroids by theme id.
-    current : sequence of {term: weight}
-        The new run's term centroids, by theme index.
-    min_similarity : float, default 0.5
-        As in :func:`match_themes`.
-
-    Returns
-    -------
-    list of int
-        One id per current theme: its match's id, or the next unused id (ids of
-        vanished themes are never reused); ``0..k-1`` without a previous run.
-
-    Examples
-    --------
-    >>> continued_ids({4: {"refund": 1.0}}, [{"card": 1.0}, {"refund": 0.9}])
-    [5, 4]
-    """
-    if not previous:
-        return list(range(len(current)))
-    matched = match_themes(previous, current, min_similarity=min_similarity)
-    ids: list[int | None] = [None] * len(current)
-    for old_id, index in matched.items():
-        ids[index] = int(old_id)
-    next_id = max(int(i) for i in previous) + 1
-    for index, theme_id in enumerate(ids):
-        if theme_id is None:
-            ids[index] = next_id
-            next_id += 1
-    return [int(i) for i in ids]  # type: ignore[arg-type]
-
-
 def _progress(items: Iterable, *, total: int, desc: str, enabled: bool) -> Iterable:
     """Wrap ``items`` in a tqdm bar on stderr when enabled (and stderr is a TTY)."""
     if not enabled:
         return items
     return tqdm(items, total=total, desc=desc, file=sys.stderr, disable=None)
-
-
-@dataclass
-class LanguageSpace:
-    """How one language's answers become points, and the themes found among them.
-
-    Built by :meth:`ThemeModel.fit`; exposed as ``ThemeModel.spaces_`` so that a
-    notebook can see what each language used.
-
-    Attributes
-    ----------
-    language : str
-        ``"en"`` or ``"ja"``.
-    representation : str
-        ``"tfidf"`` or ``"semantic"``.
-    vectorizer : CountVectorizer
-        Feature counts (:func:`answer_features`); terms, labels and term centroids
-        come from them under both representations.
-    tfidf : TfidfTransformer
-        Sublinear TF-IDF weights of the counts.
-    word_features : ndarray of bool
-        Which features are single words (not pairs, not negations).
-    svd : TruncatedSVD or None
-        The LSA projection (``tfidf`` only).
-    model : str or None
-        The embedding model's name or folder (``semantic`` only; the encoder
-        itself is loaded again after unpickling, never stored).
-    centroids : ndarray of shape (k, dim)
-        Unit-length theme centres.
-    thresholds : ndarray of shape (k,)
-        Similarity below which an answer is unclear rather than in that theme.
-    themes : ndarray of int
-        Index into ``ThemeModel.themes_`` of each centre.
-    """
-
-    language: str
-    representation: str
-    vectorizer: CountVectorizer
-    tfidf: TfidfTransformer
-    word_features: np.ndarray
-    svd: TruncatedSVD | None = None
-    model: str | None = None
-    centroids: np.ndarray = field(default_factory=lambda: np.zeros((0, 1)))
-    thresholds: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    themes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
-
-    def points(
-        self, texts: list[str], counts: sparse.spmatrix, embeddings: np.ndarray | None
-    ) -> np.ndarray:
-        """Unit-length points of the answers (zero rows for answers without words)."""
-        if self.representation == "tfidf":
-            assert self.svd is not None
-            return normalize(self.svd.transform(self.tfidf.transform(counts)))
-        if embeddings is None:
-            embeddings = load_encoder(self.model).encode(texts)
-        return normalize(np.asarray(embeddings, dtype=np.float32))
-
-    def word_counts(self, texts: list[str], counts: sparse.spmatrix) -> np.ndarray:
-        """Distinct known words of each answer: what ``min_words`` counts.
-
-        Under ``tfidf`` only words in the vocabulary count (an answer of unknown
-        words has no direction); under ``semantic`` the model reads every word.
-        """
-        if self.representation == "semantic":
-            return np.array(
-                [
-                    len({stem(w) for w in content_words(t)} - _NEGATION_STEMS)
-                    for t in texts
-                ]
-            )
-        words = sparse.csr_matrix(counts)[:, np.flatnonzero(self.word_features)]
-        return np.diff(words.indptr)
-
-    def assign(
-        self, points: np.ndarray, n_words: np.ndarray, min_words: int
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Nearest theme of each point (global index) and its cosine, -1 if unclear."""
-        if len(self.centroids) == 0:
-            return np.full(len(points), UNCLEAR, dtype=np.intp), np.zeros(len(points))
-        similarity = points @ self.centroids.T
-        nearest = similarity.argmax(axis=1)
-        best = similarity[np.arange(len(points)), nearest].astype(np.float64)
-        labels = np.where(best >= self.thresholds[nearest], self.themes[nearest], -1)
-        # An answer with no known word has no direction: never a theme's member;
-        # one word ("all good", "n/a") says too little to belong anywhere.
-        labels[np.linalg.norm(points, axis=1) == 0] = UNCLEAR
-        labels[n_words < min_words] = UNCLEAR
-        return labels.astype(np.intp), best
 
 
 class ThemeModel(BaseEstimator):
@@ -414,8 +240,10 @@ class ThemeModel(BaseEstimator):
     min_similarity : float or None, default None
         Absolute floor of the similarity to a theme's centre; None uses 0.1 for
         "tfidf" and 0.2 for "semantic". Above it, each theme's own spread decides.
-    min_words : int, default 2
-        An answer with fewer distinct known words is unclear.
+    min_words : int or None, default None
+        An answer with fewer distinct known words is unclear; None means 2 for
+        "tfidf" and 1 for "semantic" (the model reads "Great food!" as being
+        about food; a bag of words has only "food" to go on).
     min_theme_size : int, default 3
         Smaller clusters are dissolved; their answers go to the nearest remaining
         theme or to unclear.
@@ -455,7 +283,7 @@ class ThemeModel(BaseEstimator):
     Examples
     --------
     >>> answers = ["my card has not arrived", "card still not arrived",
-    ...            "the card has not arrived yet", "card never arrived",
+    ...            "the card has not arrived yet", "my card has still not arrived",
     ...            "where is my card", "I want a refund for my order",
     ...            "refund my order please", "no refund for my order yet",
     ...            "how do I get a refund"]
@@ -485,7 +313,7 @@ class ThemeModel(BaseEstimator):
         n_components: int = 100,
         min_df: int = 2,
         min_similarity: float | None = None,
-        min_words: int = 2,
+        min_words: int | None = None,
         min_theme_size: int = 3,
         n_terms: int = 10,
         n_quotes: int = 5,
@@ -557,7 +385,7 @@ class ThemeModel(BaseEstimator):
             raise ValueError(
                 f"ratings has {len(ratings)} entries but there are {len(texts)} texts"
             )
-        _check_embeddings(embeddings, len(texts))
+        check_embeddings(embeddings, len(texts))
         # One thread: on a busy two-core machine BLAS and OpenMP threads made a
         # 60-answer fit ten times and a 100,000-answer fit twice as slow.
         with threadpool_limits(limits=1):
@@ -596,14 +424,18 @@ class ThemeModel(BaseEstimator):
             group_texts = [texts[i] for i in rows]
             try:
                 space, counts, points, n_words = self._prepare(
-                    lang, representation, group_texts, _rows_of(embeddings, rows), show
+                    lang,
+                    representation,
+                    group_texts,
+                    embedding_rows(embeddings, rows),
+                    show,
                 )
             except ValueError as error:
                 problems.append(str(error))
                 continue
             fitted[lang] = (rows, space, counts, points, n_words)
         usable = {
-            lang: int((np.linalg.norm(f[3], axis=1)[f[4] >= self.min_words] > 0).sum())
+            lang: int((np.linalg.norm(f[3], axis=1)[f[4] >= f[1].min_words] > 0).sum())
             for lang, f in fitted.items()
         }
         if sum(usable.values()) < 2:
@@ -618,7 +450,7 @@ class ThemeModel(BaseEstimator):
             if usable[lang] < 2:
                 continue
             self._cluster_space(space, points, n_words, quotas[lang], next_theme, show)
-            labels, similarities = space.assign(points, n_words, self.min_words)
+            labels, similarities = space.assign(points, n_words)
             self.labels_[rows] = labels
             self.similarities_[rows] = similarities
             next_theme += len(space.centroids)
@@ -664,7 +496,10 @@ class ThemeModel(BaseEstimator):
             [" " not in f and f not in _NEGATION_STEMS for f in features]
         )
         known_words = np.diff(counts[:, np.flatnonzero(word_features)].tocsr().indptr)
-        if representation == "tfidf" and (known_words >= self.min_words).sum() < 2:
+        min_words = self.min_words
+        if min_words is None:
+            min_words = 1 if representation == "semantic" else 2
+        if representation == "tfidf" and (known_words >= min_words).sum() < 2:
             raise ValueError("themes need at least two answers with known words")
         space = LanguageSpace(
             language=language,
@@ -672,13 +507,15 @@ class ThemeModel(BaseEstimator):
             vectorizer=vectorizer,
             tfidf=tfidf,
             word_features=word_features,
+            min_words=min_words,
         )
         if representation == "tfidf":
+            # At most half as many components as answers: near full rank, the
+            # randomised SVD blurred a small corpus (answers with no word in
+            # common came out 0.25 alike).
+            components = min(self.n_components, n_features - 1, n_answers // 2)
             space.svd = TruncatedSVD(
-                n_components=max(
-                    1, min(self.n_components, n_features - 1, n_answers - 1)
-                ),
-                random_state=self.random_state,
+                n_components=max(1, components), random_state=self.random_state
             )
             # A random sample spans the same topics; beyond it SVD time only grows.
             rows = np.arange(n_answers)
@@ -690,7 +527,7 @@ class ThemeModel(BaseEstimator):
             embeddings = None
         else:
             space.model = configured_model(self.model)
-            embeddings = _complete_embeddings(embeddings, texts, space.model)
+            embeddings = complete_embeddings(embeddings, texts, space.model)
         points = space.points(texts, counts, embeddings)
         return space, counts, points, space.word_counts(texts, counts)
 
@@ -705,7 +542,7 @@ class ThemeModel(BaseEstimator):
     ) -> None:
         """Find one language's centres and thresholds (global indexes from first)."""
         usable = np.flatnonzero(
-            (np.linalg.norm(points, axis=1) > 0) & (n_words >= self.min_words)
+            (np.linalg.norm(points, axis=1) > 0) & (n_words >= space.min_words)
         )
         members = points[usable]
         if k == "auto":
@@ -728,7 +565,10 @@ class ThemeModel(BaseEstimator):
             nearest = similarity.argmax(axis=1)
             best = similarity[np.arange(len(members)), nearest]
             thresholds = np.array(
-                [_threshold(best[nearest == t], floor) for t in range(len(centroids))]
+                [
+                    theme_threshold(best[nearest == t], floor)
+                    for t in range(len(centroids))
+                ]
             )
             core = best >= thresholds[nearest]
             kept = np.bincount(nearest[core], minlength=len(centroids)) >= (
@@ -766,6 +606,7 @@ class ThemeModel(BaseEstimator):
             np.round(np.geomspace(max(lower, 2), upper, _K_CANDIDATES)).astype(int)
         )
         size = max(2, round(_STABILITY_SHARE * len(sample)))
+        size_floor = self.min_theme_size * len(sample) / len(points)
         scores = {}
         for k in _progress(candidates, total=len(candidates), desc="k", enabled=show):
             partitions = []
@@ -784,9 +625,10 @@ class ThemeModel(BaseEstimator):
             scores[int(k)] = float(
                 np.mean(
                     [
-                        adjusted_rand_score(partitions[a], partitions[b])
+                        stable_clusters(partitions[a], partitions[b], size_floor)
                         for a in range(_STABILITY_RUNS)
-                        for b in range(a + 1, _STABILITY_RUNS)
+                        for b in range(_STABILITY_RUNS)
+                        if a != b
                     ]
                 )
             )
@@ -852,7 +694,7 @@ class ThemeModel(BaseEstimator):
                 shape=(len(space.themes), len(rows)),
             )
             features = space.vectorizer.get_feature_names_out()
-            term_scores = _class_tfidf(membership @ counts)
+            term_scores = class_tfidf(membership @ counts)
             mean_tfidf = normalize(membership @ space.tfidf.transform(counts))
             for n, t in enumerate(space.themes):
                 members = rows[local == t]
@@ -860,7 +702,7 @@ class ThemeModel(BaseEstimator):
                     np.argsort(-self.similarities_[members], kind="stable")
                 ]
                 closest_of[t] = closest
-                centroids[t] = _top_weights(mean_tfidf, n, features)
+                centroids[t] = top_weights(mean_tfidf, n, features)
                 terms[t], candidates[t] = terms_and_labels(
                     term_scores,
                     n,
@@ -884,7 +726,7 @@ class ThemeModel(BaseEstimator):
                     label=labels[t],
                     terms=terms[t],
                     size=int(closest_of[t].size),
-                    quotes=_distinct_quotes(texts, closest_of[t], self.n_quotes),
+                    quotes=distinct_quotes(texts, closest_of[t], self.n_quotes),
                     sentiment=round(float(polarity[closest_of[t]].mean()), 4),
                     nps=theme_nps,
                     nps_drag=drag,
@@ -939,7 +781,7 @@ class ThemeModel(BaseEstimator):
         """
         check_is_fitted(self, "spaces_")
         texts = [str(t) for t in texts]
-        _check_embeddings(embeddings, len(texts))
+        check_embeddings(embeddings, len(texts))
         labels = np.full(len(texts), UNCLEAR, dtype=np.intp)
         similarities = np.zeros(len(texts))
         languages = np.array([language_of(t) for t in texts])
@@ -952,44 +794,21 @@ class ThemeModel(BaseEstimator):
                 counts = space.vectorizer.transform(group)
                 given = None
                 if space.representation == "semantic":
-                    given = _complete_embeddings(
-                        _rows_of(embeddings, rows), group, space.model
+                    given = complete_embeddings(
+                        embedding_rows(embeddings, rows), group, space.model
                     )
                 points = space.points(group, counts, given)
                 n_words = space.word_counts(group, counts)
-                labels[rows], similarities[rows] = space.assign(
-                    points, n_words, self.min_words
-                )
+                labels[rows], similarities[rows] = space.assign(points, n_words)
         return labels, similarities
 
 
-def _threshold(similarities: np.ndarray, floor: float) -> float:
-    """A theme's unclear threshold from its members' similarities (module docstring).
-
-    Examples
-    --------
-    >>> round(_threshold(np.array([0.9, 0.8, 0.6, 0.8, 0.8]), 0.1), 2)
-    0.5
-    >>> round(_threshold(np.array([0.9, 0.2, 0.8, 0.8, 0.9, 0.8, 0.7]), 0.1), 2)
-    0.36
-    """
-    if similarities.size < 2:
-        return floor
-    median = float(np.median(similarities))
-    spread = max(1.4826 * float(np.median(np.abs(similarities - median))), _MIN_SPREAD)
-    return max(floor, median - _SPREAD_DEVIATIONS * spread)
-
-
 def _best_k(scores: Mapping[int, float]) -> int:
-    """The most stable k; the largest within the tolerance of it on a tie.
-
-    Two partitions that are equally reproducible differ in that the finer one
-    keeps a split that is real (it would not reproduce otherwise).
-    """
+    """The k with the most stable clusters; the smallest one on a tie."""
     if not scores:
         return 1
     best = max(scores.values())
-    return max(k for k, s in scores.items() if s >= best - _K_TOLERANCE)
+    return min(k for k, s in scores.items() if s >= best - _K_TOLERANCE)
 
 
 def _share_themes(
@@ -1008,41 +827,6 @@ def _share_themes(
         largest = max(shares, key=lambda lang: shares[lang])
         shares[largest] -= 1
     return shares
-
-
-def _check_embeddings(embeddings: object, n: int) -> None:
-    """Raise ValueError unless ``embeddings`` is None or has one row per text."""
-    if embeddings is not None and len(embeddings) != n:  # type: ignore[arg-type]
-        raise ValueError(
-            f"embeddings has {len(embeddings)} rows but there are {n} texts"  # type: ignore[arg-type]
-        )
-
-
-def _rows_of(
-    embeddings: np.ndarray | Sequence[np.ndarray | None] | None, rows: np.ndarray
-) -> list[np.ndarray | None] | None:
-    """The embeddings of some answers, or None when none were given."""
-    if embeddings is None:
-        return None
-    return [embeddings[i] for i in rows]
-
-
-def _complete_embeddings(
-    embeddings: Sequence[np.ndarray | None] | np.ndarray | None,
-    texts: list[str],
-    model: str | None,
-) -> np.ndarray:
-    """Given embeddings with the missing rows computed by the model."""
-    if embeddings is None:
-        return load_encoder(model).encode(texts)
-    missing = [i for i, row in enumerate(embeddings) if row is None]
-    computed = (
-        load_encoder(model).encode([texts[i] for i in missing]) if missing else []
-    )
-    rows = list(embeddings)
-    for i, vector in zip(missing, computed, strict=True):
-        rows[i] = vector
-    return np.vstack([np.asarray(r, dtype=np.float32) for r in rows])
 
 
 def _polarity(texts: list[str], labels: np.ndarray, show: bool) -> np.ndarray:
@@ -1074,46 +858,6 @@ def _polarity(texts: list[str], labels: np.ndarray, show: bool) -> np.ndarray:
     polarity = np.zeros(len(texts))
     polarity[themed] = [scores[texts[i]] for i in themed]
     return polarity
-
-
-def _class_tfidf(class_counts: sparse.spmatrix) -> sparse.csr_matrix:
-    """Class-based TF-IDF (Grootendorst 2022), one row per theme.
-
-    A term's share of the theme's words times ``log(1 + A / f)``, where ``A`` is the
-    mean number of words per theme and ``f`` the term's count over all themes.
-    """
-    class_counts = sparse.csr_matrix(class_counts)
-    term_totals = np.asarray(class_counts.sum(axis=0)).ravel()
-    average = class_counts.sum() / class_counts.shape[0]
-    idf = np.log1p(average / np.maximum(term_totals, 1e-12))
-    return sparse.csr_matrix(normalize(class_counts, norm="l1") @ sparse.diags(idf))
-
-
-def _top_weights(
-    matrix: sparse.csr_matrix, row: int, features: np.ndarray
-) -> dict[str, float]:
-    """The largest weights of one sparse row as {feature: weight}, unit length."""
-    start, end = matrix.indptr[row], matrix.indptr[row + 1]
-    columns, weights = matrix.indices[start:end], matrix.data[start:end]
-    top = np.argsort(-weights, kind="stable")[:_CENTROID_TERMS]
-    return _unit_vector({str(features[columns[i]]): float(weights[i]) for i in top})
-
-
-def _distinct_quotes(
-    texts: list[str], closest: np.ndarray, n_quotes: int
-) -> tuple[str, ...]:
-    """The first ``n_quotes`` answers, nearest first, whose stems differ as a set."""
-    quotes: list[str] = []
-    seen: set[frozenset[str]] = set()
-    for index in closest:
-        key = frozenset(stem(w) for w in content_words(texts[index]))
-        if key in seen:
-            continue
-        seen.add(key)
-        quotes.append(" ".join(texts[index].split()))
-        if len(quotes) == n_quotes:
-            break
-    return tuple(quotes)
 
 
 def _nps_counts(

