@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from analysis.folding import scalar_text
+
 __all__ = [
     "Catalog",
     "CatalogError",
@@ -337,7 +339,7 @@ class _CatalogReader:
         if required and not node.value.strip():
             self.error(node, department, field, "text, got an empty string")
             return None
-        return node.value.strip()
+        return scalar_text(node).strip()
 
     def phrases(
         self,
@@ -371,7 +373,7 @@ class _CatalogReader:
             elif not item.value.strip():
                 self.error(item, department, field, "text, got an empty string")
             else:
-                phrases.append(item.value.strip())
+                phrases.append(scalar_text(item).strip())
         return tuple(phrases) if len(phrases) == len(node.value) else None
 
     def error(

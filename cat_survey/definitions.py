@@ -29,12 +29,12 @@ import hashlib
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from analysis.folding import scalar_text
 from cat_survey.conditions import ConditionError, Node, names_in, parse_condition
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -259,67 +259,9 @@ def construct_located_map(loader: LineLoader, node: yaml.MappingNode) -> Iterato
     mapping.update(loader.construct_mapping(node, deep=True))
 
 
-#: Code points of Chinese characters, kana and full-width punctuation, which are
-#: written without spaces between them.
-CJK_RANGES = (
-    (0x3000, 0x30FF),  # CJK punctuation (、。「」), hiragana, katakana
-    (0x31F0, 0x31FF),  # small katakana
-    (0x3400, 0x4DBF),  # CJK ideographs, extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0xFF00, 0xFFEF),  # full-width forms (！？（）) and half-width katakana
-    (0x20000, 0x3FFFF),  # CJK ideographs, extensions B and later
-)
-
-
-def is_cjk(char: str) -> bool:
-    """True for a character of Japanese (or Chinese) text that takes no spaces."""
-    code = ord(char)
-    return any(low <= code <= high for low, high in CJK_RANGES)
-
-
-def without_cjk_fold_spaces(value: str, node: yaml.ScalarNode) -> str:
-    """``value`` without the spaces YAML put where it folded a line between CJK.
-
-    YAML folds a line break in a plain, quoted or ``>`` scalar into a space, which
-    is right between English words and wrong in Japanese ("届け、 何が"). Each
-    source line is found again in the folded value; where two consecutive lines
-    were joined by a single space between two CJK characters, that space goes.
-    Lines that cannot be found as written (escapes in a quoted scalar) are left
-    alone, as is every space the author typed inside a line.
-    """
-    mark, end = node.start_mark, node.end_mark
-    if node.style == "|" or mark.line == end.line or mark.buffer is None:
-        return value
-    lines = mark.buffer[mark.pointer : end.pointer].splitlines()
-    if node.style == ">":
-        lines = lines[1:]  # the header line: ">" or ">-"
-    contents = [line.strip().strip("'\"") if node.style else line.strip()
-                for line in lines]  # fmt: skip
-    spans: list[tuple[int, int] | None] = []
-    cursor = 0
-    for content in contents:
-        at = value.find(content, cursor) if content else -1
-        if at < 0:
-            spans.append(None)
-            continue
-        spans.append((at, at + len(content)))
-        cursor = at + len(content)
-    folds = {
-        before[1]
-        for before, after in pairwise(spans)
-        if before
-        and after
-        and value[before[1] : after[0]] == " "
-        and is_cjk(value[before[1] - 1])
-        and is_cjk(value[after[0]])
-    }
-    return "".join(char for index, char in enumerate(value) if index not in folds)
-
-
 def construct_text(loader: LineLoader, node: yaml.ScalarNode) -> str:
     """A YAML string, with Japanese lines folded as Japanese is written."""
-    return without_cjk_fold_spaces(loader.construct_scalar(node), node)
+    return scalar_text(node)
 
 
 LineLoader.add_constructor("tag:yaml.org,2002:map", construct_located_map)
