@@ -7,6 +7,7 @@ related for customers. Headers an error carries (``Allow`` on 405,
 """
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
@@ -14,18 +15,18 @@ from cat_survey.db import db
 
 #: What the page says first, per status; other statuses use Werkzeug's name.
 ERROR_HEADINGS = {
-    400: "This request could not be used",
-    403: "This page is not part of your role",
-    404: "Page not found",
-    405: "That action is not possible here",
-    413: "That was too much to send",
-    429: "Too many requests",
-    500: "Something went wrong on our side",
+    400: _l("This request could not be used"),
+    403: _l("This page is not part of your role"),
+    404: _l("Page not found"),
+    405: _l("That action is not possible here"),
+    413: _l("That was too much to send"),
+    429: _l("Too many requests"),
+    500: _l("Something went wrong on our side"),
 }
 #: A next step for statuses whose Werkzeug description is no help to a person.
 ERROR_ADVICE = {
-    403: "Ask an admin if your work needs it.",
-    500: "Please try again in a moment. If it keeps happening, tell your admin.",
+    403: _l("Ask an admin if your work needs it."),
+    500: _l("Please try again in a moment. If it keeps happening, tell your admin."),
 }
 
 

@@ -15,7 +15,7 @@ English.
 from collections.abc import Callable
 
 from flask import Flask, g, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -23,7 +23,7 @@ csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to see this page."
+login_manager.login_message = lazy_gettext("Please sign in to see this page.")
 login_manager.session_protection = "strong"
 UI_LOCALES = ("en", "ja")
 #: Each language's name as its own speakers write it, for the switch.

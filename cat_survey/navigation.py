@@ -9,6 +9,7 @@ URL or a role.
 from dataclasses import dataclass
 
 from flask import Flask, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from cat_survey.models import Role
@@ -31,11 +32,11 @@ class NavLink:
 
 
 STAFF_LINKS = (
-    NavLink("reports.dashboard", "Dashboard", LEADS, ("reports.",)),
-    NavLink("themes.my_themes", "My themes", (Role.ADVOCATE,), ("themes.",)),
-    NavLink("themes.my_themes", "Themes", LEADS, ("themes.",)),
-    NavLink("themes.triage", "Triage", LEADS),
-    NavLink("admin.users", "Admin", (Role.ADMIN,), ("admin.",)),
+    NavLink("reports.dashboard", _l("Dashboard"), LEADS, ("reports.",)),
+    NavLink("themes.my_themes", _l("My themes"), (Role.ADVOCATE,), ("themes.",)),
+    NavLink("themes.my_themes", _l("Themes"), LEADS, ("themes.",)),
+    NavLink("themes.triage", _l("Triage"), LEADS),
+    NavLink("admin.users", _l("Admin"), (Role.ADMIN,), ("admin.",)),
 )
 
 

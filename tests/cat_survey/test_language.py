@@ -219,3 +219,17 @@ def test_every_page_declares_its_language_and_offers_the_switch(
     assert f'value="{locale}" lang="{locale}" aria-current="true">' in html
     skip = "本文へ移動" if locale == "ja" else "Skip to content"
     assert skip in html
+
+
+def test_the_staff_navigation_sign_in_and_error_pages_speak_japanese(
+    client, make_user: Callable[..., User], auth
+):
+    client.set_cookie(LOCALE_COOKIE, "ja")
+    login = client.get("/auth/login").text
+    assert "<h1>サインイン</h1>" in login
+    assert "メールアドレス" in login
+    assert "<h1>ページが見つかりません</h1>" in client.get("/no-such-page").text
+    auth.login(make_user().email)
+    themes = client.get("/themes").text
+    for label in ("ダッシュボード", "テーマ", "トリアージ", "サインアウト"):
+        assert label in themes
