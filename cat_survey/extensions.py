@@ -14,10 +14,11 @@ English.
 
 from collections.abc import Callable
 
-from flask import Flask, g, request
+from flask import Flask, before_render_template, g, request
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
+from jinja2 import Template
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -30,6 +31,10 @@ UI_LOCALES = ("en", "ja")
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
 #: The cookie that remembers a customer's choice (staff keep it on their account).
 LOCALE_COOKIE = "cat_survey_locale"
+#: Template folders whose texts are not translated yet. Their pages keep the
+#: navigation and switch in the chosen language and mark the body as English
+#: (``<main lang="en">``), so a screen reader reads each part in its language.
+ENGLISH_ONLY_TEMPLATES = ("admin/", "reports/", "themes/")
 
 
 def chosen_locale(offered: tuple[str, ...] = UI_LOCALES) -> str | None:
@@ -55,6 +60,14 @@ def locale_context() -> dict:
     return {"page_locale": str(get_locale()), "language_names": LANGUAGE_NAMES}
 
 
+def mark_english_only(
+    sender: Flask, template: Template, context: dict, **extra: object
+) -> None:
+    """Tell ``base.html`` that a page's body is English whatever the language."""
+    if (template.name or "").startswith(ENGLISH_ONLY_TEMPLATES):
+        context["content_locale"] = "en"
+
+
 def init_extensions(
     app: Flask, *, load_user: Callable[[str], UserMixin | None]
 ) -> None:
@@ -64,3 +77,4 @@ def init_extensions(
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(locale_context)
+    before_render_template.connect(mark_english_only, app)
