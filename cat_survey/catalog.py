@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import func
 
-from analysis.routing import load_catalog
+from analysis.catalog import load_catalog
 from cat_survey.db import db
 from cat_survey.definitions import SurveyDefinition, load_definition, parse_definition
 from cat_survey.models import AdminEvent, Department, Survey, SurveyVersion

@@ -65,7 +65,6 @@ def test_flow_engine_loads_no_staff_code_views_or_database():
     assert "cat_survey.db" not in loaded
 
 
-@pytest.mark.slow  # a fresh interpreter per module: 15-18 s on 2 busy cores
 @pytest.mark.parametrize(
     ("module", "forbidden"),
     [
