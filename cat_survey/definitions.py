@@ -229,6 +229,8 @@ UMUX_LITE_ITEMS = (
     ("This system is easy to use.", "このシステムは使いやすい。"),
 )  # fmt: skip
 EXPANDED = {"sus": SUS_ITEMS, "umux_lite": UMUX_LITE_ITEMS}
+#: The locales the standard items and scale labels above are written in.
+BUILT_IN_LOCALES = ("en", "ja")
 QUESTION_TYPES = ("nps", "csat", "ces", "sus", "umux_lite", "rating", "choice",
                   "multi_choice", "text")  # fmt: skip
 
@@ -445,6 +447,10 @@ class DefinitionReader:
                 question=question,
             )
 
+    def untranslated_built_ins(self) -> list[str]:
+        """The survey's locales that the standard items and labels are not in."""
+        return [locale for locale in self.locales if locale not in BUILT_IN_LOCALES]
+
     def read_questions(self, document: dict, hidden: tuple[str, ...]) -> list[Question]:
         raw_questions = document.get("questions")
         if not isinstance(raw_questions, list) or not raw_questions:
@@ -526,6 +532,14 @@ class DefinitionReader:
 
     def expand(self, raw: dict, qid: str, qtype: str, common: dict) -> list[Question]:
         """SUS and UMUX-Lite: their standard items, in their standard order."""
+        if missing := self.untranslated_built_ins():
+            self.problem(
+                raw,
+                "type",
+                f"the standard {qtype} items have no {missing[0]!r} text (only "
+                f"{', '.join(BUILT_IN_LOCALES)}), but the survey declares it",
+                question=qid,
+            )
         low, high = SCALES[qtype]
         min_label, max_label = (Text.of(label) for label in AGREEMENT)
         return [
@@ -590,6 +604,14 @@ class DefinitionReader:
     ) -> tuple[Text | None, Text | None]:
         labels = raw.get("labels")
         if labels is None:
+            if defaults and (missing := self.untranslated_built_ins()):
+                self.problem(
+                    raw,
+                    "labels",
+                    f"the standard labels have no {missing[0]!r} text; write them: "
+                    f"labels: {{min: {{{missing[0]}: ...}}, max: {{...}}}}",
+                    question=qid,
+                )
             return (
                 (Text.of(defaults[0]), Text.of(defaults[1]))
                 if defaults

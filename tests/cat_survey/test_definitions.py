@@ -278,3 +278,41 @@ def test_a_text_missing_a_declared_locale_is_reported_with_its_place():
 def test_a_single_locale_survey_needs_no_translations():
     source = "slug: s\ntitle: t\nquestions:\n  - {id: q, type: nps, prompt: p}\n"
     assert parse_definition(source).locales == ("en",)
+
+
+def test_standard_texts_missing_a_declared_locale_are_reported():
+    source = textwrap.dedent(
+        """\
+        slug: s
+        locales: [en, fr]
+        title: {en: t, fr: t}
+        questions:
+          - {id: nps, type: nps, prompt: {en: p, fr: p}}
+          - id: sus
+            type: sus
+          - id: csat
+            type: csat
+            prompt: {en: p, fr: p}
+            labels: {min: {en: Bad, fr: Mal}, max: {en: Good, fr: Bien}}
+        """
+    )
+    with pytest.raises(DefinitionError) as raised:
+        parse_definition(source, file="s.yaml")
+    located = [
+        (problem.line, problem.question, problem.field)
+        for problem in raised.value.problems
+    ]
+    assert located == [(5, "nps", "labels"), (7, "sus", "type")]
+    assert "no 'fr' text" in str(raised.value)
+
+
+def test_surveys_check_names_the_missing_japanese_text(runner, tmp_path):
+    path = tmp_path / "half.yaml"
+    path.write_text(
+        "slug: half\nlocales: [en, ja]\ntitle: {en: t, ja: t}\nquestions:\n"
+        "  - {id: q, type: nps, prompt: How likely}\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(args=["surveys", "check", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:5: question 'q': field 'prompt': has no 'ja' text" in result.output
