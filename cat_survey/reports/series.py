@@ -269,7 +269,7 @@ def load_data(filters: Filters, today: date) -> DashboardData:
 
 def dashboard_data(filters: Filters, today: date, version: tuple) -> DashboardData:
     """The query results for these filters, from the cache while the data is same."""
-    cache = app_cache(DATA_CACHE_EXTENSION, DATA_CACHE_SIZE)
+    cache = data_cache()
     key = (filters, today, version)
     data = cache.get(key)
     if data is None:
@@ -756,6 +756,11 @@ class Chart:
 def app_cache(extension: str, maxsize: int) -> LruCache:
     """This app's cache stored under ``extension``."""
     return current_app.extensions.setdefault(extension, LruCache(maxsize))
+
+
+def data_cache() -> LruCache:
+    """This app's cache of query results, shared by the page and its charts."""
+    return app_cache(DATA_CACHE_EXTENSION, DATA_CACHE_SIZE)
 
 
 def chart_cache() -> LruCache:

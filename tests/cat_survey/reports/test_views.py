@@ -411,3 +411,25 @@ def test_each_breakdown_row_links_to_its_groups_themes(client, lead, quarter):
         "smb",
     }
     assert all("breakdown=segment" in link for link in grouped)
+
+
+def test_the_real_clock_decides_what_is_partial(client, lead, add_response):
+    # No pinned clock: run under faketime at a month end and mid-month to see both.
+    now = datetime.now(UTC)
+    this_month = period_of(now.date(), "month")
+    last_month = shift_period(this_month, "month", -1)
+
+    def midnight(day):
+        return datetime.combine(day, datetime.min.time(), UTC)
+
+    add_scores(add_response, midnight(shift_period(this_month, "month", -3)), {9: 1})
+    add_scores(add_response, midnight(last_month), {10: 30})
+    add_scores(add_response, midnight(this_month), {0: 30})
+    db.session.commit()
+
+    page = client.get("/dashboard").text
+
+    month_end = (now + timedelta(days=1)).day == 1
+    assert ("like with like" in page) is not month_end
+    assert ("Partial period: " in page) is not month_end
+    assert "NPS fell from 100 in" in page
