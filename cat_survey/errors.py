@@ -61,6 +61,9 @@ def error_page(error: HTTPException, status: int) -> str:
             status=status,
             heading=heading,
             advice=ERROR_ADVICE.get(status),
+            # The page must not echo its URL (a missing and a forbidden object look
+            # alike); the language switch goes back by the Referer instead.
+            switch_next=None,
         )
     except Exception:  # The page of last resort: nothing it needs can fail.
         return f"<!doctype html><title>{status}</title><h1>{escape(heading)}</h1>"

@@ -7,6 +7,8 @@ conversation itself, so that the link opened again later resumes in the same
 language. Then the person goes back to the page they were on.
 """
 
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -41,7 +43,11 @@ class LanguageForm(BaseForm):
 def switch():
     """Remember the language chosen and show the same page in it."""
     form = LanguageForm()
-    back = safe_next_url(form.next.data) or url_for("survey.index")
+    back = (
+        safe_next_url(form.next.data)
+        or same_site_path(request.referrer)
+        or url_for("survey.index")
+    )
     if not form.validate_on_submit():
         flash(_("The page had expired. Please choose the language again."), "error")
         return redirect(back)
@@ -61,6 +67,14 @@ def switch():
         path="/",
     )
     return response
+
+
+def same_site_path(url: str | None) -> str | None:
+    """The path (and query) of ``url`` if it is a page of this site, else None."""
+    parts = urlsplit(url or "")
+    if parts.netloc != request.host:
+        return None
+    return safe_next_url(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def remember_in_conversation(path: str, locale: str) -> None:

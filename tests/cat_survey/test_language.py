@@ -106,6 +106,22 @@ def test_the_switch_never_sends_anyone_off_site(client, target):
     assert response.headers["Location"] == "/"
 
 
+def test_an_error_page_echoes_no_url_and_the_switch_returns_by_the_referer(client):
+    page = client.get("/no-such-page?q=secret").text
+    assert "secret" not in page
+    token = csrf_token(page)
+    for referer, back in [
+        ("http://localhost/no-such-page?q=x", "/no-such-page?q=x"),
+        ("https://evil.example/no-such-page", "/"),
+    ]:
+        response = client.post(
+            "/language",
+            data={"locale": "ja", "csrf_token": token},
+            headers={"Referer": referer},
+        )
+        assert response.headers["Location"] == back
+
+
 def test_a_switch_without_a_valid_token_changes_nothing(client):
     response = client.post("/language", data={"locale": "ja", "next": "/"})
     assert response.status_code == 302
