@@ -123,7 +123,8 @@ _MIN_SPREAD = 0.1
 # Absolute floors of similarity to a theme, per representation (min_similarity=None).
 _FLOOR = {"tfidf": 0.1, "semantic": 0.2}
 _CENTROID_TERMS = 200
-_RENDER_SAMPLE = 150
+_RENDER_SAMPLE = 80
+_SENTIMENT_SAMPLE = 200
 _PROGRESS_ABOVE = 2_000
 _TRIM_ROUNDS = 3
 _LANGUAGES = ("en", "ja")
@@ -148,7 +149,8 @@ class Theme:
     quotes : tuple of str
         Up to five answers closest to the theme's centre, no two alike.
     sentiment : float
-        Mean VADER compound sentiment of the answers, in [-1, 1].
+        Mean sentiment of the answers (:func:`analysis.sentiment.sentiment_scores`,
+        at most 200 of them spread over the theme), in [-1, 1].
     nps : float or None
         NPS of the answers that have a rating; ``None`` without ratings.
     nps_drag : float or None
@@ -715,7 +717,7 @@ class ThemeModel(BaseEstimator):
             previous, centroids, min_similarity=self.min_match_similarity
         )
         self.term_centroids_ = dict(zip(ids, centroids, strict=True))
-        polarity = _polarity(texts, self.labels_, show)
+        polarity = _polarity(texts, closest_of, show)
         nps_counts = _nps_counts(ratings, self.labels_, k)
         themes = []
         for t in range(k):
@@ -727,7 +729,7 @@ class ThemeModel(BaseEstimator):
                     terms=terms[t],
                     size=int(closest_of[t].size),
                     quotes=distinct_quotes(texts, closest_of[t], self.n_quotes),
-                    sentiment=round(float(polarity[closest_of[t]].mean()), 4),
+                    sentiment=round(float(polarity[t].mean()), 4),
                     nps=theme_nps,
                     nps_drag=drag,
                 )
@@ -829,18 +831,27 @@ def _share_themes(
     return shares
 
 
-def _polarity(texts: list[str], labels: np.ndarray, show: bool) -> np.ndarray:
-    """Sentiment of each themed answer, -1..1 (0 for unclear ones).
+def _polarity(
+    texts: list[str], members: list[np.ndarray], show: bool
+) -> list[np.ndarray]:
+    """Sentiment (-1..1) of a sample of each theme's answers, by theme.
 
     :func:`analysis.sentiment.sentiment_scores` with its TF-IDF model: it reads
     complaints in English and Japanese, and it costs no embedding pass, which a
-    run on stored embeddings must not pay.
+    run on stored embeddings must not pay. A theme's mean needs no more than
+    :data:`_SENTIMENT_SAMPLE` answers, spread evenly from its closest to its
+    farthest; smaller themes are scored in full.
     """
     from analysis.sentiment import default_model, sentiment_scores
 
-    themed = np.flatnonzero(labels >= 0)
+    samples = [
+        rows[np.unique(np.linspace(0, len(rows) - 1, _SENTIMENT_SAMPLE).astype(int))]
+        if len(rows) > _SENTIMENT_SAMPLE
+        else rows
+        for rows in members
+    ]
     # Survey exports repeat answers ("good", "no"): score each text once.
-    distinct = list(dict.fromkeys(texts[i] for i in themed))
+    distinct = list(dict.fromkeys(texts[i] for rows in samples for i in rows))
     scores = dict(
         zip(
             distinct,
@@ -855,9 +866,7 @@ def _polarity(texts: list[str], labels: np.ndarray, show: bool) -> np.ndarray:
             strict=True,
         )
     )
-    polarity = np.zeros(len(texts))
-    polarity[themed] = [scores[texts[i]] for i in themed]
-    return polarity
+    return [np.array([scores[texts[i]] for i in rows]) for rows in samples]
 
 
 def _nps_counts(
