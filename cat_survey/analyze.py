@@ -6,7 +6,13 @@
    query and, for the ``semantic`` representation, their sentence embeddings:
    stored ones are read back and only answers without one are embedded
    (:mod:`cat_survey.embeddings`).
-2. It fits the theme model (:func:`fit_themes`).
+2. **One department per theme** (:func:`fit_themes`): the department router
+   (trained on the catalog plus every reassignment an advocate made, kept
+   across runs as answer ids) routes each answer, then the answers of each
+   department are themed on their own (``analysis.routed_themes``), so an
+   answer reaches through its theme the department it would reach alone. The
+   answers the router was unsure of form triage themes; read together, such a
+   theme often points clearly to one department, and then goes there.
 3. **Identity** (:func:`theme_lineage`): a theme of the previous run keeps its id,
    status and owner only when one new theme really continues it: that theme holds
    more than half of the old theme's answers, more than half of the new theme's
@@ -21,16 +27,15 @@
    answers' own NPS ratings as weak labels, and flagged where its text
    contradicts its rating; a theme's sentiment is the mean of its answers'.
 5. It stores memberships, quotes and monthly counts, reopens resolved themes that
-   keep growing, routes every theme by its answers with the department router
-   (trained on the catalog plus every reassignment an advocate made, kept across
-   runs as answer ids) and gives each routed theme an owner.
+   keep growing, and gives each routed theme its department's least busy
+   advocate as owner (a theme a person reassigned keeps their choice).
 
 ``assign_new_answers`` (``flask analyze --assign-new``) places answers that
-arrived since into the existing themes with the stored model's own ``predict``,
-embedding only those answers. It reads answers past the run's cursor, inserts
-memberships with "on conflict do nothing" and recounts only the themes and
-months it touched, so it is cheap, idempotent and safe to run every minute, even
-twice at once.
+arrived since into the existing themes with the stored model (route, then the
+department's themes), embedding only those answers. It reads answers past the
+run's cursor, inserts memberships with "on conflict do nothing" and recounts
+only the themes and months it touched, so it is idempotent and safe to run every
+minute, even twice at once.
 """
 
 import pickle  # nosec B403 - only our own model, stored in our own database
@@ -71,6 +76,8 @@ from cat_survey.models import (
 )
 
 CHUNK = 500
+#: A triage theme is read again, together, from at most this many answers.
+ROUTING_SAMPLE = 200
 #: A theme continues an old one only if it keeps more than this share of the old
 #: theme's answers, and more than this share of its own previously themed answers
 #: came from it: a theme split in two halves continues in neither.
@@ -488,7 +495,10 @@ def run_analysis(
             theme, theme.size
         ):
             report.reopened += 1
-    report.triaged = route_themes(themes, fitted.themes)
+    texts_of = member_texts(
+        answers, fitted.labels, fitted.similarities, len(fitted.themes)
+    )
+    report.triaged = route_themes(themes, fitted.themes, texts_of, router)
     report.themed_in_triage = sum(theme.size for theme in themes if theme.needs_triage)
     run.model = pickle.dumps(fitted.model, protocol=pickle.HIGHEST_PROTOCOL)
     run.parameters = {
@@ -937,10 +947,53 @@ def build_router(
     )
 
 
-def route_themes(themes: Sequence[Theme], found: Sequence[Any]) -> int:
+@dataclass(frozen=True)
+class ThemeRoute:
+    """Where a theme goes, how sure the router is, and the words that decided it."""
+
+    department: str | None
+    confidence: float
+    terms: tuple[str, ...]
+    best_guess: str
+    why: str
+
+
+def theme_route(
+    found: Any, texts: Sequence[str], router: DepartmentRouter
+) -> ThemeRoute:
+    """The run's routing of a theme, with a second look at a triage theme.
+
+    The router was unsure of each answer of a triage theme on its own; read
+    together (their probabilities averaged, as ``route_theme`` does), the same
+    answers often point clearly to one department, and then the theme goes
+    there instead of waiting for a person.
+    """
+    if found.department is not None:
+        return ThemeRoute(found.department, found.confidence, found.route_terms,
+                          found.best_guess, "")  # fmt: skip
+    if texts:
+        together = router.route_theme(list(texts)[:ROUTING_SAMPLE])
+        if not together.needs_triage:
+            return ThemeRoute(
+                together.department,
+                together.confidence,
+                together.terms,
+                together.best_guess,
+                "unsure answer by answer, clear taken together; ",
+            )
+    return ThemeRoute(None, found.confidence, found.route_terms, found.best_guess, "")
+
+
+def route_themes(
+    themes: Sequence[Theme],
+    found: Sequence[Any],
+    texts_of: Sequence[Sequence[str]],
+    router: DepartmentRouter,
+) -> int:
     """Give each theme its department as the run routed its answers.
 
-    A theme a person reassigned keeps their choice. Returns how many themes wait
+    ``texts_of[i]`` are theme ``i``'s answers, closest to its centre first. A
+    theme a person reassigned keeps their choice. Returns how many themes wait
     in triage (their answers' department was too uncertain).
     """
     from cat_survey.themes.workflow import pick_owner
@@ -952,29 +1005,44 @@ def route_themes(themes: Sequence[Theme], found: Sequence[Any]) -> int:
         )
     )
     triaged = 0
-    for theme, decision in zip(themes, found, strict=True):
+    for theme, fitted, texts in zip(themes, found, texts_of, strict=True):
         if theme.id in manual:
             continue
-        theme.routing_confidence = round(float(decision.confidence), 4)
-        theme.routing_terms = list(decision.route_terms)
-        theme.needs_triage = decision.department is None
+        route = theme_route(fitted, texts, router)
+        theme.routing_confidence = round(float(route.confidence), 4)
+        theme.routing_terms = list(route.terms)
+        theme.needs_triage = route.department is None
         triaged += theme.needs_triage
-        target = departments.get(decision.department) if decision.department else None
+        target = departments.get(route.department) if route.department else None
         if target is not None and theme.department_id != target.id:
             previous = theme.department.slug if theme.department else None
             theme.department = target
             theme.owner = pick_owner(target)
             why = (
-                f"confidence {decision.confidence:.2f}: "
-                f"{', '.join(decision.route_terms)}"
+                f"{route.why}confidence {route.confidence:.2f}: "
+                f"{', '.join(route.terms)}"
             )
             log_event(
                 theme, "routed", from_value=previous, to_value=target.slug, reason=why
             )
         elif target is None and theme.department_id is None:
-            log_event(theme, "triage", to_value=decision.best_guess,
-                      reason=f"confidence {decision.confidence:.2f}")  # fmt: skip
+            log_event(theme, "triage", to_value=route.best_guess,
+                      reason=f"confidence {route.confidence:.2f}")  # fmt: skip
     return triaged
+
+
+def member_texts(
+    answers: Sequence[TextAnswer],
+    labels: Sequence[int],
+    similarities: Sequence[float],
+    count: int,
+) -> list[list[str]]:
+    """Each theme's answer texts, closest to its centre first."""
+    members: list[list[tuple[float, str]]] = [[] for _ in range(count)]
+    for answer, label, similarity in zip(answers, labels, similarities, strict=True):
+        if label != UNCLEAR:
+            members[label].append((-float(similarity), answer.text))
+    return [[text for _, text in sorted(pairs)] for pairs in members]
 
 
 def notify_new_themes(themes: Iterable[Theme]) -> None:
