@@ -1,7 +1,7 @@
 """Command line for the analysis package: ``python -m analysis themes|route ...``.
 
-Each subcommand lives beside the code it runs (``analysis.themes.cli``,
-``analysis.routing.cli``); this module only dispatches, and imports the heavy module
+Each subcommand is a module of :mod:`analysis.cli` with a ``cli(argv)``
+function; this module only dispatches, and imports the heavy module
 that a subcommand needs only when that subcommand is asked for.
 """
 

@@ -57,6 +57,8 @@ _CLAUSE_BREAK = re.compile(r"[,.;:!?()\u3001\u3002\uff01\uff1f\uff08\uff09]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Candidates kept per theme, for :func:`unique_labels` to choose from.
 _CANDIDATES = 8
+# A label must speak for much of its theme: its share of answers counts squared.
+_SHARE_POWER = 2.0
 
 
 def terms_and_labels(
@@ -149,23 +151,31 @@ def unique_labels(
 
     Examples
     --------
-    >>> unique_labels([["top up failed", "top up"], ["top up failed"]],
+    >>> unique_labels([["top up failed", "top up"], ["top-up failed", "top up"]],
     ...               [["top up"], ["cash", "top up"]])
-    ['top up failed', 'top up failed: cash']
+    ['top up failed', 'top up']
     """
     taken: set[str] = set()
     labels: list[str] = []
     for options, theme_terms in zip(candidates, terms, strict=True):
-        label = next((c for c in options if c not in taken), None)
+        # "top-up" and "top up" are the same label to a reader.
+        label = next((c for c in options if _key(c) not in taken), None)
         if label is None:
             best = options[0] if options else "other answers"
             extra = [
-                t for t in theme_terms if t not in best and f"{best}: {t}" not in taken
+                t
+                for t in theme_terms
+                if t not in best and _key(f"{best}: {t}") not in taken
             ]
             label = f"{best}: {extra[0]}" if extra else f"{best} ({len(labels) + 1})"
-        taken.add(label)
+        taken.add(_key(label))
         labels.append(label)
     return labels
+
+
+def _key(label: str) -> str:
+    """What two labels must differ in: their words, not spelling or punctuation."""
+    return " ".join(tokenise(label)) or label
 
 
 def _join(words: Sequence[str] | object) -> str:
@@ -219,7 +229,7 @@ def _phrase_candidates(
         share = count / len(member_texts)
         # Two content words first: one word alone rarely says what is wrong.
         rank = 0 if len(span_stems) >= 2 else 1
-        scored.append((rank, -round(share * share * weight / top, 9), span))
+        scored.append((rank, -round(share**_SHARE_POWER * weight / top, 9), span))
     # Ties go to the shorter phrase, then alphabetically: sets have no stable order.
     scored.sort(key=lambda item: (item[0], item[1], len(item[2]), item[2]))
     phrases = []

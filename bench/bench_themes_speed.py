@@ -1,7 +1,7 @@
 """Benchmark: theme model speed and memory on 100,000 answers, both representations.
 
-Run ``python bench/bench_themes_speed.py [N] [tfidf|semantic|both]``. The answers are
-built from banking77's real queries (``../shared/datasets/banking77/train.csv``): each is a
+Run ``python bench/bench_themes_speed.py [N] [tfidf|semantic|both]``. The answers
+are built from banking77's real queries (``../shared/datasets/banking77/``): each is a
 query, sometimes with a clause of another query appended, a word dropped, or its case
 and punctuation changed, so the vocabulary and the length distribution stay real
 while near-duplicates abound, as in survey exports.

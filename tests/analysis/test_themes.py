@@ -865,3 +865,33 @@ def test_cli_semantic_run_says_which_representation_ran(
     assert status == 0
     assert json.loads(out)["representation"] == "semantic"
     assert "representation: semantic" in err
+
+
+def test_cli_route_clusters_within_departments(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, _ = run_cli(
+        [str(SMALL_CSV), "--id-column", "id", "--route", "--k", "4"], capsys
+    )
+    assert status == 0
+    result = json.loads(out)
+    for theme in result["themes"]:
+        assert {"department", "best_guess", "confidence", "route_terms"} <= set(theme)
+        assert theme["best_guess"]
+        members = [a for a in result["assignments"] if a["theme"] == theme["id"]]
+        assert len(members) == theme["size"]
+        assert {a["department"] for a in members} == {theme["department"]}
+    assert all("department" in a for a in result["assignments"])
+
+
+def test_cli_route_with_a_bad_catalog_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    catalog = tmp_path / "departments.yaml"
+    catalog.write_text("departments: 3\n", encoding="utf-8")
+    status, out, err = run_cli(
+        [str(SMALL_CSV), "--route", "--catalog", str(catalog)], capsys
+    )
+    assert status == 2
+    assert out == ""
+    assert "error:" in err
