@@ -110,7 +110,8 @@ def test_few_angry_answers_count_for_less_than_well_evidenced_anger(staff, make_
     [
         ("open", {"new one", "working"}),
         ("closed", {"done", "dropped"}),
-        ("all", {"new one", "working", "done", "dropped"}),
+        ("retired", {"split up", "emptied"}),
+        ("all", {"new one", "working", "done", "dropped", "split up", "emptied"}),
         ("nonsense", {"new one", "working"}),
     ],
 )
@@ -119,6 +120,8 @@ def test_the_list_filters_by_open_or_closed_status(staff, make_theme, status, ex
     make_theme(label="working", status="in_progress")
     make_theme(label="done", status="resolved")
     make_theme(label="dropped", status="wont_fix")
+    make_theme(label="split up", status="superseded")
+    make_theme(label="emptied", status="archived")
     summaries = theme_summaries(staff["a"], status=status)
     assert {s.theme.label for s in summaries} == expected
 

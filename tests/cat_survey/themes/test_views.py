@@ -399,6 +399,17 @@ def test_the_theme_page_shows_where_text_and_rating_disagree_escaped(
     assert XSS_ANSWER not in page
 
 
+def test_a_retired_theme_offers_no_status_change(client, auth, staff, make_theme):
+    theme = make_theme("cx", status="superseded")
+    auth.login(staff["a"].email)
+    page = client.get(f"/themes/{theme.id}").text
+    assert "Analysis retired this theme" in page
+    assert "Change status" not in page
+    post(client, f"/themes/{theme.id}/status", {"status": "acknowledged"})
+    db.session.refresh(theme)
+    assert theme.status == "superseded"
+
+
 def test_export_is_a_safe_csv_of_the_themes_answers(client, auth, staff, make_theme):
     theme = make_theme(answers=["=HYPERLINK(1)", "plain text"])
     make_theme("sales", answers=["someone else's"])
