@@ -124,6 +124,7 @@ _MIN_SPREAD = 0.1
 _FLOOR = {"tfidf": 0.1, "semantic": 0.2}
 _CENTROID_TERMS = 200
 _RENDER_SAMPLE = 80
+_CENTRE_WORDS = 2
 _SENTIMENT_SAMPLE = 200
 _PROGRESS_ABOVE = 2_000
 _TRIM_ROUNDS = 3
@@ -547,6 +548,9 @@ class ThemeModel(BaseEstimator):
             (np.linalg.norm(points, axis=1) > 0) & (n_words >= space.min_words)
         )
         members = points[usable]
+        # An answer of one known word ("great food", "my card?") counts half in
+        # placing the centres: it joins a theme more than it defines one.
+        weights = np.minimum(n_words[usable] / _CENTRE_WORDS, 1.0)
         if k == "auto":
             scores = self._stability_by_k(members, show=show)
             self.k_scores_[space.language] = scores
@@ -556,7 +560,7 @@ class ThemeModel(BaseEstimator):
             if self.min_similarity is None
             else self.min_similarity
         )
-        centroids = self._kmeans(members, max(1, min(int(k), len(members))))
+        centroids = self._kmeans(members, max(1, min(int(k), len(members))), weights)
         # Re-centre each theme on its members above its threshold: a catch-all
         # centre then moves to its real topic or loses its members. The last
         # rounds only drop themes left too small, until none is.
@@ -578,7 +582,7 @@ class ThemeModel(BaseEstimator):
             )
             if round_ < _TRIM_ROUNDS:
                 sums = np.zeros_like(centroids)
-                np.add.at(sums, nearest[core], members[core])
+                np.add.at(sums, nearest[core], members[core] * weights[core, None])
                 centroids = normalize(sums[kept])
             elif kept.all():
                 break
@@ -636,10 +640,10 @@ class ThemeModel(BaseEstimator):
             )
         return scores
 
-    def _kmeans(self, points: np.ndarray, k: int) -> np.ndarray:
-        """Unit-length k-means centres of ``points``."""
+    def _kmeans(self, points: np.ndarray, k: int, weights: np.ndarray) -> np.ndarray:
+        """Unit-length k-means centres of ``points`` weighted by ``weights``."""
         if k <= 1:
-            return normalize(points.mean(axis=0, keepdims=True))
+            return normalize((points * weights[:, None]).sum(axis=0, keepdims=True))
         if len(points) > _MINIBATCH_ABOVE:
             kmeans = MiniBatchKMeans(
                 n_clusters=k, n_init=3, batch_size=4096, random_state=self.random_state
@@ -650,7 +654,7 @@ class ThemeModel(BaseEstimator):
             # Near-duplicate answers can leave fewer distinct points than k; the
             # empty clusters are then pruned like any other tiny one.
             warnings.simplefilter("ignore", ConvergenceWarning)
-            kmeans.fit(points)
+            kmeans.fit(points, sample_weight=weights)
         return normalize(kmeans.cluster_centers_)
 
     def _order_by_size(self, n_themes: int) -> None:
