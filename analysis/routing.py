@@ -531,12 +531,35 @@ class DepartmentRouter(ClassifierMixin, BaseEstimator):
             coefficients = np.vstack([-coefficients / 2, coefficients / 2])
         return coefficients - coefficients.mean(axis=0)
 
+    def __getstate__(self) -> dict:
+        """Pickle the fitted router without the explanation cache (rebuilt on use)."""
+        state = super().__getstate__()
+        state.pop("_explanation_cache", None)
+        return state
+
+    def _explanation_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """The relative word coefficients and the word vocabulary, built once.
+
+        Both are fixed once the router is fitted, and building them for every
+        answer made routing 1,000 answers take seconds; the cache is keyed by the
+        fitted classifier, so a refit rebuilds it.
+        """
+        cached = self.__dict__.get("_explanation_cache")
+        if cached is None or cached[0] is not self.classifier_:
+            cached = (
+                self.classifier_,
+                self._relative_word_coefficients(),
+                self.word_vectorizer_.get_feature_names_out(),
+            )
+            self.__dict__["_explanation_cache"] = cached
+        return cached[1], cached[2]
+
     def _terms(self, words: sparse.spmatrix, index: int, *, top: int) -> list[str]:
         """Return the strongest terms of one TF-IDF row toward class ``index``."""
         row = sparse.csr_matrix(words)
-        coefficients = self._relative_word_coefficients()[index]
+        relative_coefficients, vocabulary = self._explanation_tables()
+        coefficients = relative_coefficients[index]
         pushes = row.data * coefficients[row.indices]
-        vocabulary = self.word_vectorizer_.get_feature_names_out()
         terms: list[str] = []
         covered: set[str] = set()
         for position in np.argsort(-pushes, kind="stable"):
