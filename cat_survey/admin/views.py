@@ -38,7 +38,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 EVENT_LABELS = {
     "invited": "Invited",
     "link_sent": "Sent a set-password link",
-    "password_set": "Chose a password",
+    "password_set": "Chose a password",  # nosec B105 - an audit label, not a password
     "role_changed": "Role changed",
     "deactivated": "Deactivated",
     "reactivated": "Reactivated",

@@ -261,6 +261,7 @@ MATRIX = (
     Route("GET", "reports.chart", "/dashboard/chart/breakdown.svg", LEADS),
     Route("GET", "reports.export", "/dashboard/export/nps.csv", LEADS),
     Route("GET", "reports.export", "/dashboard/export/breakdown.csv", LEADS),
+    Route("GET", "reports.themes", "/dashboard/themes", LEADS),
     # ---- the admin screens; a set-password link is a capability like an invitation
     Route("GET", "admin.users", "/admin", ADMINS),
     Route("GET", "admin.user", "/admin/users/{user}", ADMINS, fresh="user"),
@@ -349,8 +350,8 @@ def test_the_matrix_covers_every_route_and_method_of_the_app(app: Flask):
         if method in rule.methods
     }
     assert {(route.method, route.endpoint) for route in MATRIX} == served
-    assert len(served) == 40
-    assert MATRIX_CELLS == 49 * 5 * 2
+    assert len(served) == 41
+    assert MATRIX_CELLS == 50 * 5 * 2
 
 
 def test_every_row_states_an_outcome_for_every_role_and_both_objects():
