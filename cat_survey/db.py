@@ -9,12 +9,13 @@ waits its turn. Reads outside a write run without a transaction and lock nothing
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import CursorResult, Dialect, Engine, Result
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -62,6 +63,23 @@ class UTCDateTime(TypeDecorator):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+
+if TYPE_CHECKING:
+    # mypy cannot take an instance attribute (db.Model) as a base class
+    # (python/mypy#8603). db.Model is Base plus automatic table names and
+    # ``query``, so the type checker sees the models as plain Base subclasses.
+    Model = Base
+else:
+    Model = db.Model
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """How many rows an executed INSERT, UPDATE or DELETE touched.
+
+    Such statements return a CursorResult, which has ``rowcount``; the type hints
+    of ``Session.execute`` only promise a plain Result.
+    """
+    return cast("CursorResult[Any]", result).rowcount
 
 
 def init_db(app: Flask) -> None:

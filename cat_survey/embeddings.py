@@ -21,7 +21,7 @@ import numpy as np
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
-from cat_survey.db import db
+from cat_survey.db import Model, affected_rows, db
 from cat_survey.models import AnswerEmbedding
 
 if TYPE_CHECKING:  # the analysis package is heavy; loading it waits for a run
@@ -35,7 +35,7 @@ READ_CHUNK = 500
 VECTOR_DTYPE = np.dtype("<f4")
 
 
-def insert_ignoring_duplicates(model: type[db.Model]) -> Any:
+def insert_ignoring_duplicates(model: type[Model]) -> Any:
     """An INSERT into ``model``'s table that skips rows whose key already exists.
 
     Both databases spell it ``ON CONFLICT DO NOTHING``; SQLAlchemy builds it per
@@ -119,9 +119,11 @@ def forget_vectors(answer_ids: Sequence[int]) -> int:
     deleted = 0
     ids = list(answer_ids)
     for start in range(0, len(ids), READ_CHUNK):
-        deleted += db.session.execute(
-            db.delete(AnswerEmbedding).where(
-                AnswerEmbedding.answer_id.in_(ids[start : start + READ_CHUNK])
+        deleted += affected_rows(
+            db.session.execute(
+                db.delete(AnswerEmbedding).where(
+                    AnswerEmbedding.answer_id.in_(ids[start : start + READ_CHUNK])
+                )
             )
-        ).rowcount
+        )
     return deleted

@@ -31,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
-from cat_survey.db import UTCDateTime, db
+from cat_survey.db import Model, UTCDateTime
 
 
 def utcnow() -> datetime:
@@ -84,7 +84,7 @@ def enum_check(column: str, values: type[enum.StrEnum]) -> CheckConstraint:
 Timestamp = UTCDateTime()
 
 
-class Department(db.Model):
+class Department(Model):
     """A customer-facing department of the CAT; its catalog entry trains routing."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,7 +100,7 @@ class Department(db.Model):
     themes: WriteOnlyMapped["Theme"] = relationship(back_populates="department")
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A staff member who signs in: admin, CX lead or a department's advocate."""
 
     __table_args__ = (
@@ -133,7 +133,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class LoginFailure(db.Model):
+class LoginFailure(Model):
     """A failed sign-in, counted in the database so every worker sees the lockout."""
 
     __table_args__ = (Index("ix_login_failure_lookup", "email", "ip", "at"),)
@@ -144,7 +144,7 @@ class LoginFailure(db.Model):
     at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-class PrivacyEvent(db.Model):
+class PrivacyEvent(Model):
     """An audit record of a privacy action, holding counts and never personal data."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -153,7 +153,7 @@ class PrivacyEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-class Survey(db.Model):
+class Survey(Model):
     """A survey known by its slug; its content lives in numbered versions."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,7 +168,7 @@ class Survey(db.Model):
     responses: WriteOnlyMapped["SurveyResponse"] = relationship(back_populates="survey")
 
 
-class SurveyVersion(db.Model):
+class SurveyVersion(Model):
     """One immutable definition of a survey; responses keep the one they answered."""
 
     __table_args__ = (UniqueConstraint("survey_id", "number"),)
@@ -184,7 +184,7 @@ class SurveyVersion(db.Model):
     survey: Mapped[Survey] = relationship(back_populates="versions")
 
 
-class Invitation(db.Model):
+class Invitation(Model):
     """A single-use personal link carrying the customer's hidden fields."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -204,7 +204,7 @@ class Invitation(db.Model):
     )
 
 
-class SurveyResponse(db.Model):
+class SurveyResponse(Model):
     """One customer's pass through a survey version, partial until complete."""
 
     __table_args__ = (
@@ -251,7 +251,7 @@ class SurveyResponse(db.Model):
     )
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One answer to one question of one response, stored the moment it is given.
 
     ``number_value`` holds scale answers (NPS, CSAT, CES, SUS items, ratings) so
@@ -285,7 +285,7 @@ class Answer(db.Model):
     )
 
 
-class AnswerEmbedding(db.Model):
+class AnswerEmbedding(Model):
     """A free-text answer's sentence embedding, computed once per model and kept.
 
     The vector is float32 bytes (``numpy.frombuffer(vector, "<f4")``), unit length,
@@ -304,7 +304,7 @@ class AnswerEmbedding(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-class AnalysisRun(db.Model):
+class AnalysisRun(Model):
     """One run of the theme model: its parameters, its reach and its fitted model."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -323,7 +323,7 @@ class AnalysisRun(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
-class Theme(db.Model):
+class Theme(Model):
     """A group of answers that say the same thing, routed to one department."""
 
     __table_args__ = (enum_check("status", ThemeStatus),)
@@ -377,7 +377,7 @@ class Theme(db.Model):
     )
 
 
-class ThemeAnswer(db.Model):
+class ThemeAnswer(Model):
     """Membership of an answer in a theme; an answer belongs to one theme at most."""
 
     answer_id: Mapped[int] = mapped_column(
@@ -397,7 +397,7 @@ class ThemeAnswer(db.Model):
     answer: Mapped[Answer] = relationship(back_populates="theme_link")
 
 
-class ThemeMonth(db.Model):
+class ThemeMonth(Model):
     """How many answers a theme had in one calendar month, for its trend line."""
 
     theme_id: Mapped[int] = mapped_column(
@@ -409,7 +409,7 @@ class ThemeMonth(db.Model):
     theme: Mapped[Theme] = relationship(back_populates="months")
 
 
-class ThemeEvent(db.Model):
+class ThemeEvent(Model):
     """One line of a theme's audit trail: who changed what, when and why."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -429,7 +429,7 @@ class ThemeEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class FollowUp(db.Model):
+class FollowUp(Model):
     """An advocate's note of contacting a customer who consented (closing the loop)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -446,7 +446,7 @@ class FollowUp(db.Model):
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
-class Notification(db.Model):
+class Notification(Model):
     """An e-mail or webhook message waiting in the outbox, retried until sent."""
 
     __table_args__ = (
@@ -475,7 +475,7 @@ class Notification(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
-class AdminEvent(db.Model):
+class AdminEvent(Model):
     """One line of the admin audit trail: who changed which account or department.
 
     ``kind`` names the change (``invited``, ``role_changed``, ``deactivated``,

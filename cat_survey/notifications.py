@@ -485,7 +485,7 @@ def claim_next(now: datetime) -> Outgoing | None:
 
 def record_success(notification_id: int) -> None:
     """Mark a row sent, at once, so no later run sends it again."""
-    row = db.session.get(Notification, notification_id)
+    row = db.session.get_one(Notification, notification_id)
     row.status = NotificationStatus.SENT
     row.attempts += 1
     row.last_error = None
@@ -495,7 +495,7 @@ def record_success(notification_id: int) -> None:
 
 def record_failure(notification_id: int, error: str, *, now: datetime) -> None:
     """Count a failed attempt and schedule the next one."""
-    row = db.session.get(Notification, notification_id)
+    row = db.session.get_one(Notification, notification_id)
     row.attempts += 1
     row.last_error = error
     row.next_attempt_at = now + retry_delay(row.attempts)

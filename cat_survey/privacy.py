@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import or_
 
-from cat_survey.db import db
+from cat_survey.db import affected_rows, db
 from cat_survey.embeddings import forget_vectors
 from cat_survey.models import (
     Answer,
@@ -135,9 +135,11 @@ def erase_customer(customer_ref: str) -> dict[str, int]:
             .select_from(ThemeAnswer)
             .where(ThemeAnswer.answer_id.in_(answer_ids))
         ),
-        "follow_ups": db.session.execute(
-            db.delete(FollowUp).where(FollowUp.response_id.in_(response_ids))
-        ).rowcount,
+        "follow_ups": affected_rows(
+            db.session.execute(
+                db.delete(FollowUp).where(FollowUp.response_id.in_(response_ids))
+            )
+        ),
         "notifications": delete_notifications_quoting(texts),
         "embeddings": forget_vectors(sorted(answer_ids)),
     }
@@ -148,9 +150,9 @@ def erase_customer(customer_ref: str) -> dict[str, int]:
     db.session.execute(
         db.delete(SurveyResponse).where(SurveyResponse.id.in_(response_ids))
     )
-    counts["invitations"] = db.session.execute(
-        db.delete(Invitation).filter_by(customer_ref=customer_ref)
-    ).rowcount
+    counts["invitations"] = affected_rows(
+        db.session.execute(db.delete(Invitation).filter_by(customer_ref=customer_ref))
+    )
     forget_quotes(theme_ids, answer_ids)
     db.session.add(PrivacyEvent(kind="erase", counts=counts))
     db.session.commit()
@@ -167,7 +169,9 @@ def delete_notifications_quoting(texts: Iterable[str]) -> int:
             Notification.body.contains(snippet, autoescape=True),
             payload.contains(snippet, autoescape=True),
         )
-        deleted += db.session.execute(db.delete(Notification).where(quoting)).rowcount
+        deleted += affected_rows(
+            db.session.execute(db.delete(Notification).where(quoting))
+        )
     return deleted
 
 
@@ -204,11 +208,13 @@ def retain(days: int) -> dict[str, int]:
             if key in NON_PERSONAL_FIELDS
         }
         response.customer_ref = None
-    invitations = db.session.execute(
-        db.update(Invitation)
-        .where(Invitation.created_at < cutoff)
-        .values(email=None, customer_ref=None, hidden={})
-    ).rowcount
+    invitations = affected_rows(
+        db.session.execute(
+            db.update(Invitation)
+            .where(Invitation.created_at < cutoff)
+            .values(email=None, customer_ref=None, hidden={})
+        )
+    )
     counts = {
         "responses": len(responses),
         "answers_redacted": len(redacted),

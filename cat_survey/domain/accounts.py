@@ -84,7 +84,10 @@ def link_lifetime() -> timedelta:
 
 def serializer() -> URLSafeSerializer:
     """Signs set-password tokens with the app's secret key."""
-    return URLSafeSerializer(current_app.secret_key, salt="set-password")
+    secret_key = current_app.secret_key
+    if secret_key is None:
+        raise RuntimeError("SECRET_KEY is not set: set-password links cannot be signed")
+    return URLSafeSerializer(secret_key, salt="set-password")
 
 
 def fingerprint(user: User) -> str:

@@ -12,9 +12,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cat_survey.catalog import definition_of, latest_version, parsed_definition
@@ -41,7 +41,7 @@ from cat_survey.models import (
 HIDDEN_VALUE_LIMIT = 500
 #: Hidden fields copied into their own, narrower columns of ``SurveyResponse``.
 HIDDEN_COLUMN_LIMITS = {
-    name: SurveyResponse.__table__.c[name].type.length
+    name: cast(String, SurveyResponse.__table__.c[name].type).length
     for name in ("customer_ref", "segment")
 }
 #: What ``new_token`` (URL-safe base64) and imports produce; anything else is
@@ -51,9 +51,10 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # The statements of the answer path, built once on the tables (Core, not the ORM):
 # building, keying and running ORM statements cost more CPU per answer than the
 # whole bare INSERT that ``bench/bench_load.py`` compares an answer with.
-RESPONSES = SurveyResponse.__table__
-VERSIONS = SurveyVersion.__table__
-ANSWERS = Answer.__table__
+# Each model is mapped onto a Table; DeclarativeBase only promises a FromClause.
+RESPONSES = cast(Table, SurveyResponse.__table__)
+VERSIONS = cast(Table, SurveyVersion.__table__)
+ANSWERS = cast(Table, Answer.__table__)
 #: A response, its version's checksum and its answers (one row per answer).
 CONVERSATION_ROWS = (
     select(

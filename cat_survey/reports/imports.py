@@ -168,7 +168,7 @@ def parse_date(text: str, *, date_format: str | None = None) -> datetime:
 def slashed_date(match: re.Match[str], text: str) -> datetime:
     """Day/month/year or month/day/year, whichever the numbers allow."""
     first, second, year = (int(match.group(i)) for i in (1, 2, 3))
-    clock = [int(match.group(i) or 0) for i in (4, 5, 6)]
+    hours, minutes, seconds = (int(match.group(i) or 0) for i in (4, 5, 6))
     if first > 12 >= second:
         day, month = first, second
     elif second > 12 >= first or first == second:
@@ -179,7 +179,7 @@ def slashed_date(match: re.Match[str], text: str) -> datetime:
             "--date-format %d/%m/%Y or --date-format %m/%d/%Y"
         )
     try:
-        return datetime(year, month, day, *clock)
+        return datetime(year, month, day, hours, minutes, seconds)
     except ValueError as error:
         raise ValueError(f"{text!r} is not a date: {error}") from None
 
@@ -314,10 +314,11 @@ def row_answers(
         raw = cell(cells, index)
         if not raw:
             continue
+        given: AnswerValue = raw
         if question.type == "multi_choice":
-            raw = [part.strip() for part in raw.split(";")]
+            given = [part.strip() for part in raw.split(";")]
         try:
-            answers[question.id] = clean_answer(question, raw)
+            answers[question.id] = clean_answer(question, given)
         except AnswerError as error:
             raise ValueError(f"column {column!r}: {error}") from None
     if columns.text is not None and (raw := cell(cells, columns.text[0])):

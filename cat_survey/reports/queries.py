@@ -29,6 +29,7 @@ callers pass ``today``.
 import calendar
 import re
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -507,7 +508,9 @@ def breakdown_column(filters: Filters) -> Any:
 Counts = tuple[int, int, int]
 
 
-def nps_count_rows(filters: Filters, *, by_period: bool, by_group: bool) -> list:
+def nps_count_rows(
+    filters: Filters, *, by_period: bool, by_group: bool
+) -> Sequence[Any]:
     """Promoters, passives and detractors grouped by period and/or breakdown group."""
     columns = [breakdown_column(filters).label("grp")] if by_group else []
     query = scoped_answers(filters, "nps", *columns)
@@ -550,7 +553,11 @@ def breakdown_from(counts: dict[Any, Counts]) -> tuple[GroupNps, ...]:
             total - count for total, count in zip(totals, group_counts, strict=True)
         ]
         others = nps_from_counts(*rest)
-        drag = others.score - overall.score if others.n else None
+        drag = (
+            others.score - overall.score
+            if others.score is not None and overall.score is not None
+            else None  # the other groups have no answers (score None iff n == 0)
+        )
         label = NO_VALUE if group is None or group == "" else str(group)
         groups.append(GroupNps(label, nps_from_counts(*group_counts), drag))
     groups.sort(key=lambda g: (g.drag is None, -(g.drag or 0.0), g.group))
@@ -759,7 +766,7 @@ def known_segments(limit: int = 500) -> list[str]:
         .order_by(SurveyResponse.segment)
         .limit(limit)
     )
-    return list(rows)
+    return [segment for segment in rows if segment is not None]  # WHERE dropped NULLs
 
 
 def segment_exists(segment: str) -> bool:

@@ -141,6 +141,8 @@ class NpsChange:
     def sentence(self) -> str:
         """The change in words, saying what was compared and whether it is noise."""
         before, after = self.previous.result, self.current.result
+        if before.score is None or after.score is None:
+            raise ValueError("an NPS change compares two periods with answers")
         difference = self.comparison.difference
         moved = "rose" if difference > 0 else "fell" if difference < 0 else "stayed"
         text = (
@@ -330,6 +332,8 @@ def compared_note(index: int, change: NpsChange | None) -> str:
         return f"{which} period (compared)"
     shown = change.previous if which == "previous" else change.current
     span = change.previous_span if which == "previous" else change.current_span
+    if span is None or shown.result.score is None:
+        raise ValueError("a like-for-like change has both spans and both scores")
     return (
         f"{which} period, compared over {span.words()}: "
         f"NPS {points(shown.result.score)}, n={shown.result.n}"

@@ -104,14 +104,14 @@ def compared_spans(
 ) -> tuple[PeriodCoverage | None, Span | None]:
     """The last period in range with its covered days, and the same days before."""
     coverages = [
-        c
+        (c, c.covered)
         for c in coverage(filters, today=today, data_start=data_start(filters))
         if c.covered
     ]
     if not coverages:
         return None, None
-    latest = coverages[-1]
-    return latest, same_span(latest.covered, filters.period, -1)
+    latest, covered = coverages[-1]
+    return latest, same_span(covered, filters.period, -1)
 
 
 def theme_changes(
@@ -127,9 +127,9 @@ def theme_changes(
     """
     filters = replace(filters, include_partial=True)
     latest, before = compared_spans(filters, today)
-    if latest is None or before is None:
+    current = latest.covered if latest is not None else None
+    if latest is None or current is None or before is None:
         return ThemeChanges("", "", None, None, False, group, (), (), ())
-    current = latest.covered
     when = response_time()
     now_low, now_high = window(replace(filters, start=current.first, end=current.last))
     then_low, then_high = window(replace(filters, start=before.first, end=before.last))

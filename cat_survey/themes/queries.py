@@ -226,7 +226,7 @@ class TriageItem:
 # ---------------------------------------------------------------- scope
 
 
-def visible_themes(user: User) -> Select[tuple[Theme]]:
+def visible_themes(user: User) -> Select[Theme]:
     """SELECT of the themes ``user`` may read: their department's, or all for leads.
 
     This is the one authorisation rule of the theme screens; every query and
@@ -687,7 +687,7 @@ def export_rows(theme: Theme, *, search: str = "") -> list[tuple[object, ...]]:
     rows = db.session.execute(
         answers_query(theme, search=search).order_by(Answer.answered_at, Answer.id)
     ).all()
-    exported = []
+    exported: list[tuple[object, ...]] = []
     for row in map(answer_row, rows):
         contact = row.contact or Contact(None, None, None)
         followed_up_at = contact.followed_up_at

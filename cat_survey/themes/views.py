@@ -11,6 +11,7 @@ from collections.abc import Callable
 from flask import (
     Blueprint,
     Response,
+    abort,
     flash,
     redirect,
     render_template,
@@ -193,6 +194,8 @@ def reassign_theme(theme_id: int):
     # Looked up once valid: the choices hold only real slugs (never a NUL byte).
     if form.validate_on_submit():
         department = department_by_slug(form.department.data)
+        if department is None:  # deleted since the form was drawn
+            abort(404)
         if act(
             reassign, theme, department, actor=current_user, reason=form.reason.data
         ):
@@ -245,4 +248,5 @@ def svg_response(svg: bytes) -> Response:
     """An SVG image answer that caches privately and revalidates by ETag."""
     response = Response(svg, mimetype="image/svg+xml", headers=SVG_HEADERS)
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)  # turns itself into a 304 when unchanged
+    return response
