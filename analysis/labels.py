@@ -16,6 +16,11 @@ hedge, and it holds two to six words wherever the answers allow:
   stems and stem pairs (it must be specific to the theme). A phrase of one content
   word ranks after every phrase of two or more: "funds" or "screen" alone does not
   say what is wrong.
+* **Names its own theme**: of the best forty, a phrase whose words, read as a
+  query against every theme's unit c-TF-IDF profile (:class:`ThemeProfiles`),
+  match this theme better than any other ranks first (:func:`names_theme`).
+  "card payment" may fill a theme about reverted payments and still describe its
+  neighbour better; "card payment reverted" does not.
 * **Fallback**: when no phrase of two content words occurs twice, the theme's best
   two or three stems in their usual order ("exchange rate wrong").
 * **Unique within a run** (:func:`unique_labels`): the largest theme takes its best
@@ -27,7 +32,8 @@ hedge, and it holds two to six words wherever the answers allow:
 
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
@@ -44,7 +50,14 @@ from analysis.text import (
     tokenise,
 )
 
-__all__ = ["class_tfidf", "distinct_quotes", "terms_and_labels", "unique_labels"]
+__all__ = [
+    "ThemeProfiles",
+    "class_tfidf",
+    "distinct_quotes",
+    "names_theme",
+    "terms_and_labels",
+    "unique_labels",
+]
 
 _NEGATION_STEMS = frozenset(stem(word) for word in NEGATIONS)
 # A label holds at most this many content words, over at most this many words.
@@ -59,6 +72,8 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CANDIDATES = 8
 # A label must speak for much of its theme: its share of answers counts squared.
 _SHARE_POWER = 2.0
+# Candidates checked for naming their own theme, as a multiple of _CANDIDATES.
+_SHORTLIST = 5
 
 
 def terms_and_labels(
@@ -68,6 +83,7 @@ def terms_and_labels(
     member_texts: list[str],
     *,
     n_terms: int,
+    profiles: "ThemeProfiles | None" = None,
 ) -> tuple[tuple[str, ...], list[str]]:
     """Readable top terms of one theme and its label candidates, best first.
 
@@ -83,6 +99,10 @@ def terms_and_labels(
         The theme's answers, closest to its centre first.
     n_terms : int
         Number of terms to return.
+    profiles : ThemeProfiles, optional
+        Every theme's profile (``ThemeProfiles.of(scores, vocabulary)``, built once
+        per run): candidates whose words point to this theme rather than to
+        another one rank first. Without it, every candidate counts as specific.
 
     Returns
     -------
@@ -118,7 +138,9 @@ def terms_and_labels(
     weight_of = {
         str(features[c]): float(w) for c, w in zip(columns, weights, strict=True)
     }
-    candidates = _phrase_candidates(member_texts, weight_of)
+    candidates = _phrase_candidates(
+        member_texts, weight_of, lambda span: names_theme(profiles, row, span)
+    )
     if not candidates or len(_content_of(candidates[0])) < 2:
         key: list[str] = []
         for feature in ranked[:n_terms]:
@@ -191,8 +213,67 @@ def _content_of(label: str) -> list[str]:
     return [t for t in tokenise(label) if is_content_word(t)]
 
 
+@dataclass(frozen=True)
+class ThemeProfiles:
+    """Each theme's class-based TF-IDF at unit length: which theme a phrase names.
+
+    Attributes
+    ----------
+    matrix : sparse.csc_matrix
+        One row per theme, one column per feature, each row of unit length.
+    vocabulary : mapping of str to int
+        Column of each feature (stem or ``"a b"`` stem pair).
+    """
+
+    matrix: sparse.csc_matrix
+    vocabulary: Mapping[str, int]
+
+    @classmethod
+    def of(
+        cls, scores: sparse.spmatrix, vocabulary: Mapping[str, int]
+    ) -> "ThemeProfiles":
+        """Profiles from :func:`class_tfidf` scores and the features' columns."""
+        return cls(sparse.csc_matrix(normalize(scores)), vocabulary)
+
+
+def names_theme(profiles: ThemeProfiles | None, row: int, stems: Sequence[str]) -> bool:
+    """Whether a phrase of these stems matches theme ``row`` better than any other.
+
+    The phrase reads as a query: its stems and stem pairs, summed over each theme's
+    unit profile. "card payment" may be common in a theme about reverted payments
+    and yet match the theme about pending ones better; a reader would take it for
+    that one. True when ``profiles`` is None (nothing to compare with).
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> profiles = ThemeProfiles.of(
+    ...     sparse.csr_matrix([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0]]),
+    ...     {"card": 0, "arriv": 1, "declin": 2},
+    ... )
+    >>> names_theme(profiles, 0, ["card", "arriv"])
+    True
+    >>> names_theme(profiles, 0, ["declin"])
+    False
+    """
+    if profiles is None:
+        return True
+    features = list(stems) + [
+        f"{min(a, b)} {max(a, b)}" for n, a in enumerate(stems) for b in stems[n + 1 :]
+    ]
+    columns = [profiles.vocabulary[f] for f in features if f in profiles.vocabulary]
+    if not columns:
+        return False
+    totals = np.asarray(profiles.matrix[:, columns].sum(axis=1)).ravel()
+    others = np.delete(totals, row)
+    # A tie names no theme: the reader cannot tell which one is meant.
+    return bool(totals[row] > 0 and (others.size == 0 or totals[row] > others.max()))
+
+
 def _phrase_candidates(
-    member_texts: list[str], weights: Mapping[str, float]
+    member_texts: list[str],
+    weights: Mapping[str, float],
+    specific: Callable[[list[str]], bool] = lambda stems: True,
 ) -> list[str]:
     """The theme's best label phrases as written (see the module docstring)."""
     if not weights:
@@ -212,7 +293,7 @@ def _phrase_candidates(
         found.update(list(spans))
         for span, phrase in spans.items():
             written.setdefault(span, phrase)
-    scored: list[tuple[float, int, tuple[str, ...]]] = []
+    scored: list[tuple[int, float, tuple[str, ...]]] = []
     for span, count in found.items():
         if count < 2:
             continue
@@ -232,8 +313,16 @@ def _phrase_candidates(
         scored.append((rank, -round(share**_SHARE_POWER * weight / top, 9), span))
     # Ties go to the shorter phrase, then alphabetically: sets have no stable order.
     scored.sort(key=lambda item: (item[0], item[1], len(item[2]), item[2]))
+    # Of the best few, those that name this theme rather than another come first
+    # (checked on a shortlist only: a theme has thousands of spans).
+    shortlist = [span for _, _, span in scored[: _CANDIDATES * _SHORTLIST]]
+    named = {
+        span: specific(list(dict.fromkeys(stem(w) for w in span if is_content_word(w))))
+        for span in shortlist
+    }
+    shortlist.sort(key=lambda span: not named[span])
     phrases = []
-    for _, _, span in scored[:_CANDIDATES]:
+    for span in shortlist[:_CANDIDATES]:
         phrase = written[span]
         if not _CJK.search(phrase):
             phrase = _as_written(phrase, member_texts)

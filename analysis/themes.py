@@ -67,6 +67,7 @@ from tqdm import tqdm
 
 from analysis.embeddings import configured_model, resolve_representation
 from analysis.labels import (
+    ThemeProfiles,
     class_tfidf,
     distinct_quotes,
     terms_and_labels,
@@ -701,6 +702,7 @@ class ThemeModel(BaseEstimator):
             )
             features = space.vectorizer.get_feature_names_out()
             term_scores = class_tfidf(membership @ counts)
+            profiles = ThemeProfiles.of(term_scores, space.vectorizer.vocabulary_)
             mean_tfidf = normalize(membership @ space.tfidf.transform(counts))
             for n, t in enumerate(space.themes):
                 members = rows[local == t]
@@ -715,6 +717,7 @@ class ThemeModel(BaseEstimator):
                     features,
                     [texts[i] for i in closest[:_RENDER_SAMPLE]],
                     n_terms=self.n_terms,
+                    profiles=profiles,
                 )
         labels = unique_labels(candidates, terms)
         ids = continued_ids(

@@ -17,10 +17,18 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
+from scipy import sparse
 from sklearn.base import clone
+from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.metrics import adjusted_rand_score
 
 from analysis.cli.themes import cli
+from analysis.labels import (
+    ThemeProfiles,
+    class_tfidf,
+    names_theme,
+    terms_and_labels,
+)
 from analysis.scores import nps
 from analysis.sentiment import default_model, sentiment_scores
 from analysis.text import HEDGES, STOP_WORDS, content_words, normalise
@@ -380,6 +388,42 @@ def test_terms_and_labels_are_specific_and_keep_negation(
     assert "arrived" in " ".join(card.terms)
     assert "refund" in by_name["refund"].label
     assert re.search(r"crash", by_name["app"].label)
+
+
+def test_a_label_names_its_own_theme_rather_than_a_neighbour() -> None:
+    # "card payment" is in every reverted-payment answer, but it is what the other
+    # theme is about: the label must say what sets this theme apart.
+    reverted = [
+        "my card payment was reverted yesterday",
+        "why was my card payment reverted",
+        "card payment got reverted by the shop",
+        "the card payment was reverted",
+        "card payment reverted again",
+        "card payment reverted without warning",
+    ]
+    payments = [
+        "card payment",
+        "how do I make a card payment",
+        "card payment options",
+        "card payment in shops",
+        "can I make a card payment abroad",
+        "card payment help",
+    ]
+    vectorizer = CountVectorizer(analyzer=answer_features)
+    counts = vectorizer.fit_transform(reverted + payments)
+    membership = sparse.csr_matrix(np.repeat(np.eye(2), 6, axis=1))
+    scores = class_tfidf(membership @ counts)
+    features = vectorizer.get_feature_names_out()
+    profiles = ThemeProfiles.of(scores, vectorizer.vocabulary_)
+    assert not names_theme(profiles, 0, ["card", "payment"])
+    assert names_theme(profiles, 1, ["card", "payment"])
+    _, alone = terms_and_labels(scores, 0, features, reverted, n_terms=5)
+    _, compared = terms_and_labels(
+        scores, 0, features, reverted, n_terms=5, profiles=profiles
+    )
+    assert alone[0] == "card payment"  # the commonest phrase, without comparison
+    assert compared[0] == "card payment reverted"
+    assert set(compared) == set(alone)  # reordered, nothing lost
 
 
 def quote_key(text: str) -> str:
