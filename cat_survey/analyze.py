@@ -47,6 +47,7 @@ from typing import Any
 
 import numpy as np
 from flask import current_app
+from numpy.typing import NDArray
 from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 
@@ -74,6 +75,11 @@ from cat_survey.models import (
     ThemeStatus,
     utcnow,
 )
+
+#: Per answer, its theme and its similarity to that theme: NumPy arrays from the
+#: theme model, or plain lists.
+Labels = Sequence[int] | NDArray[np.integer]
+Similarities = Sequence[float] | NDArray[np.floating]
 
 CHUNK = 500
 #: A triage theme is read again, together, from at most this many answers.
@@ -597,7 +603,7 @@ def centroid_similarity(
 
 def theme_lineage(
     previous: Sequence[int | None],
-    labels: Sequence[int],
+    labels: Labels,
     *,
     similarity: Callable[[int, int], float | None] = lambda old, new: None,
     min_share: float = MIN_KEPT_SHARE,
@@ -726,8 +732,10 @@ def retire_discontinued(
     created = {id(theme) for theme in report.created}
     for index, theme in enumerate(themes):
         if id(theme) in created:
-            reason = f"Takes {'; '.join(origins[index])}." if origins[index] else None
-            log_event(theme, "created", to_value=theme.label, reason=reason)
+            takes: str | None = (
+                f"Takes {'; '.join(origins[index])}." if origins[index] else None
+            )
+            log_event(theme, "created", to_value=theme.label, reason=takes)
 
 
 def status_name(theme: Theme) -> str:
@@ -768,8 +776,8 @@ def archive_empty(themes: Iterable[Theme]) -> int:
 
 def replace_links(
     answers: Sequence[TextAnswer],
-    labels: Sequence[int],
-    similarities: Sequence[float],
+    labels: Labels,
+    similarities: Similarities,
     themes: Sequence[Theme],
     sentiment: "AnswerSentiment | None" = None,
 ) -> None:
@@ -788,8 +796,8 @@ def replace_links(
 
 def membership_rows(
     answers: Sequence[TextAnswer],
-    labels: Sequence[int],
-    similarities: Sequence[float],
+    labels: Labels,
+    similarities: Similarities,
     themes: Sequence[Theme],
     sentiment: "AnswerSentiment | None" = None,
 ) -> list[dict[str, Any]]:
@@ -811,8 +819,8 @@ def membership_rows(
 
 def set_quotes(
     answers: Sequence[TextAnswer],
-    labels: Sequence[int],
-    similarities: Sequence[float],
+    labels: Labels,
+    similarities: Similarities,
     themes: Sequence[Theme],
     found: Sequence[Any],
 ) -> None:
@@ -1033,8 +1041,8 @@ def route_themes(
 
 def member_texts(
     answers: Sequence[TextAnswer],
-    labels: Sequence[int],
-    similarities: Sequence[float],
+    labels: Labels,
+    similarities: Similarities,
     count: int,
 ) -> list[list[str]]:
     """Each theme's answer texts, closest to its centre first."""
@@ -1110,6 +1118,8 @@ def assign_new_answers() -> int:
         )
         remember_vectors(encoder, [a.text for a in answers], vectors)
     # Our own model, written by run_analysis into our own database.
+    if run.model is None:
+        raise ValueError(f"analysis run {run.id} stored no model")
     model = pickle.loads(run.model)  # nosec B301
     labels, similarities = predict_themes(model, [a.text for a in answers], vectors)
     theme_ids = run.parameters["theme_ids"]

@@ -343,7 +343,8 @@ class DefinitionReader:
         hidden = self.read_hidden(document)
         title = self.text(document, "title", required=True)
         questions = self.read_questions(document, hidden)
-        if self.problems:
+        # A bad slug or a missing title is among the problems already.
+        if self.problems or not isinstance(slug, str) or title is None:
             raise DefinitionError(self.problems)
         return SurveyDefinition(
             slug=slug,
@@ -512,7 +513,7 @@ class DefinitionReader:
         required = raw.get("required", qtype != "text")
         if not isinstance(required, bool):
             self.problem(raw, "required", "expected true or false", question=qid)
-        common = {
+        common: dict[str, Any] = {
             "required": bool(required),
             "when": when,
             "when_source": when_source,

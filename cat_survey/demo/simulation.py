@@ -434,12 +434,14 @@ class Respondent:
             noise = self.rng.gauss(0, 0.7)
         else:
             noise = self.rng.gauss(0, 0.8)
+        if low is None or high is None:
+            raise ValueError(f"scale question {question.id!r} has no min or max")
         return min(max(round(low + (high - low) * share + noise), low), high)
 
     def multi_choice(self, question: Question) -> list[str]:
         """Between one and three options; exit reasons follow the year's troubles."""
         known = {option.value for option in question.options}
-        weights = {
+        weights: dict[str, float] = {
             value: weight
             * (3 if value == "reliability" and self.occasion.outage else 1)
             for value, weight in EXIT_REASONS.items()
