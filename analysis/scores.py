@@ -479,8 +479,11 @@ def compare_nps_results(a: NpsResult, b: NpsResult) -> NpsComparison:
     standard_error = math.sqrt(variance_a + variance_b)
     z = centre / standard_error
     margin = Z_95 * standard_error
+    score_a, score_b = a.score, b.score
+    if score_a is None or score_b is None:  # unreachable: rejected just above
+        raise ValueError("cannot compare an empty sample")
     return NpsComparison(
-        difference=a.score - b.score,
+        difference=score_a - score_b,
         z=z,
         p_value=math.erfc(abs(z) / math.sqrt(2)),
         significant=abs(z) > Z_95,
