@@ -177,7 +177,7 @@ def _describe_point(point: TrendPoint) -> str:
     """One period in words, for the SVG description."""
     if point.partial:
         point = replace(point, label=f"{point.label} (partial period)")
-    if point.is_gap:
+    if point.is_gap or point.value is None:
         return f"{point.label}: no data (n={point.n})"
     text = f"{point.label}: {_format_number(point.value)}"
     if point.ci_low is not None and point.ci_high is not None:
@@ -223,20 +223,20 @@ def _mark_partial(axes: Axes, points: Sequence[TrendPoint]) -> list[Patch]:
 
 def _draw_band(axes: Axes, points: Sequence[TrendPoint]) -> None:
     """Shade the 95% interval over runs of points, with a bar for lone points."""
-    has_band = [
-        not p.is_gap and p.ci_low is not None and p.ci_high is not None for p in points
-    ]
+    bands = {
+        index: (p.ci_low, p.ci_high)
+        for index, p in enumerate(points)
+        if not p.is_gap and p.ci_low is not None and p.ci_high is not None
+    }
     runs: list[list[int]] = []
-    for index, banded in enumerate(has_band):
-        if not banded:
-            continue
+    for index in bands:
         if runs and runs[-1][-1] == index - 1:
             runs[-1].append(index)
         else:
             runs.append([index])
     for run in runs:
-        lows = [points[i].ci_low for i in run]
-        highs = [points[i].ci_high for i in run]
+        lows = [bands[i][0] for i in run]
+        highs = [bands[i][1] for i in run]
         if len(run) == 1:
             # A one-point band has no width; a vertical bar shows the interval.
             axes.vlines(run, lows, highs, color=LINE_COLOR, alpha=0.35, linewidth=4)
@@ -246,11 +246,11 @@ def _draw_band(axes: Axes, points: Sequence[TrendPoint]) -> None:
 
 def _draw_line(axes: Axes, points: Sequence[TrendPoint], *, label: str) -> list[Line2D]:
     """Draw the score line, broken at gaps, with one marker per period."""
-    values = [math.nan if p.is_gap else p.value for p in points]
+    values = [math.nan if p.is_gap or p.value is None else p.value for p in points]
     (line,) = axes.plot(range(len(points)), values, color=LINE_COLOR, linewidth=1.8)
     line.set_gid("trend-line")
     for index, point in enumerate(points):
-        if point.is_gap:
+        if point.is_gap or point.value is None:
             continue
         (marker,) = axes.plot(
             index,
@@ -285,7 +285,7 @@ def _mark_previous(axes: Axes, points: Sequence[TrendPoint], index: int) -> Line
     """Mark the comparison period with a dotted line and a ring; return its legend."""
     axes.axvline(index, color=PREVIOUS_COLOR, linestyle=":", linewidth=1.2)
     previous = points[index]
-    if not previous.is_gap:
+    if not previous.is_gap and previous.value is not None:
         axes.plot(
             index,
             previous.value,
