@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import yaml
 
@@ -299,7 +300,7 @@ class _CatalogReader:
         description = self.text(node, fields, label, "description", required=False)
         keywords = self.phrases(node, fields, label, "keywords", required=False)
         examples = self.phrases(node, fields, label, "examples", required=True)
-        if None in (slug, name, keywords, examples):
+        if slug is None or name is None or keywords is None or examples is None:
             return None
         return Department(slug, name, description or "", keywords, examples)
 
@@ -394,7 +395,7 @@ class _CatalogReader:
         self.errors.append(f"{', '.join(where)}: expected {expected}")
 
 
-def _is_text(node: yaml.Node) -> bool:
+def _is_text(node: yaml.Node) -> TypeGuard[yaml.ScalarNode]:
     """Whether a node is a YAML string (not a number, boolean, null or collection)."""
     return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
 
