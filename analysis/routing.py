@@ -24,6 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypedDict, Unpack
 
 import numpy as np
 from scipy import sparse
@@ -59,6 +60,7 @@ __all__ = [
     "Decision",
     "Department",
     "DepartmentRouter",
+    "RouterParams",
     "build_router",
     "default_catalog_path",
     "keyword_departments",
@@ -86,6 +88,23 @@ DEFAULT_MIN_MARGIN = 0.10
 _JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
 # scikit-learn's default word pattern, used for text without Japanese in it.
 _WORD = re.compile(r"(?u)\b\w\w+\b")
+
+
+class RouterParams(TypedDict, total=False):
+    """The :class:`DepartmentRouter` parameters :func:`build_router` passes through.
+
+    Each key is optional and means what the router's parameter of that name does;
+    typing them lets a type checker catch ``min_margin="0.2"`` at the call.
+    """
+
+    min_confidence: float
+    min_margin: float
+    C: float
+    class_weight: str | None
+    char_ngrams: bool
+    embedding_weight: float
+    require_terms: bool
+    random_state: int
 
 
 @dataclass(frozen=True)
@@ -143,7 +162,7 @@ def build_router(
     *,
     representation: str = "auto",
     model: str | None = None,
-    **params: float | str | None,
+    **params: Unpack[RouterParams],
 ) -> "DepartmentRouter":
     """Fit a router on a catalog and the corrections advocates made.
 

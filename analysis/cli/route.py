@@ -12,6 +12,7 @@ import argparse
 import csv
 import json
 import sys
+from typing import TypedDict
 
 from analysis.catalog import (
     Catalog,
@@ -24,6 +25,18 @@ from analysis.embeddings import MODEL_SETTING, EmbeddingUnavailable
 from analysis.routing import DEFAULT_MIN_CONFIDENCE, DEFAULT_MIN_MARGIN, build_router
 
 __all__ = ["cli"]
+
+
+class _RoutedRow(TypedDict):
+    """One routed answer as printed: JSON keeps ``terms`` a list, CSV joins it."""
+
+    id: str | int
+    department: str | None
+    confidence: float
+    terms: list[str]
+    triage: bool
+    best_guess: str
+    runner_up: str | None
 
 
 def cli(argv: list[str]) -> int:
@@ -107,7 +120,7 @@ def cli(argv: list[str]) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     decisions = router.route([row[args.text_column] for row in rows])
-    results = [
+    results: list[_RoutedRow] = [
         {
             "id": row[args.id_column] if args.id_column else number,
             "department": decision.department,

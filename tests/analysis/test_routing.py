@@ -19,6 +19,7 @@ from analysis.catalog import Catalog, load_catalog, parse_catalog, training_data
 from analysis.embeddings import EmbeddingUnavailable
 from analysis.routing import (
     DepartmentRouter,
+    RouterParams,
     build_router,
     keyword_departments,
 )
@@ -112,6 +113,13 @@ def test_router_follows_the_estimator_contract(
     np.testing.assert_array_equal(
         twin.fit(texts, labels).predict_proba(sample), router.predict_proba(sample)
     )
+
+
+def test_router_params_type_lists_every_pass_through_parameter() -> None:
+    # build_router's **params are typed by RouterParams; a new router parameter
+    # missing there would be rejected by the type checker at every call.
+    passed_through = set(DepartmentRouter().get_params()) - {"representation", "model"}
+    assert set(RouterParams.__annotations__) == passed_through
 
 
 def test_probabilities_cover_every_department_and_sum_to_one(router) -> None:
