@@ -33,6 +33,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 __all__ = [
     "SMALL_SAMPLE_N",
@@ -114,7 +115,12 @@ _SUS_PERCENTILE_POINTS = (
 class SampleSize:
     """What every result shares: its ``n``, and whether that sample is small."""
 
-    n: int
+    if TYPE_CHECKING:
+        # Declared for the type checker only: most results store ``n`` as a field,
+        # a comparison computes it from both samples. A real property here would
+        # shadow the dataclass fields of the same name.
+        @property
+        def n(self) -> int: ...
 
     @property
     def small_sample(self) -> bool:
