@@ -10,6 +10,7 @@ algorithm and :func:`continued_ids` turns the pairs into ids.
 
 import math
 from collections.abc import Hashable, Mapping, Sequence
+from typing import TypeVar
 
 import numpy as np
 from scipy import sparse
@@ -20,6 +21,10 @@ __all__ = ["continued_ids", "match_themes", "top_weights"]
 # Features kept in a term centroid.
 _CENTROID_TERMS = 200
 
+# Whatever a caller names its previous themes by (int ids, labels); the matches
+# come back keyed the same way.
+ThemeId = TypeVar("ThemeId", bound=Hashable)
+
 
 def _unit_vector(weights: Mapping[str, float]) -> dict[str, float]:
     """Scale a sparse term vector to unit length (empty stays empty)."""
@@ -28,11 +33,11 @@ def _unit_vector(weights: Mapping[str, float]) -> dict[str, float]:
 
 
 def match_themes(
-    previous: Mapping[Hashable, Mapping[str, float]],
+    previous: Mapping[ThemeId, Mapping[str, float]],
     current: Sequence[Mapping[str, float]],
     *,
     min_similarity: float = 0.5,
-) -> dict[Hashable, int]:
+) -> dict[ThemeId, int]:
     """Match previous themes to current ones by term-centroid cosine similarity.
 
     Each previous theme is paired with at most one current theme so that the total
@@ -114,15 +119,16 @@ def continued_ids(
     if not previous:
         return list(range(len(current)))
     matched = match_themes(previous, current, min_similarity=min_similarity)
-    ids: list[int | None] = [None] * len(current)
-    for old_id, index in matched.items():
-        ids[index] = int(old_id)
+    continued = {index: int(old_id) for old_id, index in matched.items()}
     next_id = max(int(i) for i in previous) + 1
-    for index, theme_id in enumerate(ids):
-        if theme_id is None:
-            ids[index] = next_id
+    ids = []
+    for index in range(len(current)):
+        if index in continued:
+            ids.append(continued[index])
+        else:
+            ids.append(next_id)
             next_id += 1
-    return [int(i) for i in ids]  # type: ignore[arg-type]
+    return ids
 
 
 def top_weights(
