@@ -351,7 +351,7 @@ class SentimentModel(ClassifierMixin, BaseEstimator):
             two classes are given.
         """
         texts = [str(text) for text in texts]
-        labels = np.asarray([str(label) for label in labels])
+        labels = [str(label) for label in labels]
         if len(texts) != len(labels):
             raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
         unknown = sorted(set(labels) - set(LABELS))
@@ -513,16 +513,18 @@ def cache_example_embeddings(model: str | None = None) -> Path | None:
     digest = hashlib.sha256(
         json.dumps([encoder.name, encoder.dimension, english]).encode()
     ).hexdigest()[:20]
-    path = _cache_folder() / f"sentiment-examples-{digest}.npy"
+    cache_file = _cache_folder() / f"sentiment-examples-{digest}.npy"
     try:
-        vectors = np.load(path)
+        vectors = np.load(cache_file)
         if vectors.shape != (len(english), encoder.dimension):
-            raise ValueError(f"{path} holds vectors of another shape")
+            raise ValueError(f"{cache_file} holds vectors of another shape")
     except (OSError, ValueError):
         vectors = encoder.encode(english)
-        path = _saved(vectors, path)
+        saved = _saved(vectors, cache_file)
+    else:
+        saved = cache_file
     _example_vectors[encoder.name] = dict(zip(english, vectors, strict=True))
-    return path
+    return saved
 
 
 def _cache_folder() -> Path:
