@@ -222,3 +222,24 @@ def test_expired_invitation_says_so(client, invitation):
 def test_unknown_links_are_friendly_404s(client, relationship):
     for url in ["/s/nope", "/i/nope", "/c/nope", "/i/" + "x" * 500]:
         assert client.get(url).status_code == 404
+
+
+def level_one_headings(html: str) -> list[str]:
+    """The text of every ``<h1>`` on a page (axe's page-has-heading-one)."""
+    return [
+        re.sub(r"<[^>]+>", "", heading).strip()
+        for heading in re.findall(r"<h1\b.*?</h1>", html, re.S)
+    ]
+
+
+def test_every_step_has_exactly_one_level_one_heading(client, relationship):
+    url = begin(client)
+    assert level_one_headings(client.get(url).text) == ["How are we doing?"]
+    send(client, url, "nps", "10")
+    assert level_one_headings(client.get(url).text) == ["How are we doing?"]
+    send(client, url, "value_most", "The people")
+    send(client, url, "support_csat", "5")
+    send(client, url, "contact_consent", skip="1")
+    done = client.get(url).text
+    assert "Thank you!" in done
+    assert level_one_headings(done) == ["How are we doing?"]
