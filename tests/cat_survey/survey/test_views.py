@@ -243,3 +243,14 @@ def test_every_step_has_exactly_one_level_one_heading(client, relationship):
     done = client.get(url).text
     assert "Thank you!" in done
     assert level_one_headings(done) == ["How are we doing?"]
+
+
+def test_thank_you_reads_naturally_without_a_first_name(client, relationship):
+    url = begin(client)
+    send(client, url, "nps", "9")
+    send(client, url, "value_most", "Fast answers")
+    send(client, url, "support_csat", "4")
+    send(client, url, "contact_consent", skip="1")
+    done = client.get(url).text
+    assert "Thank you, we mean it. Your words go straight to the team" in done
+    assert "really" not in done
