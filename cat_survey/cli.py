@@ -167,10 +167,20 @@ def users_create(
     type=click.Path(dir_okay=False, writable=True),
     help="Where to write the links CSV (default: standard output).",
 )
+@click.option(
+    "--new",
+    "force_new",
+    is_flag=True,
+    help="Make new links even for customers whose earlier link is still open.",
+)
 def invitations_create(
-    slug: str, csv_path: str, expires_days: int, output: str | None
+    slug: str, csv_path: str, expires_days: int, output: str | None, force_new: bool
 ) -> None:
-    """Make single-use links for the customers of a CSV file."""
+    """Make single-use links for the customers of a CSV file.
+
+    Customers who already hold an open (unused, unexpired) link keep it, unless
+    ``--new`` is given.
+    """
     survey = active_survey(slug)
     if survey is None:
         raise click.ClickException(f"no active survey {slug!r}; run 'surveys load'")
@@ -178,7 +188,9 @@ def invitations_create(
         rows = read_customer_csv(Path(csv_path).read_bytes(), csv_path)
     except InvitationFileError as error:
         raise click.ClickException(str(error)) from error
-    batch = create_invitations(survey, rows, expires_days=expires_days)
+    batch = create_invitations(
+        survey, rows, expires_days=expires_days, reuse_open=not force_new
+    )
     db.session.commit()
     links = links_csv(batch.invitations, current_app.config["BASE_URL"])
     if output:
@@ -188,8 +200,8 @@ def invitations_create(
     for refused in batch.refused:
         click.echo(f"{csv_path}:{refused.line}: refused: {refused.reason}", err=True)
     click.echo(
-        f"{len(batch.invitations)} invitation(s) created, {len(batch.refused)} "
-        "row(s) refused",
+        f"{len(batch.created)} invitation(s) created, {len(batch.reused)} open "
+        f"invitation(s) reused, {len(batch.refused)} row(s) refused",
         err=True,
     )
 

@@ -8,13 +8,13 @@ invitation are refused with their line number and the reason, never silently dro
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from cat_survey.catalog import definition_of
 from cat_survey.db import db
 from cat_survey.domain.responses import clean_hidden, new_token, published_version
-from cat_survey.models import Invitation, Survey, utcnow
+from cat_survey.models import Invitation, Survey, SurveyResponse, utcnow
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 REF_COLUMNS = ("ref", "customer_ref")
@@ -32,10 +32,17 @@ class Refused:
 
 @dataclass(frozen=True)
 class InvitationBatch:
-    """The invitations created from one CSV and the rows refused."""
+    """The links for one CSV (new or reused, in file order) and the rows refused."""
 
     invitations: list[Invitation]
     refused: list[Refused]
+    reused: list[Invitation] = field(default_factory=list)
+
+    @property
+    def created(self) -> list[Invitation]:
+        """The invitations this batch added (the others were already open)."""
+        reused = {id(invitation) for invitation in self.reused}
+        return [inv for inv in self.invitations if id(inv) not in reused]
 
 
 class InvitationFileError(ValueError):
@@ -62,17 +69,53 @@ def read_customer_csv(data: bytes, name: str) -> list[dict[str, str]]:
     return list(reader)
 
 
+def open_invitations(survey: Survey, refs: set[str]) -> dict[str, Invitation]:
+    """The newest unused, unexpired invitation of each customer ref to this survey.
+
+    Unused means no response was started from it: its link still opens the survey.
+    """
+    now = utcnow()
+    started = db.select(SurveyResponse.id).where(
+        SurveyResponse.invitation_id == Invitation.id
+    )
+    query = (
+        db.select(Invitation)
+        .where(
+            Invitation.survey_id == survey.id,
+            Invitation.customer_ref.in_(refs),
+            ~started.exists(),
+            (Invitation.expires_at.is_(None)) | (Invitation.expires_at > now),
+        )
+        .order_by(Invitation.created_at, Invitation.id)
+    )
+    # Ordered oldest first, so the newest invitation of a ref wins.
+    return {
+        inv.customer_ref: inv for inv in db.session.scalars(query) if inv.customer_ref
+    }
+
+
 def create_invitations(
-    survey: Survey, rows: list[dict[str, str]], *, expires_days: int = 60
+    survey: Survey,
+    rows: list[dict[str, str]],
+    *,
+    expires_days: int = 60,
+    reuse_open: bool = True,
 ) -> InvitationBatch:
     """Make one invitation per valid row; list each refused row (line numbers 2+).
 
+    A customer who already holds an open invitation to this survey keeps it (as it
+    is), so running the same CSV twice does not put two live links in their inbox;
+    ``reuse_open=False`` makes a new link for everyone.
     Raises SurveyNotPublished if no version of the survey has been loaded.
     """
     definition = definition_of(published_version(survey))
     expires_at = utcnow() + timedelta(days=expires_days)
+    refs = {
+        (row.get("ref") or row.get("customer_ref") or "").strip()[:200] for row in rows
+    }
+    already_open = open_invitations(survey, refs - {""}) if reuse_open else {}
     seen: set[str] = set()
-    invitations, refused = [], []
+    invitations, refused, reused = [], [], []
     for line, row in enumerate(rows, start=2):
         row = {COLUMN_ALIASES.get(key, key): (value or "").strip()
                for key, value in row.items() if key}  # fmt: skip
@@ -84,6 +127,10 @@ def create_invitations(
             refused.append(Refused(line, f"ref {ref!r} appears twice in the file"))
         elif email and not EMAIL.match(email):
             refused.append(Refused(line, f"{email!r} is not an e-mail address"))
+        elif ref[:200] in already_open:
+            seen.add(ref)
+            invitations.append(already_open[ref[:200]])
+            reused.append(already_open[ref[:200]])
         else:
             seen.add(ref)
             invitation = Invitation(
@@ -97,7 +144,7 @@ def create_invitations(
             db.session.add(invitation)
             invitations.append(invitation)
     db.session.flush()
-    return InvitationBatch(invitations, refused)
+    return InvitationBatch(invitations, refused, reused)
 
 
 def links_csv(invitations: list[Invitation], base_url: str) -> str:
