@@ -357,5 +357,10 @@ def import_responses_command(
         click.echo(f"  row {refused.row}: {refused.reason}")
     if len(report.refused) > MAX_REFUSED_SHOWN:
         click.echo(f"  ... and {len(report.refused) - MAX_REFUSED_SHOWN} more")
-    if report.imported == 0:
+    if report.imported == 0 and report.already_imported:
+        # A re-run of a file imported before is not a failure: it is up to date.
+        click.echo(
+            f"nothing new: {report.already_imported} row(s) were already imported"
+        )
+    elif report.imported == 0:
         raise click.ClickException("no row was imported")

@@ -90,6 +90,8 @@ class ImportReport:
     version: int
     imported: int
     refused: tuple[RefusedRow, ...]
+    #: How many of the refused rows were stored by an earlier import of the file.
+    already_imported: int = 0
 
 
 @dataclass(frozen=True)
@@ -444,16 +446,19 @@ def import_responses(
         )
 
     already = existing_tokens([row.token for row in prepared])
-    imported = 0
+    imported = already_imported = 0
     for row in prepared:
         if row.token in already:
             refused.append(RefusedRow(row.number, "already imported before"))
+            already_imported += 1
             continue
         db.session.add(imported_response(survey, version, definition, row))
         imported += 1
     db.session.flush()
     refused.sort(key=lambda refusal: refusal.row)
-    return ImportReport(survey.slug, version.number, imported, tuple(refused))
+    return ImportReport(
+        survey.slug, version.number, imported, tuple(refused), already_imported
+    )
 
 
 def imported_response(

@@ -108,12 +108,24 @@ def test_importing_the_same_file_twice_stores_it_once(runner, survey):
 
     again = run_import(runner, HISTORY, HISTORY_MAP)
 
-    assert again.exit_code == 1
+    assert again.exit_code == 0, again.output
     assert "imported 0 response(s), refused 10 row(s)" in again.output
     assert "row 11: already imported before" in again.output
-    assert "no row was imported" in again.output
+    assert "nothing new: 6 row(s) were already imported" in again.output
+    assert "no row was imported" not in again.output
     # The two identical rows 10 and 11 are two customers, not one imported twice.
     assert len(imported()) == 6
+
+
+def test_a_file_whose_rows_are_all_refused_fails(runner, survey, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("Date,Score\nyesterday,9\n2023-01-05,eleven\n", encoding="utf-8")
+
+    result = run_import(runner, str(path), "date=Date,score=Score")
+
+    assert result.exit_code == 1
+    assert "no row was imported" in result.output
+    assert "nothing new" not in result.output
 
 
 def test_a_question_can_be_named_by_its_id(runner, survey):
