@@ -124,6 +124,17 @@ class SendReport:
         return f"sent {self.sent}, failed {self.failed}, still pending {self.pending}"
 
 
+class MailServerUnreachable(OSError):
+    """No connection to the SMTP server: every e-mail of this run would fail alike."""
+
+    def __init__(self, host: str, port: int, cause: OSError) -> None:
+        super().__init__(
+            f"cannot reach the mail server at {host}:{port} "
+            f"({type(cause).__name__}: {cause}); set CAT_SURVEY_MAIL_SERVER and "
+            "CAT_SURVEY_MAIL_PORT. The e-mails stay queued and are retried."
+        )
+
+
 @dataclass(frozen=True)
 class Outgoing:
     """A claimed row's content, copied so sending touches no database session."""
@@ -437,12 +448,23 @@ def send_due(*, now: datetime | None = None, limit: int = 100) -> SendReport:
     now = now or utcnow()
     sent = failed = 0
     errors = []
+    # Once the mail server is known to be unreachable, the other e-mails of this
+    # pass fail (and back off) without a connection attempt or a repeated error.
+    mail_down: MailServerUnreachable | None = None
     for _ in range(limit):
         outgoing = claim_next(now)
         if outgoing is None:
             break
         try:
+            if mail_down is not None and outgoing.channel == "email":
+                raise mail_down
             deliver(outgoing)
+        except MailServerUnreachable as error:
+            failed += 1
+            if mail_down is None:
+                mail_down = error
+                errors.append(str(error))
+            record_failure(outgoing.id, str(error)[:ERROR_CHARS], now=now)
         except Exception as error:  # any failure is recorded and retried, never lost
             failed += 1
             message = f"{type(error).__name__}: {error}"[:ERROR_CHARS]
@@ -532,9 +554,14 @@ def send_email(outgoing: Outgoing) -> None:
     """Send an e-mail row through the configured SMTP server."""
     config = current_app.config
     message = email_message(outgoing, sender=config["MAIL_SENDER"])
-    with smtplib.SMTP(
-        config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=NETWORK_TIMEOUT
-    ) as smtp:
+    host, port = config["MAIL_SERVER"], int(config["MAIL_PORT"])
+    try:
+        connection = smtplib.SMTP(host, port, timeout=NETWORK_TIMEOUT)
+    except smtplib.SMTPException:
+        raise  # the server answered, and refused: a matter for this one message
+    except OSError as error:
+        raise MailServerUnreachable(host, port, error) from error
+    with connection as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls(context=ssl.create_default_context())
         if config.get("MAIL_USERNAME"):

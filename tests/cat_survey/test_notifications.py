@@ -514,8 +514,29 @@ def test_notify_command_exits_0_and_prints_the_error_when_smtp_is_down(
 
     assert result.exit_code == 0, result.output
     assert "sent 0, failed 1, still pending 1" in result.output
-    assert "(email): ConnectionRefusedError" in result.output
+    assert "ConnectionRefusedError" in result.output
     assert outbox()[0].attempts == 1
+
+
+def test_notify_without_a_mail_server_says_so_once_and_keeps_every_email(
+    make_theme, advocate, mail_to, runner
+):
+    dead_port = free_port()
+    mail_to(dead_port)
+    queue_theme_notice(make_theme(owner=advocate))
+    db.session.commit()
+
+    result = runner.invoke(args=["notify", "--digest"])
+
+    assert result.exit_code == 0, result.output
+    assert "sent 0, failed 2, still pending 2" in result.output
+    [problem] = [line for line in result.stderr.splitlines() if line]
+    assert f"cannot reach the mail server at 127.0.0.1:{dead_port}" in problem
+    assert "CAT_SURVEY_MAIL_SERVER" in problem
+    assert result.output.count("ConnectionRefusedError") == 1
+    rows = outbox()
+    assert [(row.status, row.attempts) for row in rows] == [("pending", 1)] * 2
+    assert all("CAT_SURVEY_MAIL_SERVER" in row.last_error for row in rows)
 
 
 @pytest.mark.postgres
