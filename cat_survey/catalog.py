@@ -99,15 +99,17 @@ def parsed_definition(
 
 @dataclass(frozen=True)
 class DepartmentLoadResult:
-    """How many departments loading the catalog created and updated.
+    """How many departments loading the catalog created, changed and left alone.
 
-    ``kept_web_edits`` counts the names and descriptions left as an admin edited
-    them on the web instead of taking the file's.
+    ``updated`` counts only departments whose stored values changed; ``unchanged``
+    those that already matched the file. ``kept_web_edits`` counts the names and
+    descriptions left as an admin edited them on the web instead of taking the file's.
     """
 
     created: int
     updated: int
     kept_web_edits: int = 0
+    unchanged: int = 0
 
 
 #: The fields both the catalog file and the admin screens set. The file alone
@@ -143,24 +145,36 @@ def load_departments(
         for department in db.session.scalars(db.select(Department))
     }
     edited = set() if overwrite_web_edits else web_edited_fields()
-    created = updated = kept = 0
+    created = updated = unchanged = kept = 0
     for entry in catalog.departments:
         department = existing.get(entry.slug)
+        is_new = department is None
         if department is None:
             department = Department(slug=entry.slug)
             db.session.add(department)
             created += 1
-        else:
-            updated += 1
+        wanted: dict[str, object] = {
+            "keywords": list(entry.keywords),
+            "examples": list(entry.examples),
+        }
         for field in SHARED_FIELDS:
             if (department.id, field) in edited:
                 kept += 1
             else:
-                setattr(department, field, getattr(entry, field))
-        department.keywords = list(entry.keywords)
-        department.examples = list(entry.examples)
+                wanted[field] = getattr(entry, field)
+        changed = {
+            field: value
+            for field, value in wanted.items()
+            if getattr(department, field) != value
+        }
+        for field, value in changed.items():
+            setattr(department, field, value)
+        if not is_new and changed:
+            updated += 1
+        elif not is_new:
+            unchanged += 1
     db.session.flush()
-    return DepartmentLoadResult(created, updated, kept)
+    return DepartmentLoadResult(created, updated, kept, unchanged)
 
 
 def count_rows(model: type) -> int:

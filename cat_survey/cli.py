@@ -126,7 +126,10 @@ def departments_load(path: str | None, overwrite_web_edits: bool) -> None:
         raise click.ClickException(str(error)) from error
     db.session.commit()
     kept = f", {result.kept_web_edits} web edits kept" if result.kept_web_edits else ""
-    click.echo(f"departments: {result.created} created, {result.updated} updated{kept}")
+    click.echo(
+        f"departments: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged{kept}"
+    )
 
 
 @users_cli.command("create")

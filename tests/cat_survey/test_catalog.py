@@ -36,6 +36,8 @@ def test_loading_again_keeps_a_name_and_webhook_an_admin_edited(departments, mak
     assert tech.description == file_description  # not edited: the file's
     assert tech.keywords  # routing keywords always come from the file
     assert result.kept_web_edits == 1
+    # Only Tech's keywords changed; the name kept as edited is no change.
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 8)
 
 
 def test_loading_with_overwrite_takes_the_files_name_again(departments, make_user):

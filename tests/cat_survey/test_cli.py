@@ -67,9 +67,14 @@ def test_surveys_load_refuses_a_broken_file_and_stores_nothing(
 def test_departments_load_creates_the_nine_departments_then_updates(runner, app_ctx):
     first = runner.invoke(args=["departments", "load"])
     assert first.exit_code == 0, first.output
-    assert "9 created, 0 updated" in first.output
+    assert "9 created, 0 updated, 0 unchanged" in first.output
     second = runner.invoke(args=["departments", "load"])
-    assert "0 created, 9 updated" in second.output
+    assert "0 created, 0 updated, 9 unchanged" in second.output
+    tech = db.session.scalar(db.select(Department).filter_by(slug="tech"))
+    tech.keywords = ["outdated"]
+    db.session.commit()
+    third = runner.invoke(args=["departments", "load"])
+    assert "0 created, 1 updated, 8 unchanged" in third.output
     slugs = set(db.session.scalars(db.select(Department.slug)))
     assert slugs == {"cx", "ui-design", "sales", "marketing", "outreach",
                      "branding", "tech", "product", "client-success"}  # fmt: skip
