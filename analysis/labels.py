@@ -32,7 +32,7 @@ hedge, and it holds two to six words wherever the answers allow:
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -204,12 +204,12 @@ def _key(label: str) -> str:
     return " ".join(tokenise(label)) or label
 
 
-def _join(words: Sequence[str] | object) -> str:
+def _join(words: Iterable[str]) -> str:
     """Words joined as their language writes them: spaces, none between Japanese."""
-    words = list(words)  # type: ignore[call-overload]
-    if words and all(_CJK.search(w) for w in words):
-        return "".join(words)
-    return " ".join(words)
+    listed = list(words)
+    if listed and all(_CJK.search(word) for word in listed):
+        return "".join(listed)
+    return " ".join(listed)
 
 
 def _content_of(label: str) -> list[str]:

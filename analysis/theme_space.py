@@ -95,7 +95,8 @@ class LanguageSpace:
     ) -> np.ndarray:
         """Unit-length points of the answers (zero rows for answers without words)."""
         if self.representation == "tfidf":
-            assert self.svd is not None
+            if self.svd is None:
+                raise RuntimeError("a TF-IDF theme space is used before it is fitted")
             return normalize(self.svd.transform(self.tfidf.transform(counts)))
         if embeddings is None:
             embeddings = load_encoder(self.model).encode(texts)
@@ -198,7 +199,7 @@ def complete_embeddings(
     if embeddings is None:
         return load_encoder(model).encode(texts)
     missing = [i for i, row in enumerate(embeddings) if row is None]
-    computed = (
+    computed: np.ndarray | list[np.ndarray] = (
         load_encoder(model).encode([texts[i] for i in missing]) if missing else []
     )
     rows = list(embeddings)

@@ -848,7 +848,8 @@ def _share_themes(
     while sum(shares.values()) > max(k, len([n for n in usable.values() if n])):
         largest = max(shares, key=lambda lang: shares[lang])
         shares[largest] -= 1
-    return shares
+    counts: dict[str, int | str] = dict(shares)
+    return counts
 
 
 def _polarity(
