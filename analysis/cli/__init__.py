@@ -18,6 +18,9 @@ from analysis.csv_input import InputError
 
 __all__ = [
     "USAGE_ERROR",
+    "add_representation_options",
+    "add_training_options",
+    "csv_parser",
     "fail",
     "positive_or_auto",
     "quiet_pipe",
@@ -27,6 +30,45 @@ __all__ = [
 
 #: Exit status of a usage or input error.
 USAGE_ERROR = 2
+
+
+def csv_parser(prog: str, description: str, **kwargs: Any) -> argparse.ArgumentParser:
+    """A parser for a command that reads one free-text column of a CSV.
+
+    Every command takes the CSV, its text and id columns and an output format the
+    same way; the command adds its own options to the parser returned.
+    """
+    parser = argparse.ArgumentParser(prog=prog, description=description, **kwargs)
+    parser.add_argument("input", metavar="INPUT.csv", help="UTF-8 CSV with a header")
+    parser.add_argument("--text-column", default="text", help="column with the answer")
+    parser.add_argument(
+        "--id-column", help="column identifying each row (default: row number from 0)"
+    )
+    parser.add_argument("--format", choices=["json", "csv"], default="json")
+    return parser
+
+
+def add_training_options(
+    parser: argparse.ArgumentParser, *, help: str, label_column: str, label_help: str
+) -> None:
+    """Add ``--train LABELLED.csv`` and the ``--label-column`` it reads."""
+    parser.add_argument("--train", metavar="LABELLED.csv", help=help)
+    parser.add_argument("--label-column", default=label_column, help=label_help)
+
+
+def add_representation_options(
+    parser: argparse.ArgumentParser, *, help: str, model_setting: str
+) -> None:
+    """Add ``--representation auto|tfidf|semantic`` and ``--model NAME_OR_PATH``."""
+    parser.add_argument(
+        "--representation",
+        choices=["auto", "tfidf", "semantic"],
+        default="auto",
+        help=help,
+    )
+    parser.add_argument(
+        "--model", help=f"embedding model name or folder (default: ${model_setting})"
+    )
 
 
 def fail(message: str) -> int:

@@ -20,6 +20,7 @@ from analysis.catalog import (
     default_catalog_path,
     load_catalog,
 )
+from analysis.cli import add_representation_options, add_training_options, csv_parser
 from analysis.csv_input import InputError, read_rows
 from analysis.embeddings import MODEL_SETTING, EmbeddingUnavailable
 from analysis.routing import DEFAULT_MIN_CONFIDENCE, DEFAULT_MIN_MARGIN, build_router
@@ -52,35 +53,23 @@ def cli(argv: list[str]) -> int:
     int
         0 on success, 2 on a usage or input error (message on stderr).
     """
-    parser = argparse.ArgumentParser(
-        prog="python -m analysis route",
-        description="Route each row's free text to a department of the catalog.",
+    parser = csv_parser(
+        "python -m analysis route",
+        "Route each row's free text to a department of the catalog.",
     )
-    parser.add_argument("input", metavar="INPUT.csv", help="UTF-8 CSV with a header")
-    parser.add_argument("--text-column", default="text", help="column with the answer")
-    parser.add_argument(
-        "--id-column", help="column identifying each row (default: row number)"
-    )
-    parser.add_argument(
-        "--train",
-        metavar="LABELLED.csv",
+    add_training_options(
+        parser,
         help="extra labelled rows (same text column) added to the catalog's examples",
-    )
-    parser.add_argument(
-        "--label-column", default="department", help="department column of --train"
+        label_column="department",
+        label_help="department column of --train",
     )
     parser.add_argument(
         "--catalog", help="department catalog (default: surveys/departments.yaml)"
     )
-    parser.add_argument("--format", choices=["json", "csv"], default="json")
-    parser.add_argument(
-        "--representation",
-        choices=["auto", "tfidf", "semantic"],
-        default="auto",
+    add_representation_options(
+        parser,
         help="add sentence embeddings to TF-IDF (auto: when the model is installed)",
-    )
-    parser.add_argument(
-        "--model", help=f"embedding model name or folder (default: ${MODEL_SETTING})"
+        model_setting=MODEL_SETTING,
     )
     parser.add_argument(
         "--min-confidence",

@@ -10,9 +10,16 @@ import argparse
 import csv
 import sys
 
-from analysis.cli import fail, quiet_pipe, write_json
+from analysis.cli import (
+    add_representation_options,
+    add_training_options,
+    csv_parser,
+    fail,
+    quiet_pipe,
+    write_json,
+)
 from analysis.csv_input import InputError, read_rows
-from analysis.embeddings import EmbeddingUnavailable
+from analysis.embeddings import MODEL_SETTING, EmbeddingUnavailable
 from analysis.sentiment import LABELS, adapt, default_model
 
 
@@ -29,33 +36,21 @@ def cli(argv: list[str]) -> int:
     int
         0 on success, 2 on a usage or input error (message on stderr).
     """
-    parser = argparse.ArgumentParser(
-        prog="python -m analysis sentiment",
-        description="Score each row's free text from -1 (negative) to 1 (positive).",
+    parser = csv_parser(
+        "python -m analysis sentiment",
+        "Score each row's free text from -1 (negative) to 1 (positive).",
     )
-    parser.add_argument("input", metavar="INPUT.csv", help="UTF-8 CSV with a header")
-    parser.add_argument("--text-column", default="text", help="column with the answer")
-    parser.add_argument(
-        "--id-column", help="column identifying each row (default: row number)"
-    )
-    parser.add_argument(
-        "--train",
-        metavar="LABELLED.csv",
+    add_training_options(
+        parser,
         help="labelled rows (same text column) that adapt the model",
+        label_column="sentiment",
+        label_help=f"label column of --train ({', '.join(LABELS)})",
     )
-    parser.add_argument(
-        "--label-column",
-        default="sentiment",
-        help=f"label column of --train ({', '.join(LABELS)})",
-    )
-    parser.add_argument(
-        "--representation",
-        choices=["auto", "tfidf", "semantic"],
-        default="auto",
+    add_representation_options(
+        parser,
         help="add sentence embeddings when installed (auto), never, or always",
+        model_setting=MODEL_SETTING,
     )
-    parser.add_argument("--model", help="embedding model name or folder")
-    parser.add_argument("--format", choices=["json", "csv"], default="json")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:

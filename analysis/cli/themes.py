@@ -38,7 +38,16 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from analysis.cli import fail, positive_or_auto, quiet_pipe, rating, write_json
+from analysis.cli import (
+    add_representation_options,
+    add_training_options,
+    csv_parser,
+    fail,
+    positive_or_auto,
+    quiet_pipe,
+    rating,
+    write_json,
+)
 from analysis.csv_input import InputError, read_rows
 from analysis.embeddings import MODEL_SETTING, EmbeddingUnavailable
 from analysis.themes import ThemeModel
@@ -128,17 +137,12 @@ def previous_centroids(path: str) -> dict[int, dict[str, float]]:
 
 def _parser() -> argparse.ArgumentParser:
     """The command's arguments."""
-    parser = argparse.ArgumentParser(
-        prog="python -m analysis themes",
-        description="Cluster each row's free text into themes.",
+    parser = csv_parser(
+        "python -m analysis themes",
+        "Cluster each row's free text into themes.",
         epilog="Theme ids are small integers, 0 for the largest theme; an unclear "
         "answer has theme null (JSON) or an empty theme (CSV). The same input and "
         "seed give the same output.",
-    )
-    parser.add_argument("input", metavar="INPUT.csv", help="UTF-8 CSV with a header")
-    parser.add_argument("--text-column", default="text", help="column with the answer")
-    parser.add_argument(
-        "--id-column", help="column identifying each row (default: row number from 0)"
     )
     parser.add_argument("--nps-column", help="optional 0-10 rating column")
     parser.add_argument(
@@ -147,15 +151,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seed", type=int, default=0, help="random seed (same seed, same themes)"
     )
-    parser.add_argument(
-        "--representation",
-        choices=["auto", "tfidf", "semantic"],
-        default="auto",
+    add_representation_options(
+        parser,
         help="auto: sentence embeddings when the model loads, else TF-IDF; "
         "Japanese always uses TF-IDF over its base forms",
-    )
-    parser.add_argument(
-        "--model", help=f"embedding model name or folder (default: ${MODEL_SETTING})"
+        model_setting=MODEL_SETTING,
     )
     parser.add_argument(
         "--previous",
@@ -168,13 +168,12 @@ def _parser() -> argparse.ArgumentParser:
         help="route each answer first and cluster within departments",
     )
     parser.add_argument("--catalog", help="department catalog (with --route)")
-    parser.add_argument(
-        "--train", metavar="LABELLED.csv", help="labelled rows for the router"
+    add_training_options(
+        parser,
+        help="labelled rows for the router",
+        label_column="department",
+        label_help="department column of --train",
     )
-    parser.add_argument(
-        "--label-column", default="department", help="department column of --train"
-    )
-    parser.add_argument("--format", choices=["json", "csv"], default="json")
     return parser
 
 

@@ -403,4 +403,7 @@ def test_cli_semantic_without_the_model_exits_2(
         ]
     )
     assert status == 2
-    assert "not available locally" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "does not exist" in error
+    assert "CAT_SURVEY_EMBEDDING_MODEL" in error
+    assert "Traceback" not in error
