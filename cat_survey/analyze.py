@@ -52,9 +52,20 @@ from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 
 from analysis import routing
+from analysis.embeddings import (
+    EmbeddingUnavailable,
+    load_encoder,
+    resolve_representation,
+)
 from analysis.routed_themes import fit_routed_themes
 from analysis.routing import Catalog, DepartmentRouter
 from analysis.routing import Department as CatalogDepartment
+from analysis.sentiment import (
+    default_model,
+    disagreements,
+    sentiment_scores,
+    with_weak_labels,
+)
 from analysis.themes import UNCLEAR, ThemeModel
 from cat_survey.db import db
 from cat_survey.embeddings import (
@@ -75,6 +86,8 @@ from cat_survey.models import (
     ThemeStatus,
     utcnow,
 )
+from cat_survey.notifications import queue_theme_notice
+from cat_survey.themes.workflow import pick_owner, reopen_if_growing, status_label
 
 #: Per answer, its theme and its similarity to that theme: NumPy arrays from the
 #: theme model, or plain lists.
@@ -235,8 +248,6 @@ def theme_representation() -> tuple[str, Any]:
     ``THEME_REPRESENTATION`` is "auto" (semantic when the embedding model
     loads), "tfidf" or "semantic" (which fails with the reason when it cannot).
     """
-    from analysis.embeddings import EmbeddingUnavailable, resolve_representation
-
     requested = current_app.config.get("THEME_REPRESENTATION") or "auto"
     model = current_app.config.get("EMBEDDING_MODEL") or None
     try:
@@ -267,13 +278,6 @@ def answer_sentiments(
     (which knows this deployment's words) read it the opposite way: either alone
     flagged plain complaints such as "long hold time before support picked up".
     """
-    from analysis.sentiment import (
-        default_model,
-        disagreements,
-        sentiment_scores,
-        with_weak_labels,
-    )
-
     texts = [answer.text for answer in answers]
     ratings = [answer.nps for answer in answers]
     base = default_model(
@@ -493,8 +497,6 @@ def run_analysis(
     touched = themes + [theme for theme in scope if theme not in themes]
     refresh_sizes_and_months(touched)
     report.archived += archive_empty(touched)
-
-    from cat_survey.themes.workflow import reopen_if_growing
 
     for theme in themes:
         if theme.status == ThemeStatus.RESOLVED and reopen_if_growing(
@@ -740,8 +742,6 @@ def retire_discontinued(
 
 def status_name(theme: Theme) -> str:
     """The status a theme had before this run retired it, as people read it."""
-    from cat_survey.themes.workflow import status_label
-
     return status_label(theme.status).lower()
 
 
@@ -1004,8 +1004,6 @@ def route_themes(
     theme a person reassigned keeps their choice. Returns how many themes wait
     in triage (their answers' department was too uncertain).
     """
-    from cat_survey.themes.workflow import pick_owner
-
     departments = {d.slug: d for d in db.session.scalars(db.select(Department))}
     manual = set(
         db.session.scalars(
@@ -1055,8 +1053,6 @@ def member_texts(
 
 def notify_new_themes(themes: Iterable[Theme]) -> None:
     """Queue the owner's e-mail and the department's webhook for each new theme."""
-    from cat_survey.notifications import queue_theme_notice
-
     for theme in themes:
         if theme.department_id is not None:
             queue_theme_notice(theme)
@@ -1110,8 +1106,6 @@ def assign_new_answers() -> int:
         return 0
     vectors = None
     if run.parameters.get("representation") == "semantic":
-        from analysis.embeddings import load_encoder
-
         encoder = load_encoder(run.parameters.get("embedding_model"))
         vectors, _ = answer_vectors(
             [a.id for a in answers], [a.text for a in answers], encoder
@@ -1145,8 +1139,6 @@ def assign_new_answers() -> int:
     # Another run may have moved the cursor meanwhile: never move it back.
     cursor = settled_cursor(answers, run.placed_through)
     run.placed_through = max(cursor or 0, run.placed_through or 0) or None
-    from cat_survey.themes.workflow import reopen_if_growing
-
     for theme in touched:
         reopen_if_growing(theme, theme.size)
     db.session.commit()

@@ -21,6 +21,7 @@ import numpy as np
 from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
+from analysis.embeddings import load_encoder
 from cat_survey.db import Model, affected_rows, db
 from cat_survey.models import AnswerEmbedding
 
@@ -51,8 +52,6 @@ def configured_encoder() -> "Encoder":
 
     Raises ``analysis.embeddings.EmbeddingUnavailable`` when it cannot load.
     """
-    from analysis.embeddings import load_encoder
-
     return load_encoder(current_app.config.get("EMBEDDING_MODEL") or None)
 
 
