@@ -145,6 +145,19 @@ class Encoder:
             self._memo.update(zip(missing, vectors.astype(np.float32), strict=True))
         return np.stack([self._memo[t] for t in texts])
 
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Take vectors computed earlier (stored by the app) for these texts.
+
+        Later :meth:`encode` calls in this process reuse them instead of running
+        the model again; they must come from this same model.
+        """
+        if len(self._memo) + len(texts) > _MEMO_LIMIT:
+            self._memo.clear()
+        self._memo.update(
+            (str(text), np.asarray(vector, dtype=np.float32))
+            for text, vector in zip(texts, vectors, strict=True)
+        )
+
 
 def load_encoder(model: str | None = None) -> Encoder:
     """Load the configured sentence-embedding model, on CPU, without downloading.

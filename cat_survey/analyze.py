@@ -398,17 +398,6 @@ def predict_themes(
     return np.asarray(labels), np.asarray(similarities)
 
 
-def remember_vectors(encoder: Any, texts: Sequence[str], vectors: np.ndarray) -> None:
-    """Hand stored vectors to the encoder's memo, so routing and sentiment reuse them.
-
-    The router and the sentiment model embed the texts they read through the
-    same cached encoder; without this they would embed every answer again.
-    """
-    memo = getattr(encoder, "_memo", None)
-    if isinstance(memo, dict):
-        memo.update(zip(texts, vectors, strict=True))
-
-
 def run_analysis(
     *,
     survey_slug: str | None = None,
@@ -430,7 +419,6 @@ def run_analysis(
         vectors, embedded = answer_vectors(
             [a.id for a in answers], [a.text for a in answers], encoder
         )
-        remember_vectors(encoder, [a.text for a in answers], vectors)
     # Before memberships change: a reassigned theme's answers are training data.
     taught = correction_ids()
     router = build_router(taught, representation=representation, encoder=encoder)
@@ -1110,7 +1098,6 @@ def assign_new_answers() -> int:
         vectors, _ = answer_vectors(
             [a.id for a in answers], [a.text for a in answers], encoder
         )
-        remember_vectors(encoder, [a.text for a in answers], vectors)
     # Our own model, written by run_analysis into our own database.
     if run.model is None:
         raise ValueError(f"analysis run {run.id} stored no model")

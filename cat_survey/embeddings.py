@@ -79,6 +79,9 @@ def answer_vectors(
 ) -> tuple[np.ndarray, int]:
     """Unit vectors of these answers, in order, embedding only those not stored.
 
+    The encoder remembers the vectors, so later ``encode`` calls in this process
+    (the router's, the sentiment model's) reuse them.
+
     ``texts`` are the answers' texts, in the order of ``answer_ids``. Each chunk
     of new vectors is committed as soon as it is computed. Returns the
     ``(len(answer_ids), encoder.dimension)`` float32 matrix and how many answers
@@ -110,6 +113,9 @@ def answer_vectors(
     if not ids:
         return np.zeros((0, encoder.dimension), dtype=np.float32), 0
     matrix = np.stack([vectors[answer_id] for answer_id in ids]).astype(np.float32)
+    # Routing and sentiment read the same texts through this encoder: hand it the
+    # stored vectors so that they never run the model on these answers again.
+    encoder.remember(texts, matrix)
     return matrix, len(missing)
 
 

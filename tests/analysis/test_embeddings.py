@@ -87,3 +87,10 @@ def test_resolve_representation(embedding_model_path: str) -> None:
         resolve_representation("semantic", "/no/such/model")
     with pytest.raises(ValueError, match="representation must be one of"):
         resolve_representation("bert")
+
+
+def test_remembered_vectors_are_returned_without_running_the_model(encoder):
+    stored = np.full((1, encoder.dimension), 1 / np.sqrt(encoder.dimension))
+    encoder.remember(["a text the app embedded in an earlier run"], stored)
+    again = encoder.encode(["a text the app embedded in an earlier run"])
+    np.testing.assert_allclose(again, stored.astype(np.float32))
