@@ -239,6 +239,8 @@ def test_a_detractor_finishes_with_javascript_off_through_plain_form_posts(
     expect(page.locator("#value-count")).to_have_text("Up to 2000 characters")
     text_box.fill(COMPLAINT)
     page.get_by_role("button", name="Send").click()
+    # The post answers with a redirect: reloading before it lands races the navigation.
+    expect(question(page, CSAT_PROMPT)).to_be_visible()
 
     page.reload()
     csat = question(page, CSAT_PROMPT)
