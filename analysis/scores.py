@@ -44,6 +44,7 @@ __all__ = [
     "NpsComparison",
     "NpsResult",
     "ces",
+    "ces_from_counts",
     "compare_nps",
     "compare_nps_results",
     "csat",
@@ -629,13 +630,27 @@ def ces(ratings: Iterable[int], *, scale: int = 7) -> CesResult:
     checked = [
         _as_whole(r, "CES rating", 1, scale) for r in _as_list(ratings, "ratings")
     ]
-    moments = mean_score(checked)
+    return ces_from_counts(Counter(checked), scale=scale)
+
+
+def ces_from_counts(counts: Mapping[int, int], *, scale: int = 7) -> CesResult:
+    """Customer effort from a rating histogram, as SQL's ``GROUP BY rating`` gives it.
+
+    >>> ces_from_counts({7: 1, 6: 1, 5: 1, 4: 1, 3: 1}).mean
+    5.0
+    """
+    n = sum(counts.values())
+    moments = mean_from_moments(
+        n,
+        sum(rating * count for rating, count in counts.items()),
+        sum(rating * rating * count for rating, count in counts.items()),
+    )
     midpoint = (scale + 1) / 2
-    agreeing = sum(r > midpoint for r in checked)
+    agreeing = sum(count for rating, count in counts.items() if rating > midpoint)
     return CesResult(
         mean=moments.mean,
-        agree_share=100 * agreeing / len(checked) if checked else None,
-        n=moments.n,
+        agree_share=100 * agreeing / n if n else None,
+        n=n,
         margin_of_error=moments.margin_of_error,
         scale=scale,
     )

@@ -13,6 +13,12 @@ from wtforms import BooleanField, DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Optional, ValidationError
 
+from analysis.periods import (
+    PERIODS,
+    period_of,
+    periods_between,
+    shift_period,
+)
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
 from cat_survey.forms import BaseForm
@@ -21,13 +27,9 @@ from cat_survey.reports.queries import (
     DEFAULT_PERIOD_COUNT,
     HIDDEN_BREAKDOWN,
     MAX_PERIODS,
-    PERIODS,
     Filters,
     known_segments,
-    period_of,
-    periods_between,
     segment_exists,
-    shift_period,
     survey_choices,
 )
 

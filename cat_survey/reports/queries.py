@@ -26,7 +26,6 @@ compared with the same span of the one before it. Nothing here reads the clock:
 callers pass ``today``.
 """
 
-import calendar
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -36,23 +35,29 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 
+from analysis.periods import (
+    PERIODS,
+    period_end,
+    period_label,
+    periods_between,
+    same_day,
+)
 from analysis.scores import (
     CesResult,
     CsatResult,
     MeanResult,
     NpsResult,
+    ces_from_counts,
     csat_from_counts,
     mean_from_moments,
     nps_from_counts,
 )
 from cat_survey.db import db
 from cat_survey.models import Answer, ResponseStatus, Survey, SurveyResponse
+from cat_survey.score_sql import nps_tallies
 
-PERIODS = ("week", "month", "quarter", "year")
 #: How many periods the dashboard shows when the URL names no start date.
 DEFAULT_PERIOD_COUNT = {"week": 13, "month": 12, "quarter": 8, "year": 5}
-#: Months in each calendar period longer than a week.
-PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 #: Longest range a request may ask for, so a typo cannot draw 5,000 weeks.
 MAX_PERIODS = 160
 HIDDEN_BREAKDOWN = re.compile(r"^hidden:([A-Za-z_][A-Za-z0-9_]{0,63})$")
@@ -116,81 +121,6 @@ class Filters:
         if self.include_partial:
             args["include_partial"] = "1"
         return args
-
-
-# ---------------------------------------------------------------- periods
-
-
-def period_of(day: date, period: str) -> date:
-    """The first day of the period that holds ``day``."""
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    if period == "year":
-        return day.replace(month=1, day=1)
-    return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
-
-
-def shift_period(start: date, period: str, count: int = 1) -> date:
-    """The first day of the period ``count`` periods after (or before) ``start``."""
-    if period == "week":
-        return start + timedelta(weeks=count)
-    months = start.year * 12 + start.month - 1 + count * PERIOD_MONTHS[period]
-    return date(months // 12, months % 12 + 1, 1)
-
-
-def period_end(start: date, period: str) -> date:
-    """The last day of the period that starts on ``start``."""
-    return shift_period(start, period) - timedelta(days=1)
-
-
-def last_day_of_month(day: date) -> date:
-    """The last day of ``day``'s month."""
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def same_day(day: date, period: str, count: int) -> date:
-    """The day that sits where ``day`` does, ``count`` periods later (or earlier).
-
-    Weeks move by whole weeks. Calendar periods move by whole months, and a month's
-    last day stays a month's last day, so 30 November three months back is 31
-    August (not 30 August), and 29 February a year on is 28 February.
-
-    >>> same_day(date(2024, 11, 30), "quarter", -1)
-    datetime.date(2024, 8, 31)
-    >>> same_day(date(2024, 2, 29), "year", 1)
-    datetime.date(2025, 2, 28)
-    """
-    if period == "week":
-        return day + timedelta(weeks=count)
-    months = count * PERIOD_MONTHS[period]
-    moved_month = shift_period(day.replace(day=1), "month", months)
-    if day == last_day_of_month(day):
-        return last_day_of_month(moved_month)
-    return moved_month.replace(day=min(day.day, last_day_of_month(moved_month).day))
-
-
-def periods_between(start: date, end: date, period: str) -> list[date]:
-    """First days of every period from the one holding ``start`` to ``end``'s."""
-    current, last = period_of(start, period), period_of(end, period)
-    periods = []
-    while current <= last:
-        periods.append(current)
-        current = shift_period(current, period)
-    return periods
-
-
-def period_label(start: date, period: str) -> str:
-    """How a period is named on charts and in tables: 2024-W05, 2024-05, 2024 Q2."""
-    if period == "week":
-        year, week, _ = start.isocalendar()
-        return f"{year}-W{week:02d}"
-    if period == "month":
-        return f"{start:%Y-%m}"
-    if period == "year":
-        return str(start.year)
-    return f"{start.year} Q{(start.month - 1) // 3 + 1}"
 
 
 def period_start(timestamp: Any, period: str) -> ColumnElement[str]:
@@ -468,21 +398,12 @@ def nps_over_spans(filters: Filters, spans: list[Span]) -> list[NpsResult]:
     )
     scoped = scoped_answers(outer, "nps", span_index.label("span")).subquery()
     rows = db.session.execute(
-        select(scoped.c.span, *nps_counts(scoped.c.value))
+        select(scoped.c.span, *nps_tallies(scoped.c.value))
         .where(scoped.c.span.is_not(None))
         .group_by(scoped.c.span)
     ).all()
     counts = {row.span: counts_of(row) for row in rows}
     return [nps_from_counts(*counts.get(i, (0, 0, 0))) for i in range(len(spans))]
-
-
-def nps_counts(value: Any) -> list[ColumnElement[int]]:
-    """SUMs counting promoters (9-10), passives (7-8) and detractors (0-6)."""
-    return [
-        func.sum(case((value >= 9, 1), else_=0)).label("promoters"),
-        func.sum(case((value >= 9, 0), (value >= 7, 1), else_=0)).label("passives"),
-        func.sum(case((value < 7, 1), else_=0)).label("detractors"),
-    ]
 
 
 def per_period(filters: Filters, rows: dict[str, Any], make: Any, empty: Any) -> tuple:
@@ -523,7 +444,7 @@ def nps_count_rows(
     if by_group:
         keys.append(scoped.c.grp)
     return db.session.execute(
-        select(*keys, *nps_counts(scoped.c.value)).group_by(*keys)
+        select(*keys, *nps_tallies(scoped.c.value)).group_by(*keys)
     ).all()
 
 
@@ -626,26 +547,6 @@ def csat_series(filters: Filters) -> tuple[PeriodCsat, ...]:
         for period, counts in rating_counts(filters, "csat").items()
     }
     return per_period(filters, results, PeriodCsat, csat_from_counts({}, scale=5))
-
-
-def ces_from_counts(counts: dict[int, int], *, scale: int = CES_SCALE) -> CesResult:
-    """Customer effort from a rating histogram: mean with its t interval, % agreeing."""
-    n = sum(counts.values())
-    moments = mean_from_moments(
-        n,
-        sum(rating * count for rating, count in counts.items()),
-        sum(rating * rating * count for rating, count in counts.items()),
-    )
-    agreeing = sum(
-        count for rating, count in counts.items() if rating > (scale + 1) / 2
-    )
-    return CesResult(
-        mean=moments.mean,
-        agree_share=100 * agreeing / n if n else None,
-        n=n,
-        margin_of_error=moments.margin_of_error,
-        scale=scale,
-    )
 
 
 def ces_series(filters: Filters) -> tuple[PeriodCes, ...]:

@@ -18,6 +18,9 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
+from analysis.periods import (
+    period_label,
+)
 from cat_survey.db import db
 from cat_survey.models import (
     Answer,
@@ -38,7 +41,6 @@ from cat_survey.reports.queries import (
     coverage,
     data_start,
     group_conditions,
-    period_label,
     response_time,
     same_span,
     window,

@@ -35,6 +35,7 @@ from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import aliased, selectinload
 
+from analysis.periods import periods_between, shift_period
 from analysis.scores import NpsResult, nps_from_counts
 from cat_survey.auth.access import visible_departments
 from cat_survey.db import db
@@ -51,6 +52,7 @@ from cat_survey.models import (
     User,
     utcnow,
 )
+from cat_survey.score_sql import nps_of, nps_tallies
 from cat_survey.themes.workflow import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -332,7 +334,9 @@ def theme_summaries(
     ids = [theme.id for theme in themes]
     today = today or utcnow().date()
     months = monthly_counts(
-        ids, first=shift_month(today, 1 - SPARKLINE_MONTHS), last=today
+        ids,
+        first=shift_period(today, "month", 1 - SPARKLINE_MONTHS),
+        last=today,
     )
     scores = respondent_nps(ids)
     overall = overall_nps_by_survey()
@@ -414,22 +418,6 @@ def department_by_slug(slug: str) -> Department | None:
 # ---------------------------------------------------------------- NPS
 
 
-def nps_tallies(value: Any) -> list[ColumnElement[int]]:
-    """SUMs counting promoters (9-10), passives (7-8) and detractors (0-6)."""
-    return [
-        func.sum(case((value >= 9, 1), else_=0)).label("promoters"),
-        func.sum(case((value >= 9, 0), (value >= 7, 1), else_=0)).label("passives"),
-        func.sum(case((value < 7, 1), else_=0)).label("detractors"),
-    ]
-
-
-def nps_of(row: Any) -> NpsResult:
-    """The NPS of a row holding promoter, passive and detractor tallies."""
-    return nps_from_counts(
-        int(row.promoters or 0), int(row.passives or 0), int(row.detractors or 0)
-    )
-
-
 def respondents(theme_ids: Sequence[int]) -> Any:
     """Subquery of (theme_id, response_id): each theme's respondents, once each."""
     return (
@@ -484,21 +472,6 @@ def overall_nps_by_survey() -> dict[int | None, NpsResult]:
 # ---------------------------------------------------------------- months
 
 
-def shift_month(day: date, count: int) -> date:
-    """The first day of the month ``count`` months after (or before) ``day``'s."""
-    months = day.year * 12 + day.month - 1 + count
-    return date(months // 12, months % 12 + 1, 1)
-
-
-def months_between(first: date, last: date) -> list[date]:
-    """First days of every month from ``first``'s to ``last``'s, inclusive."""
-    months, current = [], first.replace(day=1)
-    while current <= last:
-        months.append(current)
-        current = shift_month(current, 1)
-    return months
-
-
 def monthly_counts(
     theme_ids: Sequence[int], *, first: date, last: date
 ) -> dict[int, tuple[MonthCount, ...]]:
@@ -511,7 +484,7 @@ def monthly_counts(
         )
     ).all()
     counts = {(theme_id, month): count for theme_id, month, count in rows}
-    months = months_between(first, last)
+    months = periods_between(first, last, "month")
     return {
         theme_id: tuple(
             MonthCount(month, counts.get((theme_id, month), 0)) for month in months
@@ -528,7 +501,7 @@ def theme_trend(theme: Theme, *, today: date | None = None) -> tuple[MonthCount,
     )
     if first is None:
         return ()
-    first = max(first, shift_month(today, 1 - TREND_MONTHS))
+    first = max(first, shift_period(today, "month", 1 - TREND_MONTHS))
     return monthly_counts([theme.id], first=first, last=max(today, first))[theme.id]
 
 
@@ -537,7 +510,7 @@ def sparkline_counts(
 ) -> tuple[MonthCount, ...]:
     """The theme's answers per month over the last twelve months."""
     today = today or utcnow().date()
-    first = shift_month(today, 1 - SPARKLINE_MONTHS)
+    first = shift_period(today, "month", 1 - SPARKLINE_MONTHS)
     return monthly_counts([theme.id], first=first, last=today)[theme.id]
 
 

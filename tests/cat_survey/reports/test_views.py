@@ -9,11 +9,14 @@ import pytest
 from helpers import TEST_PASSWORD
 from werkzeug.security import generate_password_hash
 
+from analysis.periods import (
+    period_of,
+    shift_period,
+)
 from cat_survey.db import db
 from cat_survey.models import User
 from cat_survey.reports import series as series_module
 from cat_survey.reports import views as views_module
-from cat_survey.reports.queries import period_of, shift_period
 from cat_survey.reports.series import CHART_SERIES, chart_cache
 
 LEAD = "lead@example.com"
