@@ -10,7 +10,7 @@ nothing below a view asks what time it is, so tests pin any instant.
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, abort, g, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 
 from cat_survey.auth.access import roles_required
 from cat_survey.exports import csv_response
@@ -26,6 +26,7 @@ from cat_survey.reports.series import (
     utc_today,
 )
 from cat_survey.reports.theme_changes import theme_changes
+from cat_survey.svg import svg_response
 
 bp = Blueprint("reports", __name__)
 
@@ -99,15 +100,7 @@ def chart(series: str):
     if series not in CHART_SERIES:
         abort(404, description=f"There is no chart '{series}'.")
     rendered = cached_chart(series, filters_or_400(), now=request_now())
-    response = Response(rendered.svg, mimetype="image/svg+xml")
-    response.set_etag(rendered.etag)
-    # Private: the data is for signed-in staff; no-cache: revalidate by ETag.
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response.make_conditional(request)
+    return svg_response(rendered.svg, etag=rendered.etag)
 
 
 @bp.get("/dashboard/export/<series>.csv")

@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -25,6 +24,7 @@ from cat_survey.db import db
 from cat_survey.exports import csv_response
 from cat_survey.forms import BaseForm
 from cat_survey.models import Role
+from cat_survey.svg import svg_response
 from cat_survey.themes.forms import (
     FollowUpForm,
     StatusForm,
@@ -72,12 +72,6 @@ EVENT_LABELS = {
     "relabelled": "Relabelled",
     "superseded": "Superseded by",
     "archived": "Archived",
-}
-# Served from our origin, so an SVG must never run script even if opened directly.
-SVG_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, max-age=300",
 }
 
 
@@ -242,11 +236,3 @@ def flash_errors(form: BaseForm) -> None:
     for field in form:
         for error in field.errors:
             flash(f"{field.label.text}: {error}", "error")
-
-
-def svg_response(svg: bytes) -> Response:
-    """An SVG image answer that caches privately and revalidates by ETag."""
-    response = Response(svg, mimetype="image/svg+xml", headers=SVG_HEADERS)
-    response.add_etag()
-    response.make_conditional(request)  # turns itself into a 304 when unchanged
-    return response
