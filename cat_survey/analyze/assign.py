@@ -1,0 +1,77 @@
+"""``flask analyze --assign-new``: place answers that arrived since the last run."""
+
+import pickle  # nosec B403 - only our own model, stored in our own database
+
+import numpy as np
+
+from analysis.embeddings import load_encoder
+from analysis.themes import UNCLEAR
+from cat_survey.analyze.fitting import predict_themes
+from cat_survey.analyze.records import RETIRED_STATUSES, membership_rows, recount
+from cat_survey.analyze.scope import AnalysisError, settled_cursor, text_answers
+from cat_survey.analyze.stored import latest_run
+from cat_survey.db import db
+from cat_survey.embeddings import (
+    answer_vectors,
+    insert_ignoring_duplicates,
+)
+from cat_survey.models import (
+    Survey,
+    Theme,
+    ThemeAnswer,
+)
+from cat_survey.themes.workflow import reopen_if_growing
+
+
+def assign_new_answers() -> int:
+    """Place answers that arrived since the last run into its themes; commit.
+
+    Returns how many answers joined a theme (the rest stay unclear until a
+    refit). Safe to run concurrently: memberships are inserted with "on
+    conflict do nothing", and sizes are recounted, never incremented.
+    """
+    run = latest_run()
+    if run is None:
+        raise AnalysisError("no analysis run yet: run 'flask analyze' first")
+    survey = db.session.get(Survey, run.survey_id) if run.survey_id else None
+    answers = text_answers(survey, after_id=run.placed_through, unassigned=True)
+    if not answers:
+        return 0
+    vectors = None
+    if run.parameters.get("representation") == "semantic":
+        encoder = load_encoder(run.parameters.get("embedding_model"))
+        vectors, _ = answer_vectors(
+            [a.id for a in answers], [a.text for a in answers], encoder
+        )
+    # Our own model, written by run_analysis into our own database.
+    if run.model is None:
+        raise ValueError(f"analysis run {run.id} stored no model")
+    model = pickle.loads(run.model)  # nosec B301
+    labels, similarities = predict_themes(model, [a.text for a in answers], vectors)
+    theme_ids = run.parameters["theme_ids"]
+    themes = db.session.scalars(db.select(Theme).where(Theme.id.in_(theme_ids))).all()
+    by_id = {theme.id: theme for theme in themes}
+    if len(by_id) != len(theme_ids):
+        raise AnalysisError("themes were deleted since the last run: run 'analyze'")
+    ordered = [by_id[theme_id] for theme_id in theme_ids]
+    # A closed-for-good theme takes no new answers: they wait for the next refit.
+    open_to_join = np.array([t.status not in RETIRED_STATUSES for t in ordered])
+    labels = np.where(
+        (labels != UNCLEAR) & open_to_join[np.maximum(labels, 0)], labels, UNCLEAR
+    )
+    rows = membership_rows(answers, labels, similarities, ordered)
+    if rows:
+        db.session.execute(insert_ignoring_duplicates(ThemeAnswer), rows)
+    joined = [
+        answer
+        for answer, label in zip(answers, labels, strict=True)
+        if label != UNCLEAR
+    ]
+    touched = recount([by_id[row["theme_id"]] for row in rows], joined)
+    # Another run may have moved the cursor meanwhile: never move it back.
+    cursor = settled_cursor(answers, run.placed_through)
+    run.placed_through = max(cursor or 0, run.placed_through or 0) or None
+    for theme in touched:
+        reopen_if_growing(theme, theme.size)
+    db.session.commit()
+    return len(rows)

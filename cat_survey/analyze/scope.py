@@ -1,0 +1,126 @@
+"""Answers in a run's scope: which free-text answers, with which NPS rating."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import and_, func
+from sqlalchemy.orm import aliased
+
+from cat_survey.db import db
+from cat_survey.models import (
+    Answer,
+    Survey,
+    SurveyResponse,
+    ThemeAnswer,
+    utcnow,
+)
+
+#: Per answer, its theme and its similarity to that theme: NumPy arrays from the
+#: theme model, or plain lists.
+Labels = Sequence[int] | NDArray[np.integer]
+
+
+Similarities = Sequence[float] | NDArray[np.floating]
+
+
+CHUNK = 500
+
+
+#: An answer this old is surely committed: ``--assign-new`` moves its cursor past
+#: it. Younger ones are looked at again next time, in case a transaction that
+#: holds a lower id commits late (PostgreSQL hands out ids before commit).
+SETTLE = timedelta(seconds=60)
+
+
+class AnalysisError(ValueError):
+    """A run that cannot happen (unknown survey, too few answers)."""
+
+
+@dataclass(frozen=True)
+class TextAnswer:
+    """A free-text answer as the theme model sees it."""
+
+    id: int
+    text: str
+    answered_at: datetime
+    nps: int | None
+
+
+def text_answers(
+    survey: Survey | None = None,
+    since: date | None = None,
+    *,
+    after_id: int | None = None,
+    unassigned: bool = False,
+) -> list[TextAnswer]:
+    """Free-text answers in scope, each with its response's NPS rating if any."""
+    nps = aliased(Answer)
+    query = (
+        db.select(Answer.id, Answer.text_value, Answer.answered_at, nps.number_value)
+        .join(SurveyResponse, Answer.response_id == SurveyResponse.id)
+        .outerjoin(
+            nps, and_(nps.response_id == Answer.response_id, nps.question_type == "nps")
+        )
+        .where(Answer.question_type == "text", Answer.text_value.is_not(None))
+        .where(func.length(func.trim(Answer.text_value)) > 0)
+        .order_by(Answer.id)
+    )
+    if survey is not None:
+        query = query.where(SurveyResponse.survey_id == survey.id)
+    if since is not None:
+        query = query.where(
+            Answer.answered_at >= datetime.combine(since, time(), utcnow().tzinfo)
+        )
+    if after_id is not None:
+        query = query.where(Answer.id > after_id)
+    if unassigned:
+        query = query.where(
+            ~db.select(ThemeAnswer).where(ThemeAnswer.answer_id == Answer.id).exists()
+        )
+    rows = db.session.execute(query).all()
+    seen: set[int] = set()
+    answers = []
+    for answer_id, text, answered_at, rating in rows:
+        if answer_id not in seen:  # one row per answer even if a survey asks NPS twice
+            seen.add(answer_id)
+            answers.append(
+                TextAnswer(
+                    answer_id,
+                    text,
+                    answered_at,
+                    None if rating is None else int(rating),
+                )
+            )
+    return answers
+
+
+def find_survey(slug: str | None) -> Survey | None:
+    """The survey a run is limited to; None for all surveys."""
+    if slug is None:
+        return None
+    survey = db.session.scalar(db.select(Survey).filter_by(slug=slug))
+    if survey is None:
+        raise AnalysisError(f"no survey {slug!r}")
+    return survey
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of the moment's calendar month."""
+    return date(moment.year, moment.month, 1)
+
+
+def settled_cursor(answers: Sequence[TextAnswer], cursor: int | None) -> int | None:
+    """The highest answer id that no later look needs to revisit.
+
+    The answers are in id order; the cursor stops before the first one younger
+    than :data:`SETTLE`, so a late commit of a lower id is still found.
+    """
+    settled_before = utcnow() - SETTLE
+    for answer in answers:
+        if answer.answered_at > settled_before:
+            break
+        cursor = answer.id
+    return cursor
