@@ -1,4 +1,4 @@
-"""The advocates' action forms: change a theme's status, reassign it, log a follow-up.
+"""The advocates' action forms: status, owner, reassignment, follow-ups.
 
 Select boxes get their choices when the form is built (``status_form``,
 ``reassign_form``), since they depend on the theme and the department catalog.
@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, ValidationEr
 from wtforms.widgets import HiddenInput
 
 from cat_survey.forms import BaseForm, plain_text
-from cat_survey.models import Theme, ThemeStatus
+from cat_survey.models import Theme, ThemeStatus, User
 from cat_survey.themes.workflow import RETIRED_STATUSES, STATUS_LABELS, next_statuses
 
 MAX_REASON_LENGTH = 2000
@@ -44,11 +44,19 @@ class StatusForm(BaseForm):
             raise ValidationError("Say why this theme won't be fixed.")
 
 
+class AssignForm(BaseForm):
+    """The person of the theme's department who owns it."""
+
+    owner = SelectField("Owner", id="assign-owner", validators=[DataRequired()])
+
+
 class ReassignForm(BaseForm):
     """The department a theme belongs to, and why."""
 
     department = SelectField(
-        "Department", id="reassign-department", validators=[InputRequired()]
+        "Department",
+        id="reassign-department",
+        validators=[DataRequired("Choose a department.")],
     )
     reason = TextAreaField(
         "Why it belongs there",
@@ -75,16 +83,28 @@ def status_form(theme: Theme) -> StatusForm:
     return form
 
 
+def assign_form(theme: Theme, members: Sequence[User]) -> AssignForm:
+    """An owner form over the department's ``members``, the current owner chosen."""
+    form = AssignForm(owner=str(theme.owner_id) if theme.owner_id else "")
+    form.owner.choices = [SelectChoice("", "Choose a person")] + [
+        SelectChoice(str(member.id), member.name) for member in members
+    ]
+    return form
+
+
 def reassign_form(
     departments: Sequence[tuple[str, str]],
     *,
-    selected: str | None = None,
     exclude: str | None = None,
     next_url: str | None = None,
 ) -> ReassignForm:
-    """A reassign form over ``departments`` (slug, name), minus ``exclude``."""
-    form = ReassignForm(department=selected, next=next_url)
-    form.department.choices = [
+    """A reassign form over ``departments`` (slug, name), minus ``exclude``.
+
+    Nothing is chosen at first: the person must pick the department themselves,
+    even where the router has a guess (a preselected guess gets sent unread).
+    """
+    form = ReassignForm(next=next_url)
+    form.department.choices = [SelectChoice("", "Choose a department")] + [
         SelectChoice(slug, name) for slug, name in departments if slug != exclude
     ]
     return form

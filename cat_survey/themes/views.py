@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     flash,
     redirect,
@@ -23,11 +24,11 @@ from cat_survey.auth.access import roles_required, safe_next_url
 from cat_survey.db import db
 from cat_survey.exports import csv_response
 from cat_survey.forms import BaseForm
-from cat_survey.models import Role
-from cat_survey.svg import svg_response
+from cat_survey.models import Role, User
 from cat_survey.themes.forms import (
     FollowUpForm,
     StatusForm,
+    assign_form,
     reassign_form,
     status_form,
 )
@@ -51,7 +52,9 @@ from cat_survey.themes.queries import (
 )
 from cat_survey.themes.workflow import (
     WorkflowError,
+    assign_owner,
     change_status,
+    department_members,
     reassign,
     record_follow_up,
     status_label,
@@ -66,12 +69,20 @@ EVENT_LABELS = {
     "routed": "Routed",
     "triage": "Sent to triage",
     "reassigned": "Reassigned",
+    "assigned": "Owner changed",
     "status_changed": "Status changed",
     "reopened": "Reopened",
     "followed_up": "Followed up with a respondent",
     "relabelled": "Relabelled",
     "superseded": "Superseded by",
     "archived": "Archived",
+}
+
+# Served from our origin, so an SVG must never run script even if opened directly.
+SVG_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, max-age=300",
 }
 
 
@@ -102,15 +113,14 @@ def my_themes():
 @bp.get("/triage")
 @roles_required(*LEADS)
 def triage():
-    """Themes the router could not place, with its best guess and a reassign form."""
+    """Themes the router could not place, with its best guess and a reassign form.
+
+    The guess is shown, never preselected: the lead chooses every department.
+    """
     choices = department_choices()
     items = triage_queue(current_user)
     forms = {
-        item.theme.id: reassign_form(
-            choices,
-            selected=item.best_guess.slug if item.best_guess else None,
-            next_url=url_for("themes.triage"),
-        )
+        item.theme.id: reassign_form(choices, next_url=url_for("themes.triage"))
         for item in items
     }
     return render_template("themes/triage.html", items=items, forms=forms)
@@ -131,6 +141,7 @@ def detail(theme_id: int):
         "themes/detail.html",
         page=page,
         status_form=status_form(theme),
+        assign_form=assign_form(theme, department_members(theme.department)),
         reassign_form=reassign_form(department_choices(), exclude=department),
         spelled=spelled,
     )
@@ -175,6 +186,20 @@ def set_status(theme_id: int):
         reason=form.reason.data,
     ):
         flash(f"Status changed to {status_label(theme.status)}.", "info")
+    flash_errors(form)
+    return redirect(url_for("themes.detail", theme_id=theme_id))
+
+
+@bp.post("/<int:theme_id>/owner")
+@roles_required(*STAFF)
+def set_owner(theme_id: int):
+    """Hand the theme to a person of its department."""
+    theme = theme_or_404(current_user, theme_id)
+    form = assign_form(theme, department_members(theme.department))
+    if form.validate_on_submit():
+        owner = db.session.get(User, int(form.owner.data))
+        if owner is not None and act(assign_owner, theme, owner, actor=current_user):
+            flash(f"{owner.name} now owns this theme.", "info")
     flash_errors(form)
     return redirect(url_for("themes.detail", theme_id=theme_id))
 
@@ -236,3 +261,11 @@ def flash_errors(form: BaseForm) -> None:
     for field in form:
         for error in field.errors:
             flash(f"{field.label.text}: {error}", "error")
+
+
+def svg_response(svg: bytes) -> Response:
+    """An SVG image answer that caches privately and revalidates by ETag."""
+    response = Response(svg, mimetype="image/svg+xml", headers=SVG_HEADERS)
+    response.add_etag()
+    response.make_conditional(request)  # turns itself into a 304 when unchanged
+    return response

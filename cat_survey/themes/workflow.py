@@ -4,8 +4,10 @@ Each function changes one theme and adds one ``ThemeEvent`` per change (who, whe
 what, why), so the audit trail is complete by construction. They add to the
 session and never commit: the caller, a view or ``flask analyze``, commits once.
 
-Statuses move forward one step at a time, ``new -> acknowledged -> in_progress ->
-resolved``; any open theme may instead end as ``wont_fix`` (with a reason); a
+Statuses move forward along ``new -> acknowledged -> in_progress -> resolved``,
+as many steps at once as the person wants (a theme fixed the day it was found
+goes straight to ``resolved``); any open theme may instead end as ``wont_fix``
+(with a reason); a
 person may reopen a closed theme to ``acknowledged``, and ``flask analyze``
 reopens a resolved theme that keeps growing (:func:`reopen_if_growing`).
 Only ``flask analyze`` retires a theme, as ``superseded`` (its answers now form
@@ -37,8 +39,17 @@ OPEN_STATUSES = (ThemeStatus.NEW, ThemeStatus.ACKNOWLEDGED, ThemeStatus.IN_PROGR
 CLOSED_STATUSES = (ThemeStatus.RESOLVED, ThemeStatus.WONT_FIX)
 RETIRED_STATUSES = (ThemeStatus.SUPERSEDED, ThemeStatus.ARCHIVED)
 NEXT_STATUSES: dict[ThemeStatus, tuple[ThemeStatus, ...]] = {
-    ThemeStatus.NEW: (ThemeStatus.ACKNOWLEDGED, ThemeStatus.WONT_FIX),
-    ThemeStatus.ACKNOWLEDGED: (ThemeStatus.IN_PROGRESS, ThemeStatus.WONT_FIX),
+    ThemeStatus.NEW: (
+        ThemeStatus.ACKNOWLEDGED,
+        ThemeStatus.IN_PROGRESS,
+        ThemeStatus.RESOLVED,
+        ThemeStatus.WONT_FIX,
+    ),
+    ThemeStatus.ACKNOWLEDGED: (
+        ThemeStatus.IN_PROGRESS,
+        ThemeStatus.RESOLVED,
+        ThemeStatus.WONT_FIX,
+    ),
     ThemeStatus.IN_PROGRESS: (ThemeStatus.RESOLVED, ThemeStatus.WONT_FIX),
     ThemeStatus.RESOLVED: (ThemeStatus.ACKNOWLEDGED,),
     ThemeStatus.WONT_FIX: (ThemeStatus.ACKNOWLEDGED,),
@@ -176,6 +187,36 @@ def reassign(
         theme.status = ThemeStatus.NEW.value
         theme.status_reason = None
     return event
+
+
+def department_members(department: Department | None) -> list[User]:
+    """The active people of ``department`` who may own its themes, by name."""
+    if department is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.department_id == department.id, User.is_active.is_(True))
+            .order_by(User.name, User.id)
+        )
+    )
+
+
+def assign_owner(theme: Theme, owner: User, *, actor: User) -> ThemeEvent:
+    """Make ``owner``, an active person of the theme's department, its owner; log it.
+
+    The event names the previous and the new owner, so the trail reads the same
+    after a rename.
+    """
+    if theme.department_id is None:
+        raise WorkflowError("Route the theme to a department before assigning it.")
+    if owner.department_id != theme.department_id or not owner.is_active:
+        raise WorkflowError("The owner must be an active member of its department.")
+    if theme.owner_id == owner.id:
+        raise WorkflowError(f"{owner.name} already owns this theme.")
+    previous = theme.owner.name if theme.owner else None
+    theme.owner = owner
+    return _log(theme, "assigned", actor, from_value=previous, to_value=owner.name)
 
 
 def record_follow_up(

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import pytest
 from helpers import csrf_token
@@ -196,7 +197,7 @@ def test_an_advocate_moves_their_theme_through_the_workflow(
     ("data", "message"),
     [
         ({"status": "wont_fix", "reason": " "}, "Say why this theme won"),
-        ({"status": "resolved", "reason": ""}, "cannot become resolved"),
+        ({"status": "new", "reason": ""}, "cannot become new"),
         ({"status": "archived", "reason": ""}, "Not a valid choice"),
     ],
 )
@@ -253,6 +254,50 @@ def test_reassigning_without_a_reason_is_refused(client, auth, staff, cx_theme):
     assert "This field is required." in client.get(f"/themes/{cx_theme.id}").text
     db.session.expire_all()
     assert cx_theme.department.slug == "cx"
+
+
+def test_a_reassign_without_a_department_is_refused(client, auth, staff, cx_theme):
+    auth.login(staff["a"].email)
+    post(client, f"/themes/{cx_theme.id}/reassign", {"department": "", "reason": "x"})
+    assert "Choose a department." in client.get(f"/themes/{cx_theme.id}").text
+    db.session.expire_all()
+    assert cx_theme.department.slug == "cx"
+
+
+def test_the_department_dropdowns_start_on_nothing_and_triage_shows_the_guess(
+    client, auth, staff, make_theme, cx_theme
+):
+    theme = make_theme(None, label="Unsure theme", needs_triage=True)
+    auth.login(staff["lead"].email)
+    for url in ("/themes/triage", f"/themes/{cx_theme.id}"):
+        page = client.get(url).text
+        select = re.search(r'<select id="\S*department.*?</select>', page, re.S)
+        assert select is not None
+        assert '<option value="">Choose a department</option>' in select.group()
+        assert "selected" not in select.group()
+    triage = client.get("/themes/triage").text
+    assert "82% sure" in triage
+    assert theme.label in triage
+
+
+def test_a_lead_assigns_a_theme_to_a_person_of_its_department(
+    client, auth, staff, cx_theme
+):
+    auth.login(staff["lead"].email)
+    page = client.get(f"/themes/{cx_theme.id}").text
+    assert f'<option value="{staff["a"].id}">{staff["a"].name}</option>' in page
+    assert f">{staff['b'].name}</option>" not in page  # Sales, not CX
+    post(client, f"/themes/{cx_theme.id}/owner", {"owner": str(staff["a"].id)})
+    db.session.expire_all()
+    assert cx_theme.owner_id == staff["a"].id
+    assert history(cx_theme) == [("assigned", staff["a"].name)]
+    page = client.get(f"/themes/{cx_theme.id}").text
+    assert f"{staff['a'].name} now owns this theme." in page
+    assert f"<dt>Owner</dt><dd>{staff['a'].name}</dd>" in page
+    post(client, f"/themes/{cx_theme.id}/owner", {"owner": str(staff["b"].id)})
+    db.session.expire_all()
+    assert cx_theme.owner_id == staff["a"].id
+    assert "Not a valid choice" in client.get(f"/themes/{cx_theme.id}").text
 
 
 def test_a_lead_triages_a_theme_and_returns_to_the_queue(

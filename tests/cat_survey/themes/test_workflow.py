@@ -6,10 +6,19 @@ import pytest
 
 from cat_survey.analyze import corrections
 from cat_survey.db import db
-from cat_survey.models import Answer, FollowUp, SurveyResponse, Theme, ThemeEvent
+from cat_survey.models import (
+    Answer,
+    FollowUp,
+    SurveyResponse,
+    Theme,
+    ThemeEvent,
+    User,
+)
 from cat_survey.themes.workflow import (
     WorkflowError,
+    assign_owner,
     change_status,
+    department_members,
     pick_owner,
     reassign,
     record_follow_up,
@@ -61,9 +70,6 @@ def test_a_theme_moves_new_acknowledged_in_progress_resolved_with_an_event_each(
 @pytest.mark.parametrize(
     ("start", "target"),
     [
-        ("new", "in_progress"),
-        ("new", "resolved"),
-        ("acknowledged", "resolved"),
         ("acknowledged", "new"),
         ("in_progress", "acknowledged"),
         ("resolved", "in_progress"),
@@ -80,6 +86,59 @@ def test_a_transition_outside_the_workflow_is_refused_and_not_logged(
         change_status(theme, target, actor=staff["a"], reason="because")
     assert theme.status == start
     assert events_of(theme) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "target"),
+    [
+        ("new", "in_progress"),
+        ("new", "resolved"),
+        ("acknowledged", "resolved"),
+    ],
+)
+def test_a_theme_moves_forward_several_steps_at_once_with_one_event(
+    staff, make_theme, start, target
+):
+    theme = make_theme(status=start)
+    change_status(theme, target, actor=staff["a"], reason="fixed already")
+    db.session.commit()
+    assert theme.status == target
+    assert [(e.kind, e.from_value, e.to_value) for e in events_of(theme)] == [
+        ("status_changed", start, target)
+    ]
+
+
+def test_an_owner_is_an_active_person_of_the_themes_department(
+    staff, departments, make_theme
+):
+    colleague = User(
+        email="c@example.com",
+        name="Chika",
+        password_hash="x",
+        role="advocate",
+        department=departments["cx"],
+    )
+    db.session.add(colleague)
+    theme = make_theme("cx", owner=staff["a"])
+    assert [u.name for u in department_members(departments["cx"])] == sorted(
+        [staff["a"].name, "Chika"]
+    )
+    assign_owner(theme, colleague, actor=staff["lead"])
+    db.session.commit()
+    assert theme.owner_id == colleague.id
+    trail = [(e.kind, e.actor_id, e.from_value, e.to_value) for e in events_of(theme)]
+    assert trail == [("assigned", staff["lead"].id, staff["a"].name, "Chika")]
+    with pytest.raises(WorkflowError, match="active member"):
+        assign_owner(theme, staff["b"], actor=staff["lead"])  # Sales, not CX
+    with pytest.raises(WorkflowError, match="already owns"):
+        assign_owner(theme, colleague, actor=staff["lead"])
+    colleague.is_active = False
+    assert staff["a"].id in [u.id for u in department_members(departments["cx"])]
+    assert colleague not in department_members(departments["cx"])
+    with pytest.raises(WorkflowError, match="active member"):
+        assign_owner(theme, colleague, actor=staff["lead"])
+    assert theme.owner_id == colleague.id
+    assert len(events_of(theme)) == 1
 
 
 @pytest.mark.parametrize("reason", [None, "", "   \n"])
