@@ -11,6 +11,7 @@ and ``stale_answers`` names them so the caller can delete them.
 """
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,18 @@ from cat_survey.conditions import holds, names_in
 from cat_survey.definitions import Question, SurveyDefinition
 
 AnswerValue = int | str | list[str] | None
+
+#: Characters no answer may hold: the C0 and C1 controls (newline and tab aside),
+#: DEL, and the bidirectional embedding, override and isolate controls, which make
+#: text display in another order than it is stored (U+202A-U+202E, U+2066-U+2069).
+#: Format characters that real text needs, such as the zero-width joiner of emoji
+#: sequences or variation selectors, stay allowed.
+CONTROL_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)
+#: Half of a UTF-16 surrogate pair on its own ("a\ud800" in JSON): no database can
+#: store it as text, and it is never a character a person typed.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def gettext_noop(message: str) -> str:
@@ -226,11 +239,18 @@ def clean_choice(question: Question, raw: Any) -> str:
 
 
 def clean_text(question: Question, raw: Any) -> str:
-    """Free text within the length limit, without NUL or other control bytes."""
+    """Free text within the length limit, without controls or lone surrogates."""
     if not isinstance(raw, str):
         raise AnswerError(gettext_noop("Please write your answer as text."))
     text = raw.replace("\r\n", "\n").strip()
-    if any(ord(char) < 32 and char not in "\n\t" for char in text):
+    if LONE_SURROGATE.search(text):
+        raise AnswerError(
+            gettext_noop(
+                "Your answer contains a broken character that cannot be stored; "
+                "please remove it."
+            )
+        )
+    if CONTROL_CHARACTERS.search(text):
         raise AnswerError(
             gettext_noop(
                 "Your answer contains invisible control characters; please remove them."

@@ -112,6 +112,17 @@ def test_invalid_answer_is_422_and_changes_nothing(
     assert db.session.scalar(db.select(db.func.count(Answer.id))) == 0
 
 
+def test_a_lone_surrogate_is_a_clear_422_not_a_500(client, app_ctx, relationship):
+    token = start(client).get_json()["token"]
+    answer(client, token, "nps", 3)
+    response = answer(client, token, "fix_first", "a\ud800")
+    assert response.status_code == 422
+    assert "broken character" in response.get_json()["error"]["message"]
+    assert (
+        db.session.scalar(db.select(Answer).filter_by(question_id="fix_first")) is None
+    )
+
+
 def test_answering_an_earlier_question_goes_back(client, app_ctx, relationship):
     token = start(client).get_json()["token"]
     answer(client, token, "nps", 2)

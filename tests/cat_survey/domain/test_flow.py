@@ -122,12 +122,25 @@ def test_valid_answers_are_cleaned(question_id, raw, expected):
         ("contact_consent", "maybe", "one of the options"),
         ("fix_first", "x" * 2001, "under 2000 characters"),
         ("fix_first", "nul\x00byte", "control characters"),
+        ("fix_first", "del\x7fbyte", "control characters"),
+        ("fix_first", "next\x85line", "control characters"),
+        ("fix_first", "csi\x9b31m", "control characters"),
+        ("fix_first", "evil\u202etxt.exe", "control characters"),
+        ("fix_first", "isolate\u2066here\u2069", "control characters"),
+        ("fix_first", "a\ud800", "broken character"),
         ("fix_first", {"a": 1}, "as text"),
     ],
 )
 def test_invalid_answers_get_a_clear_message(question_id, raw, message):
     with pytest.raises(AnswerError, match=message):
         clean_answer(question(RELATIONSHIP, question_id), raw)
+
+
+def test_text_keeps_the_format_characters_real_writing_needs():
+    # A family emoji (zero-width joiners), a heart with a variation selector,
+    # and Japanese with a line break and a tab.
+    text = "\U0001f468\u200d\U0001f469\u200d\U0001f467 \u2764\ufe0f\n\t遅い"
+    assert clean_answer(question(RELATIONSHIP, "fix_first"), text) == text
 
 
 def test_multi_choice_keeps_option_order_and_drops_repeats():

@@ -93,6 +93,34 @@ def test_invalid_answer_keeps_the_text_and_explains(client, app_ctx, relationshi
     assert "fix_first" not in stored_answers()
 
 
+@pytest.mark.parametrize("bad", ["\x7f", "\x85", "\x9b", "\u202e", "\u2067"])
+def test_control_characters_are_refused_and_the_text_kept(
+    client, app_ctx, relationship, bad
+):
+    url = begin(client)
+    send(client, url, "nps", "3")
+    response = send(client, url, "fix_first", f"Invoices{bad} are wrong")
+    assert response.status_code == 422
+    assert "invisible control characters" in response.text
+    assert f"Invoices{bad} are wrong</textarea>" in response.text
+    assert "fix_first" not in stored_answers()
+
+
+def test_a_lone_surrogate_in_a_form_answer_is_no_server_error(
+    client, app_ctx, relationship
+):
+    url = begin(client)
+    send(client, url, "nps", "3")
+    page = client.get(url)
+    # "a" then the UTF-8 bytes of U+D800, which no valid UTF-8 text contains.
+    body = f"csrf_token={csrf_token(page.text)}&question_id=fix_first&value=a%ED%A0%80"
+    response = client.post(
+        url, data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code in (302, 422)
+    assert "\ud800" not in str(stored_answers().get("fix_first", ""))
+
+
 @pytest.mark.parametrize("value", ["11", "-1", "abc", "", "4\x00"])
 def test_bad_scale_value_asks_again_without_a_500(client, app_ctx, relationship, value):
     url = begin(client)
