@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 
 from cat_survey.domain.flow import AnswerError
 from cat_survey.domain.responses import (
+    AnswerConflict,
     Conversation,
     InvitationClosed,
     SurveyNotPublished,
@@ -105,6 +106,8 @@ def start(slug: str):
             invitation=invitation,
         )
     except InvitationClosed as closed:
+        if closed.reason == "answered":  # as /i/<token> answers
+            abort(409, _("You have already answered this survey"))
         if closed.reason == "expired":
             abort(410, _("This invitation has expired."))
         abort(410, _("This invitation is closed."))
@@ -124,7 +127,8 @@ def answer(token: str):
     except AnswerError as error:
         shown_id = question_id if isinstance(question_id, str) else None
         message = _(error.template, **error.params)
-        return jsonify(error={"question_id": shown_id, "message": message}), 422
+        status = 409 if isinstance(error, AnswerConflict) else 422
+        return jsonify(error={"question_id": shown_id, "message": message}), status
     if conversation.position.completed:
         return jsonify(next=None, completed=True)
     return jsonify(next=question_json(conversation))

@@ -16,9 +16,10 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import String, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from cat_survey.catalog import definition_of, latest_version, parsed_definition
-from cat_survey.db import db
+from cat_survey.db import affected_rows, db
 from cat_survey.definitions import SLUG, Question, SurveyDefinition, pipe
 from cat_survey.domain.flow import (
     AnswerError,
@@ -94,6 +95,25 @@ UPDATE_ANSWER = update(ANSWERS).where(
     ANSWERS.c.question_id == bindparam("of_question"),
 )
 UPDATE_RESPONSE = update(RESPONSES).where(RESPONSES.c.id == bindparam("of_response"))
+
+
+class AnswerConflict(AnswerError):
+    """An answer refused because of the response's state, not its value (a 409).
+
+    A completed response is final, and an answer changed by another request while
+    this one was saved must be looked at again rather than silently lost.
+    """
+
+
+#: Shown when an answer would change a completed response, on the page and the API.
+RESPONSE_FINISHED = gettext_noop(
+    "This survey is complete: your answers are saved and can no longer be changed."
+)
+#: Shown when another request changed the answers while this one was being saved.
+ANSWERS_CHANGED = gettext_noop(
+    "Your answers were changed at the same time in another window. "
+    "Please check this question and send it again."
+)
 
 
 class InvitationClosed(Exception):
@@ -254,6 +274,8 @@ def start_conversation(
     """
     if invitation is not None:
         if existing := invitation_response(invitation):
+            if existing.status == ResponseStatus.COMPLETE:
+                raise InvitationClosed("answered")
             return conversation_of(existing)
         check_invitation_open(invitation)
         hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
@@ -402,12 +424,16 @@ def record_answer(
     """Check, store and commit one answer; return the conversation after it.
 
     Raises AnswerError (nothing stored) when the value is invalid, when the question
-    does not apply to this customer, or when it is a later question than the next.
+    does not apply to this customer, or when it is a later question than the next;
+    AnswerConflict when the response is complete (answers are final then) or when
+    another request changed the same answers meanwhile.
     """
     question = answerable_question(conversation, question_id)
     value = clean_answer(question, raw)
     if conversation.answers.get(question.id, ...) == value:
         return conversation  # a double click or a retried POST: nothing to do
+    if conversation.completed:
+        raise AnswerConflict(RESPONSE_FINISHED)
     answers = {**conversation.answers, question.id: value}
     # Answers off the new path (stale) influence neither the path nor the count.
     now_at = position(conversation.definition, answers, conversation.hidden)
@@ -450,6 +476,10 @@ def record_answer(
         # The same answer arrived twice at once; the first one won, keep it.
         db.session.rollback()
         return load_conversation(response.token) or conversation
+    except StaleDataError:
+        # Rows this request read were changed or deleted by another one.
+        db.session.rollback()
+        raise AnswerConflict(ANSWERS_CHANGED) from None
     return Conversation(after, conversation.definition, answers, now_at)
 
 
@@ -490,7 +520,11 @@ def store_value(
     response_id = conversation.response.id
     if question.id in conversation.answers:
         where = {"of_response": response_id, "of_question": question.id}
-        db.session.execute(UPDATE_ANSWER, where | columns)
+        updated = db.session.execute(UPDATE_ANSWER, where | columns)
+        if affected_rows(updated) != 1:
+            # Another request deleted this answer (going back made it stale) or the
+            # whole response since this one read it: saving nothing would lose it.
+            raise StaleDataError(f"answer {question.id!r} of response {response_id}")
     else:
         row = {
             "response_id": response_id,

@@ -22,6 +22,7 @@ from cat_survey.db import db
 from cat_survey.definitions import SurveyDefinition, pipe
 from cat_survey.domain.flow import AnswerError
 from cat_survey.domain.responses import (
+    AnswerConflict,
     Conversation,
     InvitationClosed,
     SurveyNotPublished,
@@ -147,6 +148,9 @@ def conversation(token: str):
     try:
         raw = None if request.form.get("skip") else submitted_value(form, question)
         conversation = record_answer(conversation, question.id, raw)
+    except AnswerConflict as conflict:  # complete, or changed meanwhile: a 409
+        message = _(conflict.template, **conflict.params)
+        return render_step(conversation, question, form, message, status=409)
     except AnswerError as error:
         message = _(error.template, **error.params)
         return render_step(conversation, question, form, message, status=422)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from cat_survey.db import db
-from cat_survey.models import Answer, SurveyResponse
+from cat_survey.models import Answer, Invitation, Survey, SurveyResponse
 
 
 @pytest.fixture
@@ -121,6 +121,53 @@ def test_a_lone_surrogate_is_a_clear_422_not_a_500(client, app_ctx, relationship
     assert (
         db.session.scalar(db.select(Answer).filter_by(question_id="fix_first")) is None
     )
+
+
+def complete_as_detractor(client, **start_body) -> str:
+    """Start and finish a detractor's conversation; return its token."""
+    token = start(client, **start_body).get_json()["token"]
+    detractor = [
+        ("nps", 3),
+        ("fix_first", "Invoices are wrong"),
+        ("support_csat", 2),
+        ("contact_consent", "no"),
+    ]
+    for question, value in detractor:
+        assert answer(client, token, question, value).status_code == 200
+    return token
+
+
+def test_a_completed_conversation_is_read_only(client, app_ctx, relationship):
+    token = complete_as_detractor(client)
+    response = answer(client, token, "nps", 10)
+    assert response.status_code == 409
+    assert response.get_json()["error"]["message"] == (
+        "This survey is complete: your answers are saved and can no longer be changed."
+    )
+    stored = db.session.scalar(db.select(SurveyResponse))
+    assert stored.status == "complete"
+    assert {a.question_id: a.number_value or a.text_value for a in stored.answers}[
+        "fix_first"
+    ] == "Invoices are wrong"
+
+
+def test_a_completed_conversation_says_so_in_japanese(client, relationship):
+    token = complete_as_detractor(client, locale="ja")
+    message = answer(client, token, "nps", 10).get_json()["error"]["message"]
+    assert "変更" in message
+
+
+def test_a_used_invitation_cannot_start_again(client, app_ctx, relationship):
+    survey = db.session.scalar(db.select(Survey).filter_by(slug=relationship))
+    db.session.add(Invitation(survey=survey, token="used-token-1", customer_ref="C-9"))
+    db.session.commit()
+    token = complete_as_detractor(client, invitation="used-token-1")
+    again = start(client, invitation="used-token-1")
+    assert again.status_code == 409
+    assert "already answered" in again.get_json()["error"]["message"]
+    assert client.get("/i/used-token-1").status_code == 409
+    assert db.session.scalar(db.select(db.func.count(SurveyResponse.id))) == 1
+    assert token
 
 
 def test_answering_an_earlier_question_goes_back(client, app_ctx, relationship):

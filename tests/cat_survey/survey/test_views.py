@@ -239,6 +239,24 @@ def test_invitation_carries_its_hidden_fields_and_is_single_use(client, invitati
     assert "already answered" in closed.text
 
 
+def test_a_completed_conversation_is_read_only(client, app_ctx, relationship):
+    url = begin(client)
+    detractor = [
+        ("nps", "3"),
+        ("fix_first", "Invoices are wrong"),
+        ("support_csat", "2"),
+        ("contact_consent", "no"),
+    ]
+    for question, value in detractor:
+        send(client, url, question, value)
+    response = send(client, url, "nps", "10")
+    assert response.status_code == 409
+    assert "can no longer be changed" in response.text
+    assert stored_answers()["fix_first"] == "Invoices are wrong"
+    assert stored_answers()["nps"] == 3
+    assert db.session.scalar(db.select(SurveyResponse)).status == "complete"
+
+
 def test_expired_invitation_says_so(client, invitation):
     invitation.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
