@@ -27,6 +27,7 @@ from cat_survey.reports.queries import (
     DEFAULT_PERIOD_COUNT,
     HIDDEN_BREAKDOWN,
     MAX_PERIODS,
+    PERSONAL_FIELDS,
     Filters,
     known_segments,
     segment_exists,
@@ -36,8 +37,6 @@ from cat_survey.reports.queries import (
 #: Dates outside these are typos, and would overflow the date arithmetic.
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 FALSE_VALUES = (False, "", "0", "false", "no", "off")
-#: Hidden fields that identify a person rather than a group worth comparing.
-PERSONAL_FIELDS = {"customer_ref", "first_name", "email", "name"}
 
 
 def hidden_field_names() -> list[str]:
@@ -124,6 +123,11 @@ class DashboardFilterForm(BaseForm):
             raise ValidationError(
                 "Break down by survey, segment or hidden:<field> "
                 "(for example hidden:plan)."
+            )
+        if field.data.removeprefix("hidden:") in PERSONAL_FIELDS:
+            raise ValidationError(
+                f"{field.data} identifies a person: break down by a field that "
+                "describes a group of customers (for example hidden:plan)."
             )
 
     def validate(self, extra_validators: Mapping | None = None) -> bool:

@@ -61,6 +61,12 @@ DEFAULT_PERIOD_COUNT = {"week": 13, "month": 12, "quarter": 8, "year": 5}
 #: Longest range a request may ask for, so a typo cannot draw 5,000 weeks.
 MAX_PERIODS = 160
 HIDDEN_BREAKDOWN = re.compile(r"^hidden:([A-Za-z_][A-Za-z0-9_]{0,63})$")
+#: Hidden fields that identify a person rather than a group worth comparing: a
+#: breakdown by one of them would turn the dashboard and its exports into a list
+#: of each customer's score.
+PERSONAL_FIELDS = frozenset(
+    {"customer_ref", "email", "phone", "name", "first_name", "last_name", "full_name"}
+)
 #: Label of the group of responses that have no value for the breakdown.
 NO_VALUE = "(none)"
 CSAT_SCALE = 5
@@ -93,6 +99,8 @@ class Filters:
             self.breakdown
         ):
             raise ValueError(f"unknown breakdown {self.breakdown!r}")
+        if self.hidden_field in PERSONAL_FIELDS:
+            raise ValueError(f"{self.breakdown!r} names a person, not a group")
 
     @property
     def hidden_field(self) -> str | None:

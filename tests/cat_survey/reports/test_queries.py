@@ -92,6 +92,8 @@ def test_period_start_in_sql_is_the_utc_period_python_computes(
         {"period": "decade"},
         {"breakdown": "plan"},
         {"breakdown": "hidden:bad-name"},
+        {"breakdown": "hidden:customer_ref"},
+        {"breakdown": "hidden:first_name"},
         {"start": date(2024, 2, 1), "end": date(2024, 1, 1)},
     ],
 )

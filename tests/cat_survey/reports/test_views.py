@@ -163,6 +163,8 @@ def test_small_samples_are_marked(client, lead, add_response):
         ("survey=nope", "There is no survey"),
         ("segment=martians", "No response has the segment"),
         ("breakdown=hidden:bad-name", "Break down by survey, segment or hidden:"),
+        ("breakdown=hidden:customer_ref", "hidden:customer_ref identifies a person"),
+        ("breakdown=hidden:email", "hidden:email identifies a person"),
         ("period=week&from=2000-01-01&to=2024-01-01", "choose at most 160"),
         ("to=9999-12-31", "Choose a date between 1900 and 2999."),
         ("from=0001-01-01&period=quarter", "Choose a date between 1900 and 2999."),
