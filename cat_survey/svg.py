@@ -24,4 +24,5 @@ def svg_response(svg: bytes, *, etag: str | None = None) -> Response:
         response.add_etag()
     else:
         response.set_etag(etag)
-    return response.make_conditional(request)
+    response.make_conditional(request)  # becomes a 304 when the ETag matches
+    return response

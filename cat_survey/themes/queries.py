@@ -3,7 +3,7 @@
 :func:`visible_themes` is the only place that decides which themes a user may
 read: an advocate sees their department's, a CX lead or an admin every theme.
 Every other function here starts from it, or takes a ``Theme`` that came from
-:func:`theme_or_404`, so answers, charts and exports cannot reach past it.
+``themes.views.theme_or_404``, so answers, charts and exports cannot reach past it.
 
 Aggregates are counted by the database: the NPS of a theme's respondents (the
 NPS answers of the responses whose free text is in the theme, each response
@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flask import abort
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -244,14 +243,6 @@ def visible_themes(user: User) -> Select[Theme]:
 def visible_theme(user: User, theme_id: int) -> Theme | None:
     """The theme if ``user`` may read it, else None (whether or not it exists)."""
     return db.session.scalar(visible_themes(user).where(Theme.id == theme_id))
-
-
-def theme_or_404(user: User, theme_id: int) -> Theme:
-    """The theme if ``user`` may read it; 404 otherwise, so nothing leaks."""
-    theme = visible_theme(user, theme_id)
-    if theme is None:
-        abort(404)
-    return theme
 
 
 def theme_response(theme: Theme, response_id: int) -> SurveyResponse | None:
@@ -512,33 +503,6 @@ def sparkline_counts(
     today = today or utcnow().date()
     first = shift_period(today, "month", 1 - SPARKLINE_MONTHS)
     return monthly_counts([theme.id], first=first, last=today)[theme.id]
-
-
-def trend_chart_svg(trend: Sequence[MonthCount], *, title: str) -> bytes:
-    """The theme page's chart of answers per month (one bar a month), as SVG.
-
-    Bars, not ``trend_svg``'s line: that line treats a month with no answers as
-    missing data and draws interval and small-sample marks meant for scores,
-    whereas a month without answers is a true zero here.
-    """
-    # matplotlib is heavy: only chart requests pay for importing it.
-    from analysis.charts import bar_svg
-
-    return bar_svg(
-        [m.label for m in trend],
-        [m.count for m in trend],
-        x_label="Answers",
-        title=title,
-    )
-
-
-def sparkline_chart_svg(counts: Sequence[MonthCount]) -> bytes:
-    """A sparkline of answers per month, as SVG."""
-    from analysis.charts import sparkline_svg
-
-    return sparkline_svg(
-        [m.count for m in counts], title=f"Answers per month: {spelled(counts)}"
-    )
 
 
 def spelled(counts: Sequence[MonthCount]) -> str:

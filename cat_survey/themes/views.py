@@ -1,16 +1,15 @@
 """The advocates' screens: their themes, the triage queue, a theme and its actions.
 
-Every view finds its theme through ``queries.theme_or_404``, so an advocate can
+Every view finds its theme through ``theme_or_404``, so an advocate can
 neither read nor change another department's theme (they get a 404, which does
 not even say it exists). Actions are POST forms with CSRF tokens that redirect
 back with a flash message; GET requests never change anything.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     redirect,
@@ -24,37 +23,33 @@ from cat_survey.auth.access import roles_required, safe_next_url
 from cat_survey.db import db
 from cat_survey.exports import csv_response
 from cat_survey.forms import BaseForm
-from cat_survey.models import Role, User
+from cat_survey.models import Role, Theme, User
+from cat_survey.svg import svg_response
 from cat_survey.themes.forms import (
     FollowUpForm,
     StatusForm,
-    assign_form,
     reassign_form,
     status_form,
 )
 from cat_survey.themes.queries import (
     EXPORT_HEADER,
     STATUS_FILTERS,
+    MonthCount,
     department_by_slug,
     department_choices,
     export_rows,
-    sparkline_chart_svg,
     sparkline_counts,
     spelled,
-    theme_or_404,
     theme_page,
     theme_response,
     theme_summaries,
     theme_trend,
-    trend_chart_svg,
     triage_queue,
     visible_theme,
 )
 from cat_survey.themes.workflow import (
     WorkflowError,
-    assign_owner,
     change_status,
-    department_members,
     reassign,
     record_follow_up,
     status_label,
@@ -69,20 +64,12 @@ EVENT_LABELS = {
     "routed": "Routed",
     "triage": "Sent to triage",
     "reassigned": "Reassigned",
-    "assigned": "Owner changed",
     "status_changed": "Status changed",
     "reopened": "Reopened",
     "followed_up": "Followed up with a respondent",
     "relabelled": "Relabelled",
     "superseded": "Superseded by",
     "archived": "Archived",
-}
-
-# Served from our origin, so an SVG must never run script even if opened directly.
-SVG_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
-    "X-Content-Type-Options": "nosniff",
-    "Cache-Control": "private, max-age=300",
 }
 
 
@@ -113,14 +100,15 @@ def my_themes():
 @bp.get("/triage")
 @roles_required(*LEADS)
 def triage():
-    """Themes the router could not place, with its best guess and a reassign form.
-
-    The guess is shown, never preselected: the lead chooses every department.
-    """
+    """Themes the router could not place, with its best guess and a reassign form."""
     choices = department_choices()
     items = triage_queue(current_user)
     forms = {
-        item.theme.id: reassign_form(choices, next_url=url_for("themes.triage"))
+        item.theme.id: reassign_form(
+            choices,
+            selected=item.best_guess.slug if item.best_guess else None,
+            next_url=url_for("themes.triage"),
+        )
         for item in items
     }
     return render_template("themes/triage.html", items=items, forms=forms)
@@ -141,7 +129,6 @@ def detail(theme_id: int):
         "themes/detail.html",
         page=page,
         status_form=status_form(theme),
-        assign_form=assign_form(theme, department_members(theme.department)),
         reassign_form=reassign_form(department_choices(), exclude=department),
         spelled=spelled,
     )
@@ -186,20 +173,6 @@ def set_status(theme_id: int):
         reason=form.reason.data,
     ):
         flash(f"Status changed to {status_label(theme.status)}.", "info")
-    flash_errors(form)
-    return redirect(url_for("themes.detail", theme_id=theme_id))
-
-
-@bp.post("/<int:theme_id>/owner")
-@roles_required(*STAFF)
-def set_owner(theme_id: int):
-    """Hand the theme to a person of its department."""
-    theme = theme_or_404(current_user, theme_id)
-    form = assign_form(theme, department_members(theme.department))
-    if form.validate_on_submit():
-        owner = db.session.get(User, int(form.owner.data))
-        if owner is not None and act(assign_owner, theme, owner, actor=current_user):
-            flash(f"{owner.name} now owns this theme.", "info")
     flash_errors(form)
     return redirect(url_for("themes.detail", theme_id=theme_id))
 
@@ -263,9 +236,39 @@ def flash_errors(form: BaseForm) -> None:
             flash(f"{field.label.text}: {error}", "error")
 
 
-def svg_response(svg: bytes) -> Response:
-    """An SVG image answer that caches privately and revalidates by ETag."""
-    response = Response(svg, mimetype="image/svg+xml", headers=SVG_HEADERS)
-    response.add_etag()
-    response.make_conditional(request)  # turns itself into a 304 when unchanged
-    return response
+# ---------------------------------------------------------------- helpers
+
+
+def theme_or_404(user: User, theme_id: int) -> Theme:
+    """The theme if ``user`` may read it; 404 otherwise, so nothing leaks."""
+    theme = visible_theme(user, theme_id)
+    if theme is None:
+        abort(404)
+    return theme
+
+
+def trend_chart_svg(trend: Sequence[MonthCount], *, title: str) -> bytes:
+    """The theme page's chart of answers per month (one bar a month), as SVG.
+
+    Bars, not ``trend_svg``'s line: that line treats a month with no answers as
+    missing data and draws interval and small-sample marks meant for scores,
+    whereas a month without answers is a true zero here.
+    """
+    # matplotlib is heavy: only chart requests pay for importing it.
+    from analysis.charts import bar_svg
+
+    return bar_svg(
+        [m.label for m in trend],
+        [m.count for m in trend],
+        x_label="Answers",
+        title=title,
+    )
+
+
+def sparkline_chart_svg(counts: Sequence[MonthCount]) -> bytes:
+    """A sparkline of answers per month, as SVG."""
+    from analysis.charts import sparkline_svg
+
+    return sparkline_svg(
+        [m.count for m in counts], title=f"Answers per month: {spelled(counts)}"
+    )

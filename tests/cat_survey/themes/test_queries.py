@@ -3,7 +3,6 @@
 from datetime import UTC, date, datetime
 
 import pytest
-from werkzeug.exceptions import NotFound
 
 from cat_survey.db import db
 from cat_survey.models import Answer, ThemeAnswer, ThemeEvent, User
@@ -16,13 +15,13 @@ from cat_survey.themes.queries import (
     respondent_nps,
     segment_counts,
     sparkline_counts,
-    theme_or_404,
     theme_page,
     theme_quotes,
     theme_response,
     theme_summaries,
     theme_trend,
     triage_queue,
+    visible_theme,
     visible_themes,
 )
 from cat_survey.themes.workflow import change_status, reassign, record_follow_up
@@ -46,14 +45,12 @@ def test_an_advocate_sees_only_their_department_and_leads_see_all(staff, make_th
     assert labels(staff["lead"]) == labels(staff["admin"]) == everything
 
 
-def test_theme_or_404_hides_other_departments_themes(staff, make_theme):
+def test_visible_theme_hides_other_departments_themes(staff, make_theme):
     theme = make_theme("sales")
-    assert theme_or_404(staff["b"], theme.id) == theme
-    assert theme_or_404(staff["lead"], theme.id) == theme
-    with pytest.raises(NotFound):
-        theme_or_404(staff["a"], theme.id)
-    with pytest.raises(NotFound):
-        theme_or_404(staff["b"], theme.id + 1000)
+    assert visible_theme(staff["b"], theme.id) == theme
+    assert visible_theme(staff["lead"], theme.id) == theme
+    assert visible_theme(staff["a"], theme.id) is None
+    assert visible_theme(staff["b"], theme.id + 1000) is None
 
 
 def test_themes_are_sorted_by_the_harm_their_evidence_shows(staff, make_theme):
