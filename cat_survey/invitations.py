@@ -58,15 +58,28 @@ def read_customer_csv(data: bytes, name: str) -> list[dict[str, str]]:
             f"{name}: not UTF-8 (byte {error.start}); save the file as UTF-8 CSV"
         ) from error
     reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise InvitationFileError(f"{name}: the file is empty")
-    headers = [header.strip().lower() for header in reader.fieldnames]
-    if not any(column in headers for column in REF_COLUMNS):
+    try:
+        if not reader.fieldnames:
+            raise InvitationFileError(f"{name}: the file is empty")
+        headers = [header.strip().lower() for header in reader.fieldnames]
+        if not any(column in headers for column in REF_COLUMNS):
+            raise InvitationFileError(
+                f"{name}: needs a 'ref' column (the customer reference)"
+            )
+        reader.fieldnames = headers
+        return list(reader)
+    except csv.Error as error:
         raise InvitationFileError(
-            f"{name}: needs a 'ref' column (the customer reference)"
-        )
-    reader.fieldnames = headers
-    return list(reader)
+            unreadable_csv(name, reader.reader.line_num, error)
+        ) from None
+
+
+def unreadable_csv(name: str, line: int, error: csv.Error) -> str:
+    """Why the csv module stopped reading, with the file and line to look at."""
+    return (
+        f"{name}, line {line}: cannot read this row ({error}); a cell may be longer "
+        f"than {csv.field_size_limit():,} characters, or a quote is never closed"
+    )
 
 
 def open_invitations(survey: Survey, refs: set[str]) -> dict[str, Invitation]:

@@ -205,7 +205,15 @@ def read_csv(path: str | Path) -> tuple[list[str], list[list[str]]]:
         ) from None
     first_line = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first_line.count)
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(reader)
+    except csv.Error as error:
+        raise ImportFileError(
+            f"{path}, line {reader.line_num}: cannot read this row ({error}); a cell "
+            f"may be longer than {csv.field_size_limit():,} characters, or a quote "
+            "is never closed"
+        ) from None
     if not rows or not any(cell.strip() for cell in rows[0]):
         raise ImportFileError(f"{path} has no header row")
     return [cell.strip() for cell in rows[0]], rows[1:]

@@ -80,6 +80,23 @@ def test_invitations_create_refuses_a_non_utf8_file(runner, make_survey, tmp_pat
     assert "not UTF-8" in result.output
 
 
+def test_invitations_create_names_the_line_of_an_oversized_cell(
+    runner, make_survey, tmp_path
+):
+    make_survey("relationship-nps")
+    customers = tmp_path / "customers.csv"
+    big = "x" * 200_000  # over the csv module's 131,072-character field limit
+    customers.write_text(f"ref,name\nC-1,Ken\nC-2,{big}\n", encoding="utf-8")
+    result = runner.invoke(
+        args=["invitations", "create", "--survey", "relationship-nps",
+              "--csv", str(customers)]
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert f"{customers}, line 3: cannot read this row" in result.output
+    assert "longer than 131,072 characters" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_running_the_same_csv_twice_reuses_the_open_links(
     runner, app_ctx, make_survey, tmp_path
 ):

@@ -166,6 +166,19 @@ def test_a_date_format_resolves_ambiguous_dates(runner, survey, tmp_path):
     assert imported()[0].completed_at == datetime(2023, 3, 4, tzinfo=UTC)
 
 
+def test_an_oversized_cell_is_refused_with_its_line(runner, survey, tmp_path):
+    path = tmp_path / "big.csv"
+    big = "x" * 200_000  # over the csv module's 131,072-character field limit
+    path.write_text(f"Date,Score,Text\n2023-01-02,9,ok\n2023-01-03,3,{big}\n")
+
+    result = run_import(runner, str(path), "date=Date,score=Score,text=Text")
+
+    assert result.exit_code == 1
+    assert f"{path}, line 3: cannot read this row" in result.output
+    assert "longer than 131,072 characters" in result.output
+    assert imported() == []
+
+
 def test_a_file_that_is_not_utf8_is_refused_with_a_clear_message(runner, survey):
     result = run_import(
         runner, str(DATA_DIR / "import_latin1.csv"), "date=Date,score=Score"
