@@ -7,6 +7,7 @@ status 1).
 """
 
 import json
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,6 +50,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_responses_command)
     app.cli.add_command(analyze_command)
     app.cli.add_command(notify_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(surveys_cli)
     app.cli.add_command(departments_cli)
     app.cli.add_command(users_cli)
@@ -316,6 +318,34 @@ def notify_command(digest: bool, limit: int) -> None:
     for error in report.errors:
         click.echo(error, err=True)
     click.echo(str(report))
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Run every due job once, then exit.")
+@click.option("--threads", default=2, show_default=True, type=click.IntRange(1),
+              help="Jobs run at once (a long analysis blocks no other).")  # fmt: skip
+@with_appcontext
+def worker_command(once: bool, threads: int) -> None:
+    """Run the scheduled jobs: themes, e-mails, digests, retention."""
+    # Imported here: the jobs load the theme analysis (scikit-learn), which
+    # every other command and every app start can skip.
+    from cat_survey.worker.jobs import run_due_jobs
+
+    if once:
+        reports = run_due_jobs()
+        for report in reports:
+            click.echo(str(report))
+        failed = [report.job for report in reports if report.status == "failed"]
+        if failed:
+            raise click.ClickException(f"job(s) failed: {', '.join(failed)}")
+        return
+    from cat_survey.worker.queue import BrokerUrlError, run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        run_worker(current_app._get_current_object(), threads=threads)  # type: ignore[attr-defined]
+    except BrokerUrlError as error:
+        raise click.ClickException(str(error)) from error
 
 
 #: Refused rows listed one by one; beyond this only their number is printed.

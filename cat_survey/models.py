@@ -502,3 +502,37 @@ class AdminEvent(Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
     user: Mapped[User | None] = relationship(foreign_keys=[user_id])
     department: Mapped[Department | None] = relationship()
+
+
+class JobRunStatus(enum.StrEnum):
+    """Where one scheduled job's run for one period is."""
+
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobRun(Model):
+    """One scheduled job's run for one period (``analyze`` on 2026-03-02, say).
+
+    The unique (job, period) pair is what makes a job run once across workers: a
+    worker claims the period by inserting the row, or by taking over a row whose
+    lease ran out (its worker was killed) or whose run failed. ``outcome`` is the
+    job's one-line report, or the error of a failed run.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("job", "period"),
+        enum_check("status", JobRunStatus),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(60))
+    period: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default=JobRunStatus.RUNNING)
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    claimed_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    lease_until: Mapped[datetime] = mapped_column(Timestamp, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    outcome: Mapped[str | None] = mapped_column(Text)
