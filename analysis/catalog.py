@@ -17,6 +17,7 @@ from typing import TypeGuard
 import yaml
 
 from analysis.folding import scalar_text
+from surveys import departments_file
 
 __all__ = [
     "Catalog",
@@ -117,8 +118,7 @@ def default_catalog_path() -> Path:
     >>> default_catalog_path().name
     'departments.yaml'
     """
-    relative = Path("surveys") / "departments.yaml"
-    candidates = (Path.cwd() / relative, Path(__file__).resolve().parents[1] / relative)
+    candidates = (Path.cwd() / "surveys" / "departments.yaml", departments_file())
     for candidate in candidates:
         if candidate.is_file():
             return candidate

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from surveys import departments_file, surveys_dir
+
 SECRET_KEY_FILE = "secret_key"  # nosec B105 - a file name, not a secret
 
 
@@ -19,12 +21,11 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
     """Fill ``app.config`` from defaults, instance file, environment and tests."""
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
-    project_root = Path(app.root_path).parent
 
     app.config.from_mapping(
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{instance / 'cat_survey.sqlite'}",
-        SURVEYS_DIR=str(project_root / "surveys"),
-        DEPARTMENTS_FILE=str(project_root / "surveys" / "departments.yaml"),
+        SURVEYS_DIR=str(surveys_dir()),
+        DEPARTMENTS_FILE=str(departments_file()),
         # Large enough for a long free-text answer, small enough to refuse abuse.
         MAX_CONTENT_LENGTH=1 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
@@ -49,11 +50,6 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # A model name in the local cache or a model folder; None means
         # analysis.embeddings' default. Never downloaded at run time.
         EMBEDDING_MODEL=None,
-        # The worker's queue: None keeps it in a SQLite file in the instance
-        # folder; a redis:// URL shares one queue between machines.
-        WORKER_BROKER_URL=None,
-        # The worker's daily job anonymises responses older than this; None: off.
-        RETENTION_DAYS=None,
     )
     app.config.from_pyfile("config.py", silent=True)
 

@@ -37,6 +37,7 @@ from cat_survey.demo.phrases import (
     PHRASES,
 )
 from cat_survey.domain.flow import AnswerValue, position
+from surveys import surveys_dir
 
 DAYS = 365
 OUTAGE_DAYS_AGO = 150
@@ -642,7 +643,7 @@ def simulated_responses(
 
 # -- Labelled comments for benchmarks -------------------------------------------------
 
-SURVEYS_DIR = Path(__file__).resolve().parents[2] / "surveys"
+SURVEYS_DIR = surveys_dir()
 
 
 def demo_comments(
