@@ -50,6 +50,11 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         # A model name in the local cache or a model folder; None means
         # analysis.embeddings' default. Never downloaded at run time.
         EMBEDDING_MODEL=None,
+        # The worker's queue: None keeps it in a SQLite file in the instance
+        # folder; a redis:// URL shares one queue between machines.
+        WORKER_BROKER_URL=None,
+        # The worker's daily job anonymises responses older than this; None: off.
+        RETENTION_DAYS=None,
     )
     app.config.from_pyfile("config.py", silent=True)
 
