@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     # Each area's package holds a docstring only; its blueprint is imported here,
     # so importing the domain layer or a customer module never loads staff views.
-    from cat_survey import health, locale_switch
+    from cat_survey import health, locale_switch, updates
     from cat_survey.admin import views as admin
     from cat_survey.api import views as api
     from cat_survey.auth import views as auth
@@ -43,6 +43,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         health.bp,
         locale_switch.bp,
         survey.bp,
+        updates.bp,
         auth.bp,
         api.bp,
         reports.bp,

@@ -536,3 +536,34 @@ class JobRun(Model):
     lease_until: Mapped[datetime] = mapped_column(Timestamp, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(Timestamp)
     outcome: Mapped[str | None] = mapped_column(Text)
+
+
+class LoopMessage(Model):
+    """One respondent's "here is what changed" e-mail about a resolved theme.
+
+    The unique (theme, response) pair is what sends it once per respondent, even
+    when two advocates press Send together. ``token`` makes the unsubscribe link;
+    once any of a person's messages is unsubscribed, that address gets no more.
+    """
+
+    __table_args__ = (UniqueConstraint("theme_id", "response_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(
+        ForeignKey("theme.id", ondelete="CASCADE"), index=True
+    )
+    response_id: Mapped[int] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="CASCADE"), index=True
+    )
+    notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notification.id", ondelete="SET NULL")
+    )
+    sender_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    # Lower-cased, so an unsubscribe matches however the address was typed.
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    locale: Mapped[str] = mapped_column(String(10), default="en")
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(Timestamp)

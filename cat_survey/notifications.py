@@ -544,6 +544,9 @@ def email_message(outgoing: Outgoing, *, sender: str) -> EmailMessage:
     # Stable per row, so a receiver can drop the copy of a retried send.
     domain = sender.rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(f"notification-{outgoing.id}", domain=domain)
+    # Extra headers a sender asks for (campaigns: List-Unsubscribe, RFC 8058).
+    for name, value in outgoing.payload.get("headers", {}).items():
+        message[name] = value
     message.set_content(outgoing.body)
     if html := outgoing.payload.get("html"):
         message.add_alternative(html, subtype="html")

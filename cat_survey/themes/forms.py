@@ -73,6 +73,26 @@ class FollowUpForm(BaseForm):
     note = TextAreaField("Note", validators=[Length(max=MAX_REASON_LENGTH), plain_text])
 
 
+class LoopForm(BaseForm):
+    """What changed, in each language the theme's respondents read."""
+
+    what_changed_en = TextAreaField(
+        "What changed (English)",
+        validators=[Length(max=MAX_REASON_LENGTH), plain_text],
+    )
+    what_changed_ja = TextAreaField(
+        "What changed (Japanese)",
+        validators=[Length(max=MAX_REASON_LENGTH), plain_text],
+    )
+
+    def what_changed(self) -> dict[str, str]:
+        """The texts by locale, as ``closing.send_loop_messages`` takes them."""
+        return {
+            "en": self.what_changed_en.data or "",
+            "ja": self.what_changed_ja.data or "",
+        }
+
+
 def status_form(theme: Theme) -> StatusForm:
     """A status form offering only the moves the workflow allows from here."""
     form = StatusForm()

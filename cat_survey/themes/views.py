@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from cat_survey.auth.access import roles_required, safe_next_url
 from cat_survey.db import db
@@ -25,9 +26,17 @@ from cat_survey.exports import csv_response
 from cat_survey.forms import BaseForm
 from cat_survey.models import Role, Theme, User
 from cat_survey.svg import svg_response
+from cat_survey.themes.closing import (
+    loop_audience,
+    loop_messages_sent,
+    preview_loop_emails,
+    send_loop_messages,
+)
 from cat_survey.themes.forms import (
     FollowUpForm,
+    LoopForm,
     StatusForm,
+    assign_form,
     reassign_form,
     status_form,
 )
@@ -49,7 +58,9 @@ from cat_survey.themes.queries import (
 )
 from cat_survey.themes.workflow import (
     WorkflowError,
+    assign_owner,
     change_status,
+    department_members,
     reassign,
     record_follow_up,
     status_label,
@@ -64,9 +75,11 @@ EVENT_LABELS = {
     "routed": "Routed",
     "triage": "Sent to triage",
     "reassigned": "Reassigned",
+    "assigned": "Owner changed",
     "status_changed": "Status changed",
     "reopened": "Reopened",
     "followed_up": "Followed up with a respondent",
+    "loop_closed": "Told respondents what changed",
     "relabelled": "Relabelled",
     "superseded": "Superseded by",
     "archived": "Archived",
@@ -100,15 +113,14 @@ def my_themes():
 @bp.get("/triage")
 @roles_required(*LEADS)
 def triage():
-    """Themes the router could not place, with its best guess and a reassign form."""
+    """Themes the router could not place, with its best guess and a reassign form.
+
+    The guess is shown, never preselected: the lead chooses every department.
+    """
     choices = department_choices()
     items = triage_queue(current_user)
     forms = {
-        item.theme.id: reassign_form(
-            choices,
-            selected=item.best_guess.slug if item.best_guess else None,
-            next_url=url_for("themes.triage"),
-        )
+        item.theme.id: reassign_form(choices, next_url=url_for("themes.triage"))
         for item in items
     }
     return render_template("themes/triage.html", items=items, forms=forms)
@@ -129,6 +141,8 @@ def detail(theme_id: int):
         "themes/detail.html",
         page=page,
         status_form=status_form(theme),
+        assign_form=assign_form(theme, department_members(theme.department)),
+        loop_sent=loop_messages_sent(theme),
         reassign_form=reassign_form(department_choices(), exclude=department),
         spelled=spelled,
     )
@@ -177,6 +191,20 @@ def set_status(theme_id: int):
     return redirect(url_for("themes.detail", theme_id=theme_id))
 
 
+@bp.post("/<int:theme_id>/owner")
+@roles_required(*STAFF)
+def set_owner(theme_id: int):
+    """Hand the theme to a person of its department."""
+    theme = theme_or_404(current_user, theme_id)
+    form = assign_form(theme, department_members(theme.department))
+    if form.validate_on_submit():
+        owner = db.session.get(User, int(form.owner.data))
+        if owner is not None and act(assign_owner, theme, owner, actor=current_user):
+            flash(f"{owner.name} now owns this theme.", "info")
+    flash_errors(form)
+    return redirect(url_for("themes.detail", theme_id=theme_id))
+
+
 @bp.post("/<int:theme_id>/reassign")
 @roles_required(*STAFF)
 def reassign_theme(theme_id: int):
@@ -215,6 +243,49 @@ def follow_up(theme_id: int):
             flash("Follow-up recorded.", "info")
     flash_errors(form)
     return redirect(url_for("themes.detail", theme_id=theme_id, _anchor="answers"))
+
+
+@bp.route("/<int:theme_id>/close-loop", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def close_loop(theme_id: int):
+    """Write what changed, preview the e-mails, then send them (a second POST).
+
+    The first POST (``preview``) sends nothing; only a POST with ``send`` does,
+    after the person has seen exactly what each language's respondents receive.
+    """
+    theme = theme_or_404(current_user, theme_id)
+    form = LoopForm()
+    audience = loop_audience(theme)
+    previews = None
+    if form.validate_on_submit():
+        try:
+            if "send" in request.form:
+                count = send_loop_messages(
+                    theme, form.what_changed(), actor=current_user
+                )
+                db.session.commit()
+                flash(
+                    f"Queued {count} {'e-mail' if count == 1 else 'e-mails'} "
+                    "telling respondents what changed.",
+                    "info",
+                )
+                return redirect(url_for("themes.detail", theme_id=theme_id))
+            audience, previews = preview_loop_emails(theme, form.what_changed())
+        except WorkflowError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        except IntegrityError:  # another advocate sent it a moment ago
+            db.session.rollback()
+            flash("These respondents were told already.", "error")
+            return redirect(url_for("themes.detail", theme_id=theme_id))
+    flash_errors(form)
+    return render_template(
+        "themes/close_loop.html",
+        theme=theme,
+        form=form,
+        audience=audience,
+        previews=previews,
+    )
 
 
 def act(change: Callable[..., object], *args: object, **kwargs: object) -> bool:
