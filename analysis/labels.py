@@ -8,7 +8,13 @@ hedge, and it holds two to six words wherever the answers allow:
 * **Candidates** are runs of consecutive words inside one clause of a member answer
   (never across a comma or a full stop) that begin and end on a content word, hold
   at most three content words and do not begin with a negation ("not arrived"
-  leaves out what has not arrived). Japanese clauses are runs of morphemes
+  leaves out what has not arrived). A candidate must read as a whole noun or verb
+  phrase (:func:`well_formed`): without a part-of-speech tagger (NLTK's needs data
+  that no installed package ships), closed word classes decide, so no phrase
+  begins or ends on a particle, an adverb or a light verb ("up has not gone",
+  "cash withdrawal still", "international transfers take"), none holds a question
+  cut from its wh-word ("long does it take"), and none ends inside a hyphenated
+  word ("find the auto-top"). Japanese clauses are runs of morphemes
   (:func:`analysis.text.morphemes`) joined as written, ending on a base form or a
   negation (商品が届かない), so never a broken bigram.
 * **Score**: the squared share of the theme's answers that contain the phrase (a
@@ -34,6 +40,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from scipy import sparse
@@ -57,6 +64,7 @@ __all__ = [
     "names_theme",
     "terms_and_labels",
     "unique_labels",
+    "well_formed",
 ]
 
 _NEGATION_STEMS = frozenset(stem(word) for word in NEGATIONS)
@@ -71,9 +79,65 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 # Candidates kept per theme, for :func:`unique_labels` to choose from.
 _CANDIDATES = 8
 # A label must speak for much of its theme: its share of answers counts squared.
-_SHARE_POWER = 2.0
+_SHARE_POWER = 1.5
 # Candidates checked for naming their own theme, as a multiple of _CANDIDATES.
 _SHORTLIST = 5
+# Closed word classes that :func:`well_formed` reads in place of a tagger.
+# Prepositions and particles that scikit-learn's stop list holds but a phrase
+# keeps (:data:`analysis.text.CONTENT_WORDS`): fine after a verb or noun ("top up",
+# "cash out"), never first ("up has not gone") nor after a pronoun ("put it back").
+_PARTICLES = frozenset(
+    {"up", "down", "out", "off", "back", "over", "away", "around", "due", "about"}
+)
+# Adverbs of time, degree and manner: they modify a phrase and never close one.
+_ADVERBS = frozenset(
+    {
+        *("still", "again", "already", "yet", "also", "even", "ever", "now", "soon"),
+        *("today", "yesterday", "tomorrow", "tonight", "recently", "currently"),
+        *("suddenly", "urgently", "immediately", "finally", "usually", "always"),
+        *("often", "sometimes", "instead", "anyway", "long", "quickly", "later"),
+        *("asap", "right", "twice", "once", "very", "too", "quite", "pretty"),
+        *("first", "more", "less", "whole", "last", "anymore", "apparently"),
+    }
+)
+# Verbs that need a complement to say anything: "they took", "can i use".
+_LIGHT_VERBS = frozenset(
+    {
+        *("take", "takes", "took", "taken", "taking", "use", "uses", "used", "using"),
+        *("make", "makes", "made", "making", "put", "puts", "putting", "go", "goes"),
+        *("went", "gone", "going", "give", "gives", "gave", "given", "giving"),
+        *("find", "found", "try", "tries", "tried", "trying", "see", "saw", "seen"),
+        *("come", "came", "coming", "let", "keep", "kept", "feel", "feeling", "felt"),
+        *("seem", "seems", "think", "thought", "help", "helps", "wonder", "wondering"),
+        *("wondered", "hope", "hoping", "wish", "mean", "means", "meant", "say"),
+        *("says", "said", "start", "started", "begin", "show", "call", "called"),
+    }
+)
+# Verbs of thinking and asking that frame what follows: never a label's first word.
+_FRAMING_VERBS = frozenset(
+    {"think", "thought", "wonder", "wondering", "wondered", "hope", "hoping", "wish"}
+    | {"help", "seem", "seems", "feel", "try", "tried", "trying", "mean", "guess"}
+)
+# Adjectives that only point at a noun: "training material for new".
+_POINTING_ADJECTIVES = frozenset(
+    {
+        *("new", "old", "other", "same", "different", "extra", "additional"),
+        *("several", "certain", "entire", "own", "next", "previous", "various"),
+        *("multiple", "single", "specific", "particular", "usual", "following"),
+        # Quantities that need their "of": "stuck since a couple".
+        *("couple", "few", "kind", "sort", "bunch"),
+    }
+)
+# An auxiliary or modal followed by a subject pronoun is a question that lost its
+# wh-word ("long does it take", "countries can i use").
+_AUXILIARIES = frozenset(
+    {
+        *("can", "could", "will", "would", "shall", "should", "may", "might", "must"),
+        *("do", "does", "did", "is", "are", "was", "were", "am", "have", "has", "had"),
+    }
+)
+_SUBJECTS = frozenset({"i", "you", "he", "she", "it", "we", "they", "there", "this"})
+_PRONOUNS = _SUBJECTS | frozenset({"me", "him", "her", "us", "them", "that", "my"})
 # A label names its theme when it matches it this many times better than any other
 # (1 would let near-ties through: on banking77, label quality 0.635 with 1, 0.687
 # with 2, scanning 1.5-3 gave 0.65-0.69).
@@ -188,10 +252,14 @@ def unique_labels(
         label = next((c for c in options if _key(c) not in taken), None)
         if label is None:
             best = options[0] if options else "other answers"
+            # A term that is a phrase of its own: "top up: cash", never a
+            # dangling "faster app: make".
             extra = [
                 t
                 for t in theme_terms
-                if t not in best and _key(f"{best}: {t}") not in taken
+                if t not in best
+                and well_formed(tokenise(t))
+                and _key(f"{best}: {t}") not in taken
             ]
             label = f"{best}: {extra[0]}" if extra else f"{best} ({len(labels) + 1})"
         taken.add(_key(label))
@@ -293,7 +361,7 @@ def _phrase_candidates(
                 spans.update(_japanese_spans(clause))
             else:
                 spans.update(
-                    {span: " ".join(span) for span in _spans(tokenise(clause))}
+                    {span: " ".join(span) for span in _spans(*_clause_words(clause))}
                 )
         found.update(list(spans))
         for span, phrase in spans.items():
@@ -335,23 +403,80 @@ def _phrase_candidates(
     return list(dict.fromkeys(phrases))
 
 
-def _spans(words: list[str]) -> set[tuple[str, ...]]:
+def _clause_words(clause: str) -> tuple[list[str], list[bool]]:
+    """Tokens of an English clause, and whether each is hyphened to the next.
+
+    "auto-top-up" gives three tokens that belong together: a phrase may hold all
+    of them, never cut between them ("find the auto-top").
+    """
+    words: list[str] = []
+    hyphened: list[bool] = []
+    for piece in clause.split():
+        tokens = tokenise(piece)
+        words.extend(tokens)
+        joined = "-" in piece.strip("-")
+        hyphened.extend([joined] * (len(tokens) - 1) + [False] * bool(tokens))
+    return words, hyphened
+
+
+def _spans(words: list[str], hyphened: list[bool]) -> set[tuple[str, ...]]:
     """Candidate label phrases of one English clause (see the module docstring)."""
     stems = [stem(w) if is_content_word(w) else None for w in words]
     spans: set[tuple[str, ...]] = set()
     for i, first in enumerate(stems):
         if first is None or words[i] in NEGATIONS:
             continue  # "not arrived" leaves out what has not arrived
+        if i and hyphened[i - 1]:
+            continue  # "top" of "auto-top-up" does not start a phrase
         content = 0
         for j in range(i, min(len(words), i + _LABEL_SPAN)):
-            if stems[j] is None:
+            if stems[j] is None or hyphened[j]:
                 continue
             content += 1
             if content > _LABEL_STEMS:
                 break
-            if words[j] not in NEGATIONS:
-                spans.add(tuple(words[i : j + 1]))
+            span = words[i : j + 1]
+            if words[j] not in NEGATIONS and well_formed(span):
+                spans.add(tuple(span))
     return spans
+
+
+def well_formed(words: Sequence[str]) -> bool:
+    """Whether tokens read as a whole phrase, not one cut mid-phrase.
+
+    Closed word classes stand in for a part-of-speech tagger: a phrase holds a
+    content word; it neither begins nor ends on a stop word, a negation, an adverb
+    ("still", "today"), a light verb ("take", "using") or a pointing adjective
+    ("new"); it does not begin on a particle ("up has not gone") or a verb that
+    frames what follows ("think someone is using"); it ends on a particle only
+    right after a content word ("top up", not "put it back"); and it holds no
+    auxiliary before a subject pronoun, a question cut from its wh-word ("long
+    does it take").
+
+    Examples
+    --------
+    >>> well_formed("card has not arrived".split())
+    True
+    >>> well_formed("refund still pending".split()), well_formed(["top", "up"])
+    (True, True)
+    >>> [well_formed(p.split()) for p in ("cash withdrawal still", "up has not gone",
+    ...  "international transfers take", "countries can i use", "training for new",
+    ...  "put it back", "the card", "card for")]
+    [False, False, False, False, False, False, False, False]
+    """
+    if not words or not any(is_content_word(w) for w in words):
+        return False
+    first, last = words[0], words[-1]
+    edges_closed = _ADVERBS | _LIGHT_VERBS | NEGATIONS
+    if first in edges_closed | _PARTICLES | _FRAMING_VERBS:
+        return False
+    if last in edges_closed | _POINTING_ADJECTIVES:
+        return False
+    if not is_content_word(first) or not is_content_word(last):
+        return False
+    if last in _PARTICLES and (len(words) < 2 or not is_content_word(words[-2])):
+        return False
+    return not any(a in _AUXILIARIES and b in _SUBJECTS for a, b in pairwise(words))
 
 
 def _japanese_spans(clause: str) -> dict[tuple[str, ...], str]:

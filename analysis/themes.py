@@ -533,7 +533,11 @@ class ThemeModel(BaseEstimator):
                 rows = np.random.default_rng(self.random_state).choice(
                     n_answers, _SVD_SAMPLE, replace=False
                 )
-            space.svd.fit(tfidf.transform(counts[np.sort(rows)]))
+            # explained_variance_ratio_, which nothing here reads, divides by the
+            # total variance: 0 (a RuntimeWarning) when every answer has the same
+            # words, as a department's handful of identical answers can.
+            with np.errstate(divide="ignore", invalid="ignore"):
+                space.svd.fit(tfidf.transform(counts[np.sort(rows)]))
             embeddings = None
         else:
             space.model = configured_model(self.model)
@@ -592,6 +596,10 @@ class ThemeModel(BaseEstimator):
             kept = np.bincount(nearest[core], minlength=len(centroids)) >= (
                 self.min_theme_size
             )
+            if not kept.any():
+                # Every theme is smaller than min_theme_size: no theme at all.
+                centroids = centroids[:0]
+                break
             if round_ < _TRIM_ROUNDS:
                 sums = np.zeros_like(centroids)
                 np.add.at(sums, nearest[core], members[core] * weights[core, None])

@@ -941,3 +941,25 @@ def test_cli_route_with_a_bad_catalog_exits_2(
     assert status == 2
     assert out == ""
     assert "error:" in err
+
+
+# ------------------------------------------------- small and degenerate input
+
+
+@pytest.mark.parametrize("n_themes", ["auto", 2])
+def test_identical_answers_fit_without_a_warning(n_themes: int | str) -> None:
+    # Every answer has the same words: the SVD sees no variance at all (pytest
+    # turns its RuntimeWarning into an error).
+    texts = ["card not arrived late"] * 6
+    fitted = ThemeModel(representation="tfidf", n_themes=n_themes, min_df=1)
+    fitted.fit(texts)
+    assert fitted.labels_.tolist() == [0] * 6
+    assert fitted.predict(["my card not arrived"]).tolist() == [0]
+
+
+def test_themes_all_smaller_than_the_minimum_leave_every_answer_unclear() -> None:
+    texts = ["card not arrived", "card not arrived", "refund please", "refund please"]
+    fitted = ThemeModel(representation="tfidf", n_themes=2, min_df=1).fit(texts)
+    assert fitted.themes_ == []
+    assert fitted.labels_.tolist() == [UNCLEAR] * 4
+    assert fitted.predict(["card not arrived"]).tolist() == [UNCLEAR]
