@@ -36,6 +36,9 @@ def load_survey_file(path: str | Path) -> LoadResult:
         survey = Survey(slug=definition.slug, title=definition.title.get())
         db.session.add(survey)
         db.session.flush()
+    # The file is the source of the dates, also for a survey loaded before they
+    # were stored (its unchanged text adds no version, but the dates arrive).
+    survey.opens_at, survey.closes_at = definition.opens_at, definition.closes_at
     latest = latest_version(survey)
     if latest is not None and latest.checksum == definition.checksum:
         return LoadResult(definition.slug, latest.number, created=False)

@@ -28,7 +28,9 @@ Question types and the scales they imply:
 import hashlib
 import re
 from collections.abc import Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +47,7 @@ MAX_TEXT_LENGTH = 10_000
 
 SURVEY_FIELDS = {
     "slug", "title", "description", "locale", "locales", "hidden", "intro",
-    "thank_you", "questions",
+    "thank_you", "questions", "opens", "closes",
 }  # fmt: skip
 QUESTION_FIELDS = {
     "id", "type", "prompt", "help", "required", "when", "min", "max", "labels",
@@ -136,6 +138,9 @@ class SurveyDefinition:
     hidden: tuple[str, ...] = ()
     checksum: str = ""
     source_path: str = ""
+    # When the survey takes answers, in UTC; None: from its loading on, or forever.
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
     _by_id: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -342,6 +347,7 @@ class DefinitionReader:
         self.read_locales(document)
         hidden = self.read_hidden(document)
         title = self.text(document, "title", required=True)
+        opens_at, closes_at = self.read_open_dates(document)
         questions = self.read_questions(document, hidden)
         # A bad slug or a missing title is among the problems already.
         if self.problems or not isinstance(slug, str) or title is None:
@@ -358,6 +364,8 @@ class DefinitionReader:
             hidden=hidden,
             checksum=checksum,
             source_path=self.file,
+            opens_at=opens_at,
+            closes_at=closes_at,
         )
 
     def read_locales(self, document: dict) -> None:
@@ -375,6 +383,42 @@ class DefinitionReader:
             self.problem(document, "locale", f"'{locale}' is not among locales")
         self.default_locale = locale
         self.locales = tuple(locales)
+
+    def read_open_dates(
+        self, document: dict
+    ) -> tuple[datetime | None, datetime | None]:
+        """``opens`` and ``closes``: a date (whole days, UTC) or a date and time.
+
+        A survey that closes on a date takes answers through the end of that day.
+        """
+        opens_at = self.moment(document, "opens", end_of_day=False)
+        closes_at = self.moment(document, "closes", end_of_day=True)
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.problem(document, "closes", "must be after 'opens'")
+        return opens_at, closes_at
+
+    def moment(self, document: dict, key: str, *, end_of_day: bool) -> datetime | None:
+        """A date or datetime field as an aware UTC datetime; None if absent."""
+        value = document.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            with suppress(ValueError):  # not ISO: reported below as not a date
+                value = datetime.fromisoformat(value)
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+            return value.astimezone(UTC)
+        if isinstance(value, date):
+            start = datetime.combine(value, time(), tzinfo=UTC)
+            return start + timedelta(days=1) if end_of_day else start
+        self.problem(
+            document,
+            key,
+            f"expected a date such as 2026-03-31, or a date and time such as "
+            f"2026-03-31T18:00:00+09:00, got {value!r}",
+        )
+        return None
 
     def read_hidden(self, document: dict) -> tuple[str, ...]:
         hidden = document.get("hidden", [])

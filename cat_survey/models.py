@@ -161,6 +161,9 @@ class Survey(Model):
     title: Mapped[str] = mapped_column(String(300))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # Copied from the latest version's ``opens``/``closes``; None means no limit.
+    opens_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    closes_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     versions: Mapped[list["SurveyVersion"]] = relationship(
         back_populates="survey", order_by="SurveyVersion.number"

@@ -12,6 +12,7 @@ from flask import Blueprint, abort, g, jsonify, request
 from flask_babel import gettext as _
 
 from cat_survey.domain.flow import AnswerError
+from cat_survey.domain.lifecycle import Availability, availability_of_slug
 from cat_survey.domain.responses import (
     AnswerConflict,
     Conversation,
@@ -79,12 +80,22 @@ def conversation_or_404(token: str) -> Conversation:
     return conversation
 
 
+def refuse_outside_dates(slug: str) -> None:
+    """Abort with 410 Gone once the survey has closed, 403 before it opens."""
+    state = availability_of_slug(slug)
+    if state is Availability.CLOSED:
+        abort(410, _("The survey '%(slug)s' has closed.", slug=slug))
+    if state is Availability.NOT_YET_OPEN:
+        abort(403, _("The survey '%(slug)s' is not open yet.", slug=slug))
+
+
 @bp.post("/surveys/<slug>/conversations")
 def start(slug: str):
     """Start a conversation, optionally from an invitation; 201 with the first step."""
     survey = active_survey(slug)
     if survey is None:
         abort(404, _("No active survey '%(slug)s'.", slug=slug))
+    refuse_outside_dates(slug)
     body = json_body()
     locale = body.get("locale")
     if locale in UI_LOCALES:
@@ -120,6 +131,8 @@ def start(slug: str):
 def answer(token: str):
     """Answer one question; 422 with the reason and nothing changed if invalid."""
     conversation = conversation_or_404(token)
+    if not conversation.completed:
+        refuse_outside_dates(conversation.definition.slug)
     body = json_body()
     question_id = body.get("question_id")
     try:

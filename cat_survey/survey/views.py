@@ -21,6 +21,11 @@ from cat_survey.catalog import definition_of
 from cat_survey.db import db
 from cat_survey.definitions import SurveyDefinition, pipe
 from cat_survey.domain.flow import AnswerError
+from cat_survey.domain.lifecycle import (
+    Availability,
+    availability_of_slug,
+    survey_availability,
+)
 from cat_survey.domain.responses import (
     AnswerConflict,
     Conversation,
@@ -62,6 +67,8 @@ def index():
 def public_link(slug: str):
     """The survey's intro; the same browser resumes where it stopped."""
     survey = active_survey(slug) or abort(404)
+    if closed := closed_page(survey):
+        return closed
     token = request.cookies.get(RESUME_COOKIE.format(slug=slug))
     if (conversation := load_conversation(token)) and not conversation.completed:
         return redirect(url_for("survey.conversation", token=token))
@@ -94,6 +101,8 @@ def invitation_link(token: str):
         check_invitation_open(invitation)
     except InvitationClosed as closed:
         return render_template("survey/closed.html", reason=closed.reason), 410
+    if outside_dates := closed_page(invitation.survey):
+        return outside_dates
     definition = published_definition(invitation.survey)
     g.locale = browser_locale(definition.locales) or definition.locale
     form = StartForm()
@@ -105,6 +114,33 @@ def invitation_link(token: str):
         return redirect(url_for("survey.conversation", token=started.token))
     hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
     return render_intro(definition, form, hidden, invited=True)
+
+
+def closed_page(survey: Survey, locale: str | None = None):
+    """The polite page of a survey outside its dates, or None while it is open.
+
+    Closed answers 410 Gone; not yet open answers 403. Both in the customer's
+    language: the conversation's, else their choice or browser's among the survey's.
+    """
+    state = survey_availability(survey)
+    if state is Availability.OPEN:
+        return None
+    definition = published_definition(survey)
+    g.locale = locale or browser_locale(definition.locales) or definition.locale
+    page = render_template(
+        "survey/closed.html", reason=state.value, survey=survey,
+        title=definition.title.get(g.locale),
+    )  # fmt: skip
+    return page, 410 if state is Availability.CLOSED else 403
+
+
+def closed_page_of(conversation: Conversation):
+    """The closed page of an unfinished conversation's survey, or None while open."""
+    slug = conversation.definition.slug
+    if availability_of_slug(slug) is Availability.OPEN:
+        return None
+    survey = db.session.scalars(db.select(Survey).filter_by(slug=slug)).one()
+    return closed_page(survey, conversation.locale)
 
 
 def published_definition(survey: Survey) -> SurveyDefinition:
@@ -131,6 +167,8 @@ def conversation(token: str):
     """The conversation: the transcript so far and the question to answer now."""
     conversation = load_conversation(token) or abort(404)
     g.locale = conversation.locale
+    if not conversation.completed and (closed := closed_page_of(conversation)):
+        return closed
     question_id = request.values.get("question_id") or request.args.get("edit")
     question = conversation.definition.question(question_id or "")
     if question is None or question_id not in conversation.answers:
