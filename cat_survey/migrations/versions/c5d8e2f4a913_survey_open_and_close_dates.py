@@ -1,7 +1,7 @@
 """survey open and close dates
 
 Revision ID: c5d8e2f4a913
-Revises: a81f3c6d2e47
+Revises: c4e1f0a7b9d3
 Create Date: 2026-12-01 00:35:00.000000
 
 """
@@ -13,7 +13,7 @@ import cat_survey.db
 
 # revision identifiers, used by Alembic.
 revision = 'c5d8e2f4a913'
-down_revision = 'a81f3c6d2e47'
+down_revision = 'c4e1f0a7b9d3'
 branch_labels = None
 depends_on = None
 
