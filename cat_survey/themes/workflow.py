@@ -18,10 +18,12 @@ theme's answers with their new department when it retrains the router.
 """
 
 import math
+from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
-from cat_survey.db import db
+from cat_survey.db import affected_rows, db
 from cat_survey.models import (
     Answer,
     Department,
@@ -95,6 +97,10 @@ def change_status(
     theme that keeps growing afterwards can reopen. Moving a closed theme back to
     ``acknowledged`` is logged as ``reopened``, any other change as
     ``status_changed``.
+
+    The change is a compare-and-set (``UPDATE ... WHERE status = <as read>``): of
+    two people who press the same button at once, one changes the theme and the
+    other gets a WorkflowError, so the trail never logs the same step twice.
     """
     current = ThemeStatus(theme.status)
     try:
@@ -110,10 +116,24 @@ def change_status(
     if target == ThemeStatus.WONT_FIX and not reason:
         raise WorkflowError("Say why this theme won't be fixed.")
     kind = "reopened" if current in CLOSED_STATUSES else "status_changed"
-    theme.status = target.value
-    theme.status_reason = reason
+    values: dict[str, Any] = {"status": target.value, "status_reason": reason}
     if target == ThemeStatus.RESOLVED:
-        theme.resolved_size = theme.size
+        values["resolved_size"] = theme.size
+    changed = db.session.execute(
+        update(Theme)
+        .where(Theme.id == theme.id, Theme.status == current.value)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if affected_rows(changed) != 1:
+        db.session.refresh(theme)
+        raise WorkflowError(
+            "Someone else changed this theme's status a moment ago: it is now "
+            f"{status_label(theme.status).lower()}. Nothing was changed."
+        )
+    # The row is written; the loaded object agrees without writing it again.
+    for name, value in values.items():
+        set_committed_value(theme, name, value)
     return _log(
         theme,
         kind,

@@ -1,5 +1,6 @@
 """The theme workflow: transitions, reasons, reassignment, follow-ups, reopening."""
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -65,6 +66,41 @@ def test_a_theme_moves_new_acknowledged_in_progress_resolved_with_an_event_each(
         ("status_changed", staff["a"].id, "in_progress", "resolved", "now resolved"),
     ]
     assert all(before <= e.created_at <= datetime.now(UTC) for e in events_of(theme))
+
+
+def test_ten_simultaneous_acknowledges_log_one_event(app, staff, make_theme):
+    theme_id, actor_id = make_theme().id, staff["a"].id
+    db.session.commit()
+    everyone_has_read = threading.Barrier(10)
+    outcomes: list[str] = []
+
+    def acknowledge() -> None:
+        with app.app_context():
+            theme = db.session.get(Theme, theme_id)
+            actor = db.session.get(User, actor_id)
+            assert theme.status == "new"
+            everyone_has_read.wait()
+            try:
+                change_status(theme, "acknowledged", actor=actor)
+                db.session.commit()
+                outcomes.append("changed")
+            except WorkflowError as error:
+                db.session.rollback()
+                outcomes.append(str(error))
+
+    threads = [threading.Thread(target=acknowledge) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("changed") == 1
+    refused = [outcome for outcome in outcomes if outcome != "changed"]
+    assert all("Someone else changed" in outcome for outcome in refused)
+    db.session.expire_all()
+    theme = db.session.get(Theme, theme_id)
+    assert [(e.from_value, e.to_value) for e in events_of(theme)] == [
+        ("new", "acknowledged")
+    ]
 
 
 @pytest.mark.parametrize(
