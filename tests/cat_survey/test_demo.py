@@ -9,7 +9,8 @@ from random import Random
 
 import pytest
 import yaml
-from helpers import DATA_DIR, SURVEYS_DIR
+from gunicorn.config import Config
+from helpers import DATA_DIR, REPO, SURVEYS_DIR
 from werkzeug.security import check_password_hash
 
 from cat_survey.catalog import definition_of
@@ -560,3 +561,11 @@ def test_demo_comments_include_japanese_and_answers_about_no_department(comments
     assert any(slug for slug in japanese)
     all_good = [text for text, slug in comments if slug is None]
     assert any(text in ALL_GOOD or text in ALL_GOOD_JA for text in all_good)
+
+
+def test_the_demo_serves_without_gunicorns_shared_control_socket():
+    script = (REPO / "scripts" / "demo").read_text()
+    serve = script[script.index(".venv/bin/gunicorn") :]
+    assert "--no-control-socket" in serve.split("'cat_survey:create_app()'")[0]
+    # The installed gunicorn knows the flag: an unknown one would exit here.
+    Config().parser().parse_args(["--no-control-socket", "cat_survey:create_app()"])
