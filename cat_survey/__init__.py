@@ -35,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cat_survey.admin import views as admin
     from cat_survey.api import views as api
     from cat_survey.auth import views as auth
+    from cat_survey.campaigns import unsubscribe
+    from cat_survey.campaigns import views as campaigns
     from cat_survey.reports import views as reports
     from cat_survey.survey import views as survey
     from cat_survey.themes import views as themes
@@ -48,6 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         api.bp,
         reports.bp,
         themes.bp,
+        campaigns.bp,
+        unsubscribe.bp,
         admin.bp,
     ):
         app.register_blueprint(blueprint)

@@ -17,6 +17,7 @@ from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
 from analysis.routing import CatalogError
+from cat_survey.campaigns.commands import campaigns_cli
 from cat_survey.catalog import load_departments, load_survey_file
 from cat_survey.db import MIGRATIONS_DIR, db
 from cat_survey.definitions import DefinitionError, load_definition, survey_files
@@ -55,6 +56,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(departments_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(invitations_cli)
+    app.cli.add_command(campaigns_cli)
     app.cli.add_command(privacy_cli)
 
 

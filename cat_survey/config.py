@@ -44,6 +44,11 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         MAIL_PASSWORD=None,
         MAIL_USE_TLS=False,
         BASE_URL="http://127.0.0.1:5000",
+        # E-mail campaigns: a customer is not surveyed again within this many days,
+        # and gets no campaign e-mail in these hours of their own time zone
+        # (from 21:00 until 08:00).
+        CAMPAIGN_CONTACT_DAYS=90,
+        CAMPAIGN_QUIET_HOURS=(21, 8),
         # Themes: "tfidf", "semantic" (sentence embeddings, the optional
         # ``semantic`` extra) or "auto" (semantic when its model loads).
         THEME_REPRESENTATION="auto",

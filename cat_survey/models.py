@@ -570,3 +570,85 @@ class LoopMessage(Model):
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     unsubscribed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class Campaign(Model):
+    """One e-mailing of a survey to the customers of a CSV, with an optional reminder.
+
+    ``contact_days`` is the contact-frequency rule the campaign was checked against,
+    kept so its report says which rule skipped whom.
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        ForeignKey("survey.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    send_at: Mapped[datetime] = mapped_column(Timestamp)
+    reminder_days: Mapped[int | None]
+    contact_days: Mapped[int]
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    survey: Mapped[Survey] = relationship()
+    recipients: WriteOnlyMapped["CampaignRecipient"] = relationship(
+        back_populates="campaign", passive_deletes=True
+    )
+
+
+class CampaignRecipient(Model):
+    """One customer of a campaign: their link, and when each e-mail was queued.
+
+    ``invited_at`` and ``reminded_at`` are set in the same transaction that adds
+    the e-mail to the outbox, by an UPDATE that only matches while they are empty:
+    two workers can never queue the same e-mail. ``token`` is the secret of the
+    customer's unsubscribe link.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "customer_ref"),
+        Index("ix_campaign_recipient_due", "invited_at", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE")
+    )
+    invitation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("invitation.id", ondelete="SET NULL"), index=True
+    )
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    customer_ref: Mapped[str] = mapped_column(String(200), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    locale: Mapped[str] = mapped_column(String(10))
+    # An IANA zone name ("Asia/Tokyo") from the CSV; None means quiet hours unknown.
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(Timestamp)
+    invited_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    reminded_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    invitation_notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notification.id", ondelete="SET NULL")
+    )
+    reminder_notification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notification.id", ondelete="SET NULL")
+    )
+    # Why nothing was sent after all (the address was suppressed before its turn).
+    skipped_reason: Mapped[str | None] = mapped_column(String(40))
+    bounced_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="recipients")
+    invitation: Mapped[Invitation | None] = relationship()
+
+
+class Suppression(Model):
+    """An address that receives no more campaign e-mail: it unsubscribed or bounced."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-case, so one address is one row whatever its spelling.
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)

@@ -36,6 +36,7 @@ STAFF_LINKS = (
     NavLink("themes.my_themes", _l("My themes"), (Role.ADVOCATE,), ("themes.",)),
     NavLink("themes.my_themes", _l("Themes"), LEADS, ("themes.",)),
     NavLink("themes.triage", _l("Triage"), LEADS),
+    NavLink("campaigns.index", _l("Campaigns"), LEADS, ("campaigns.",)),
     NavLink("admin.users", _l("Admin"), (Role.ADMIN,), ("admin.",)),
 )
 

@@ -5,6 +5,8 @@ JavaScript on, ``static/conversation.js`` posts the same form and swaps in the
 returned fragment, so the flow is the same either way.
 """
 
+from contextlib import suppress
+
 from flask import (
     Blueprint,
     abort,
@@ -20,6 +22,7 @@ from flask_babel import gettext as _
 from cat_survey.catalog import definition_of
 from cat_survey.db import db
 from cat_survey.definitions import SurveyDefinition, pipe
+from cat_survey.domain.campaigns import preselected_score
 from cat_survey.domain.flow import AnswerError
 from cat_survey.domain.lifecycle import (
     Availability,
@@ -40,7 +43,7 @@ from cat_survey.domain.responses import (
     record_answer,
     start_conversation,
 )
-from cat_survey.extensions import csrf, preferred_locale
+from cat_survey.extensions import chosen_locale, csrf, preferred_locale
 from cat_survey.models import ResponseStatus, Survey
 from cat_survey.survey.forms import StartForm, answer_form, submitted_value
 
@@ -104,16 +107,49 @@ def invitation_link(token: str):
     if outside_dates := closed_page(invitation.survey):
         return outside_dates
     definition = published_definition(invitation.survey)
-    g.locale = browser_locale(definition.locales) or definition.locale
+    g.locale = (
+        link_locale(definition.locales)
+        or browser_locale(definition.locales)
+        or definition.locale
+    )
     form = StartForm()
+    # A campaign e-mail's score link: the score is chosen, not yet recorded.
+    score = preselected_score(definition, invitation.hidden, request.args.get("score"))
     # Only a POST uses the invitation: mail scanners that open links change nothing.
     if form.validate_on_submit():
         started = start_conversation(
-            invitation.survey, invitation=invitation, locale=browser_locale()
+            invitation.survey, invitation=invitation, locale=g.locale
         )
+        if score is not None:
+            confirm_score(started, score[0].id, request.form.get("value"))
         return redirect(url_for("survey.conversation", token=started.token))
     hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
+    if score is not None:
+        return render_score(definition, form, hidden, *score)
     return render_intro(definition, form, hidden, invited=True)
+
+
+def link_locale(locales: tuple[str, ...]) -> str | None:
+    """The language a campaign link names (``?lang=ja``), unless the person chose."""
+    wanted = request.args.get("lang")
+    return chosen_locale(locales) or (wanted if wanted in locales else None)
+
+
+def confirm_score(conversation: Conversation, question_id: str, raw: str | None):
+    """Record the score confirmed on a score link's page; a bad one is asked again."""
+    # A refused score is simply asked again by the conversation's first step.
+    with suppress(AnswerError):
+        record_answer(conversation, question_id, raw)
+
+
+def render_score(definition, form: StartForm, hidden: dict, question, score: int):
+    """A score link's page: the question with the score chosen, and one button."""
+    answer = answer_form(question, g.locale, value=str(score), formdata=None)
+    body = render_template(
+        "survey/score.html", definition=definition, form=form, answer=answer,
+        question=question, hidden=hidden, locale=g.locale,
+    )  # fmt: skip
+    return make_response(body, 400 if form.errors else 200)
 
 
 def closed_page(survey: Survey, locale: str | None = None):
