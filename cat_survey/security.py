@@ -3,14 +3,16 @@
 The Content-Security-Policy allows scripts and styles from this site only (no
 inline script), so stored text that slipped past escaping still could not run;
 token links send no Referer, so a survey link never leaks to another site. The
-JSON API never opens the session cookie, and malformed multipart parts are
-dropped before anything reads the form.
+JSON API never opens the session cookie, malformed multipart parts are
+dropped before anything reads the form, and a body sent without a length is
+refused rather than read as empty.
 """
 
 from typing import Any
 
 from flask import Flask, Request, Response, abort, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
 
@@ -76,6 +78,7 @@ def init_security(app: Flask) -> None:
     app.request_class = SafeRequest
     app.session_interface = SessionInterface()
     app.before_request(refuse_nul_in_query)
+    app.before_request(refuse_chunked_body)
     app.after_request(secure_headers)
 
 
@@ -87,6 +90,18 @@ def refuse_nul_in_query() -> None:
     """
     if any("\x00" in key + value for key, value in request.args.items(multi=True)):
         abort(400, "The address contains a NUL character.")
+
+
+def refuse_chunked_body() -> None:
+    """Answer 411 to a request body sent in chunks, without a Content-Length.
+
+    Werkzeug reads such a body as empty unless the server vouches that the stream
+    ends, and the API treats a body without a length as ``{}``: a conversation
+    would start without the hidden fields it was sent with, and nobody would know.
+    """
+    chunked = "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+    if chunked and request.content_length is None:
+        abort(411, _("Send the request body with a Content-Length header."))
 
 
 def is_token_url(req: Request) -> bool:

@@ -1,6 +1,11 @@
 """Response hardening: security headers, cookie flags, body limits, no caching."""
 
+import io
+
 import pytest
+
+from cat_survey.db import db
+from cat_survey.models import SurveyResponse
 
 
 @pytest.fixture
@@ -51,6 +56,35 @@ def test_a_ten_megabyte_body_is_refused_with_413(client, relationship):
         content_type="application/json",
     )
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "content_type"),
+    [
+        (
+            "/api/v1/surveys/relationship-nps/conversations",
+            b'{"hidden": {"segment": "enterprise"}}',
+            "application/json",
+        ),
+        (
+            "/s/relationship-nps",
+            b"segment=enterprise",
+            "application/x-www-form-urlencoded",
+        ),
+    ],
+)
+def test_a_chunked_body_is_refused_with_411_not_read_as_empty(
+    client, app_ctx, relationship, url, body, content_type
+):
+    response = client.post(
+        url,
+        input_stream=io.BytesIO(body),
+        content_type=content_type,
+        headers={"Transfer-Encoding": "chunked"},
+    )
+    assert response.status_code == 411
+    assert "Content-Length" in response.text
+    assert db.session.scalar(db.select(db.func.count(SurveyResponse.id))) == 0
 
 
 def test_no_get_route_changes_state(app):
