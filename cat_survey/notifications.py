@@ -312,8 +312,17 @@ def mrkdwn_section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def weekly_digest(name: str, week: str, themes: Sequence[ThemeFacts]) -> Message:
-    """Compose an advocate's weekly list of open themes (given largest first)."""
+def weekly_digest(
+    name: str,
+    week: str,
+    themes: Sequence[ThemeFacts],
+    *,
+    report_link: str | None = None,
+) -> Message:
+    """Compose an advocate's weekly list of open themes (given largest first).
+
+    ``report_link`` points at their department's theme report, if they have one.
+    """
     count = f"{len(themes)} open theme" + ("" if len(themes) == 1 else "s")
     subject = f"Your {count}, week {week}"
     lines = [f"Hello {name},", "", f"You own {count} this week:", ""]
@@ -321,6 +330,8 @@ def weekly_digest(name: str, week: str, themes: Sequence[ThemeFacts]) -> Message
         lines.append(f"- {facts.label}: {answers_phrase(facts.size)}, {facts.trend}")
         lines.append(f"  {facts.link}")
     lines.append("")
+    if report_link:
+        lines += [f"Your department's theme report: {report_link}", ""]
     rows = Markup("").join(
         Markup('<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>').format(
             facts.link, facts.label, answers_phrase(facts.size), str(facts.trend)
@@ -329,9 +340,18 @@ def weekly_digest(name: str, week: str, themes: Sequence[ThemeFacts]) -> Message
     )
     html = Markup(
         "<!doctype html><html><body><p>Hello {},</p><p>You own {} this week:</p>"
-        "<table><tr><th>Theme</th><th>Size</th><th>Trend</th></tr>{}</table>"
+        "<table><tr><th>Theme</th><th>Size</th><th>Trend</th></tr>{}</table>{}"
         "</body></html>"
-    ).format(name, count, rows)
+    ).format(
+        name,
+        count,
+        rows,
+        Markup('<p><a href="{}">Your department\'s theme report</a></p>').format(
+            report_link
+        )
+        if report_link
+        else "",
+    )
     return Message(subject, "\n".join(lines), str(html))
 
 
@@ -408,7 +428,13 @@ def queue_weekly_digest(
     ).all()
     if not themes:
         return None
-    message = weekly_digest(user.name, week, [theme_facts(theme) for theme in themes])
+    report = None
+    if user.department is not None:
+        base = current_app.config["BASE_URL"].rstrip("/")
+        report = f"{base}/themes/report?department={user.department.slug}"
+    message = weekly_digest(
+        user.name, week, [theme_facts(theme) for theme in themes], report_link=report
+    )
     notification = Notification(
         channel="email",
         recipient=user.email,

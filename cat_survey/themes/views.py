@@ -7,10 +7,13 @@ back with a flash message; GET requests never change anything.
 """
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from flask import (
     Blueprint,
+    Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -20,11 +23,15 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from cat_survey.auth.access import roles_required, safe_next_url
+from cat_survey.auth.access import (
+    roles_required,
+    safe_next_url,
+    visible_departments,
+)
 from cat_survey.db import db
 from cat_survey.exports import csv_response
 from cat_survey.forms import BaseForm
-from cat_survey.models import Role, Theme, User
+from cat_survey.models import Department, Role, Theme, User, utcnow
 from cat_survey.svg import svg_response
 from cat_survey.themes.closing import (
     loop_audience,
@@ -55,6 +62,15 @@ from cat_survey.themes.queries import (
     theme_trend,
     triage_queue,
     visible_theme,
+)
+from cat_survey.themes.report import (
+    BadPeriod,
+    ReportPeriod,
+    current_quarter,
+    department_report,
+    parse_period,
+    recent_periods,
+    report_pdf,
 )
 from cat_survey.themes.workflow import (
     WorkflowError,
@@ -107,6 +123,72 @@ def my_themes():
         department=department,
         departments=department_choices(),
         spelled=spelled,
+    )
+
+
+@bp.get("/report")
+@roles_required(*STAFF)
+def report():
+    """One department's theme report for a month or quarter, printable."""
+    return render_report(*report_scope())
+
+
+@bp.get("/report.pdf")
+@roles_required(*STAFF)
+def report_as_pdf():
+    """The same report as a PDF file, drawn by WeasyPrint."""
+    department, period = report_scope()
+    html = render_report(department, period, for_pdf=True)
+    stylesheet = (Path(current_app.static_folder or "") / "app.css").read_text()
+    pdf = report_pdf(html, stylesheet=stylesheet)
+    filename = f"theme-report-{department.slug}-{period.name}.pdf"
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def report_scope() -> tuple[Department, ReportPeriod]:
+    """The department and period a report request asks for, checked.
+
+    An advocate gets their own department whatever the URL says; a lead picks
+    one (the first, by name, unless the URL names another). A period that
+    cannot be read falls back to the current quarter, with a message.
+    """
+    today = utcnow().date()
+    allowed = visible_departments(current_user)
+    slug = request.args.get("department") or None
+    if allowed is not None:
+        department = db.session.get(Department, allowed[0]) if allowed else None
+    elif slug:
+        department = department_by_slug(slug)
+    else:
+        department = db.session.scalar(
+            db.select(Department).order_by(Department.name).limit(1)
+        )
+    if department is None:
+        abort(404)
+    try:
+        period = parse_period(
+            request.args.get("period") or current_quarter(today), today=today
+        )
+    except BadPeriod as error:
+        flash(str(error), "error")
+        period = parse_period(current_quarter(today), today=today)
+    return department, period
+
+
+def render_report(
+    department: Department, period: ReportPeriod, *, for_pdf: bool = False
+) -> str:
+    """The report page's HTML."""
+    return render_template(
+        "themes/report.html",
+        report=department_report(current_user, department, period),
+        departments=department_choices(),
+        periods=recent_periods(utcnow().date()),
+        for_pdf=for_pdf,
     )
 
 
