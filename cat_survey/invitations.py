@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from analysis.csv_input import CsvTable, InputError, parse_csv
 from cat_survey.catalog import definition_of
 from cat_survey.db import db
 from cat_survey.domain.responses import clean_hidden, new_token, published_version
@@ -50,36 +51,21 @@ class InvitationFileError(ValueError):
 
 
 def read_customer_csv(data: bytes, name: str) -> list[dict[str, str]]:
-    """Rows of a UTF-8 customer CSV (a BOM is fine), with lower-case headers."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvitationFileError(
-            f"{name}: not UTF-8 (byte {error.start}); save the file as UTF-8 CSV"
-        ) from error
-    reader = csv.DictReader(io.StringIO(text))
-    try:
-        if not reader.fieldnames:
-            raise InvitationFileError(f"{name}: the file is empty")
-        headers = [header.strip().lower() for header in reader.fieldnames]
-        if not any(column in headers for column in REF_COLUMNS):
-            raise InvitationFileError(
-                f"{name}: needs a 'ref' column (the customer reference)"
-            )
-        reader.fieldnames = headers
-        return list(reader)
-    except csv.Error as error:
-        raise InvitationFileError(
-            unreadable_csv(name, reader.reader.line_num, error)
-        ) from None
+    """Rows of a customer CSV, with lower-case headers (the rules of every CSV here).
 
-
-def unreadable_csv(name: str, line: int, error: csv.Error) -> str:
-    """Why the csv module stopped reading, with the file and line to look at."""
-    return (
-        f"{name}, line {line}: cannot read this row ({error}); a cell may be longer "
-        f"than {csv.field_size_limit():,} characters, or a quote is never closed"
-    )
+    A file that cannot be read at all raises InvitationFileError with the message of
+    :func:`analysis.csv_input.parse_csv`.
+    """
+    try:
+        table = parse_csv(data, name)
+    except InputError as error:
+        raise InvitationFileError(str(error)) from None
+    headers = [header.lower() for header in table.header]
+    if not any(column in headers for column in REF_COLUMNS):
+        raise InvitationFileError(
+            f"{name}: needs a 'ref' column (the customer reference)"
+        )
+    return CsvTable(name, headers, table.rows).records()
 
 
 def open_invitations(survey: Survey, refs: set[str]) -> dict[str, Invitation]:

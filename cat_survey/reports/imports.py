@@ -12,10 +12,8 @@ its row number and the reason; the other rows are kept. Each row gets a token th
 is a keyed hash of its content, so importing the same file twice stores it once.
 """
 
-import csv
 import hashlib
 import hmac
-import io
 import json
 import re
 from collections import Counter
@@ -26,6 +24,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from analysis.csv_input import InputError
+from analysis.csv_input import read_csv as read_table
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
 from cat_survey.definitions import Question, SurveyDefinition
@@ -194,29 +194,12 @@ def as_utc(value: datetime) -> datetime:
 
 
 def read_csv(path: str | Path) -> tuple[list[str], list[list[str]]]:
-    """The header and rows of a UTF-8 CSV file, comma, semicolon or tab separated."""
-    data = Path(path).read_bytes()
+    """The header and rows of a CSV file, read by the rules of every CSV here."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportFileError(
-            f"{path} is not UTF-8 text (byte 0x{data[error.start]:02x} at position "
-            f"{error.start}); export or save it as 'CSV UTF-8' and try again"
-        ) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        rows = list(reader)
-    except csv.Error as error:
-        raise ImportFileError(
-            f"{path}, line {reader.line_num}: cannot read this row ({error}); a cell "
-            f"may be longer than {csv.field_size_limit():,} characters, or a quote "
-            "is never closed"
-        ) from None
-    if not rows or not any(cell.strip() for cell in rows[0]):
-        raise ImportFileError(f"{path} has no header row")
-    return [cell.strip() for cell in rows[0]], rows[1:]
+        table = read_table(path)
+    except InputError as error:
+        raise ImportFileError(str(error)) from None
+    return table.header, table.rows
 
 
 def column_index(header: Sequence[str], column: str) -> int:
