@@ -6,6 +6,10 @@ Run ``python bench/bench_routing.py [--model FOLDER] [--draws N]``. Three sets:
   router learns from the shipped catalog only and never sees these rows.
 * **Japanese comments** (``tests/data/ja_comments.csv``): the same catalog-only
   router, on Japanese customers' comments.
+* **Assistant queries** (``tests/data/routing_assistant_queries.csv``, 135 short
+  requests typed into a company's chat assistant, CLINC-style: "is the service down
+  right now", "send me a copy of my last invoice"): the same catalog-only router on
+  questions and commands rather than feedback.
 * **SemEval-2014 restaurant sentences** (``../shared/datasets/``, read in place, never
   copied): sentences with a single aspect category, the five categories standing
   for departments, 10 random sentences per category as the only training data and
@@ -47,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "surveys" / "departments.yaml"
 CX_COMMENTS = ROOT / "tests" / "data" / "routing_labelled.csv"
 JAPANESE_COMMENTS = ROOT / "tests" / "data" / "ja_comments.csv"
+ASSISTANT_QUERIES = ROOT / "tests" / "data" / "routing_assistant_queries.csv"
 SEMEVAL = ROOT.parent / "shared" / "datasets" / "semeval14-restaurants" / "train.csv"
 SHOTS = 10
 THEME_SIZE = 5
@@ -61,6 +66,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", help="embedding model name or folder")
     parser.add_argument("--draws", type=int, default=5, help="SemEval random draws")
+    parser.add_argument(
+        "--catalog-only", action="store_true", help="skip the SemEval few-shot set"
+    )
     args = parser.parse_args()
     model = configured_model(args.model)
     catalog = load_catalog(CATALOG)
@@ -70,9 +78,12 @@ def main() -> int:
     for title, path in [
         ("CX comments, catalog only", CX_COMMENTS),
         ("Japanese comments, catalog only", JAPANESE_COMMENTS),
+        ("Assistant queries, catalog only", ASSISTANT_QUERIES),
     ]:
         texts, truth = _read(path, "text", "department")
         _report(title, catalog, *training_data(catalog), texts, truth, model)
+    if args.catalog_only:
+        return 0
 
     rows = [r for r in _rows(SEMEVAL) if ";" not in r["categories"]]
     categories = sorted({row["categories"] for row in rows})
