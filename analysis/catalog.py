@@ -12,11 +12,16 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeGuard
+from typing import Any
 
-import yaml
-
-from analysis.folding import scalar_text
+from analysis.yaml_source import (
+    Located,
+    YamlSyntaxError,
+    describe,
+    line_of,
+    load_yaml,
+    located,
+)
 from surveys import departments_file
 
 __all__ = [
@@ -32,16 +37,6 @@ __all__ = [
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 CATALOG_FIELDS = ("slug", "name", "description", "keywords", "examples")
-
-_YAML_KINDS = {
-    "str": "text",
-    "int": "a number",
-    "float": "a number",
-    "bool": "true/false",
-    "null": "nothing",
-    "timestamp": "a date",
-    "binary": "binary data",
-}
 
 
 class CatalogError(ValueError):
@@ -202,30 +197,24 @@ def parse_catalog(text: str, *, source: str = "<catalog>") -> Catalog:
     ... except CatalogError as error:
     ...     for message in error.errors:  # doctest: +NORMALIZE_WHITESPACE
     ...         print(message)
-    d.yaml, line 1, field 'departments': expected at least two departments
-        (routing chooses between them), got 1
-    d.yaml, line 1, department 'Tech', field 'slug': expected lower-case letters,
+    d.yaml:1: field 'departments': expected at least two departments (routing
+        chooses between them), got 1
+    d.yaml:1: department 'Tech': field 'slug': expected lower-case letters,
         digits and single hyphens, got 'Tech'
-    d.yaml, line 1, department 'Tech', field 'name': expected text, got nothing
+    d.yaml:1: department 'Tech': field 'name': expected text, got nothing
         (missing)
-    d.yaml, line 1, department 'Tech', field 'examples': expected a list of
-        phrases, got nothing
+    d.yaml:1: department 'Tech': field 'examples': expected a list of phrases,
+        got nothing
     """
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        problem = exc.problem or exc.context or "unreadable"
-        message = f"{source}, line {line}: not valid YAML ({problem})"
-        raise CatalogError([message]) from None
-    except yaml.YAMLError as exc:
-        raise CatalogError([f"{source}: not valid YAML ({exc})"]) from None
+        root = load_yaml(text, source)
+    except YamlSyntaxError as error:
+        raise CatalogError([str(error)]) from None
     return _CatalogReader(source).catalog(root)
 
 
 class _CatalogReader:
-    """Walks the YAML node tree, so every mistake can be reported with its line.
+    """Checks the loaded YAML, so every mistake can be reported with its line.
 
     ``department`` arguments are how a message names the department: its slug
     once known, its position in the list before that.
@@ -235,181 +224,151 @@ class _CatalogReader:
         self.source = source
         self.errors: list[str] = []
 
-    def catalog(self, root: yaml.Node | None) -> Catalog:
+    def catalog(self, root: Any) -> Catalog:
         """Return the catalog, or raise CatalogError with all mistakes found."""
         expected = "a mapping with a 'departments' list"
         if root is None:
             self.error(None, None, None, f"{expected}, got an empty file")
-            raise CatalogError(self.errors)
-        fields = self.fields(root, None, expected)
+        elif not isinstance(root, Located):
+            self.error(None, None, None, f"{expected}, got {describe(root)}")
         departments: list[Department] = []
-        if fields is not None:
-            for key, (key_node, _) in fields.items():
-                if key != "departments":
-                    self.error(key_node, None, key, "only 'departments' at the top")
-            if "departments" in fields:
-                departments = self.departments(fields["departments"][1])
+        if isinstance(root, Located):
+            self.check_keys(root, None, ("departments",))
+            if "departments" in root:
+                line = line_of(root, "departments")
+                departments = self.departments(root["departments"], line)
             else:
-                self.error(root, None, "departments", "a list, got nothing")
+                self.error(root.line, None, "departments", "a list, got nothing")
         if self.errors:
             raise CatalogError(self.errors)
         return Catalog(departments=tuple(departments))
 
-    def departments(self, node: yaml.Node) -> list[Department]:
+    def departments(self, items: Any, line: int | None) -> list[Department]:
         """Read the ``departments`` list, checking that slugs are unique."""
-        if not isinstance(node, yaml.SequenceNode):
-            self.error(node, None, "departments", f"a list, got {_kind(node)}")
+        if not isinstance(items, list):
+            self.error(line, None, "departments", f"a list, got {describe(items)}")
             return []
-        if len(node.value) < 2:
+        if len(items) < 2:
             expected = "at least two departments (routing chooses between them)"
-            self.error(node, None, "departments", f"{expected}, got {len(node.value)}")
+            self.error(line, None, "departments", f"{expected}, got {len(items)}")
         departments = []
-        first_line: dict[str, int] = {}
-        for position, item in enumerate(node.value, start=1):
-            department = self.department(item, position)
+        first_line: dict[str, int | None] = {}
+        for position, item in enumerate(items, start=1):
+            department = self.department(item, position, line)
             if department is None:
                 continue
             if department.slug in first_line:
                 used = first_line[department.slug]
                 expected = f"a unique slug, got one already used on line {used}"
-                self.error(item, repr(department.slug), "slug", expected)
+                self.error(line_of(item), repr(department.slug), "slug", expected)
                 continue
-            first_line[department.slug] = item.start_mark.line + 1
+            first_line[department.slug] = line_of(item)
             departments.append(department)
         return departments
 
-    def department(self, node: yaml.Node, position: int) -> Department | None:
+    def department(
+        self, item: Any, position: int, list_line: int | None
+    ) -> Department | None:
         """Read one department; return None when a field is unusable."""
         label = f"#{position}"
-        fields = self.fields(node, label, "a mapping with slug, name and examples")
-        if fields is None:
+        if not isinstance(item, Located):
+            expected = "a mapping with slug, name and examples"
+            self.error(list_line, label, None, f"{expected}, got {describe(item)}")
             return None
-        slug = self.text(node, fields, label, "slug", required=True)
+        slug = self.text(item, label, "slug", required=True)
         if slug is not None:
             label = repr(slug)
             if not SLUG_PATTERN.fullmatch(slug):
                 expected = "lower-case letters, digits and single hyphens"
-                slug_node = fields["slug"][1]
-                self.error(slug_node, label, "slug", f"{expected}, got {slug!r}")
+                self.error(
+                    line_of(item, "slug"), label, "slug", f"{expected}, got {slug!r}"
+                )
                 slug = None
-        for key, (key_node, _) in fields.items():
-            if key not in CATALOG_FIELDS:
-                known = ", ".join(CATALOG_FIELDS)
-                self.error(key_node, label, key, f"one of {known} (unknown field)")
-        name = self.text(node, fields, label, "name", required=True)
-        description = self.text(node, fields, label, "description", required=False)
-        keywords = self.phrases(node, fields, label, "keywords", required=False)
-        examples = self.phrases(node, fields, label, "examples", required=True)
+        self.check_keys(item, label, CATALOG_FIELDS)
+        name = self.text(item, label, "name", required=True)
+        description = self.text(item, label, "description", required=False)
+        keywords = self.phrases(item, label, "keywords", required=False)
+        examples = self.phrases(item, label, "examples", required=True)
         if slug is None or name is None or keywords is None or examples is None:
             return None
         return Department(slug, name, description or "", keywords, examples)
 
-    def fields(
-        self, node: yaml.Node, department: str | None, expected: str
-    ) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
-        """Return a mapping's (key node, value node) by key; None if not a mapping."""
-        if not isinstance(node, yaml.MappingNode):
-            self.error(node, department, None, f"{expected}, got {_kind(node)}")
-            return None
-        fields: dict[str, tuple[yaml.Node, yaml.Node]] = {}
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in fields:
-                self.error(key_node, department, key, "each field once, got it twice")
-            fields[key] = (key_node, value_node)
-        return fields
+    def check_keys(
+        self, mapping: Located, department: str | None, known: tuple[str, ...]
+    ) -> None:
+        """Report unknown fields, and fields given twice (YAML keeps the last)."""
+        for key in mapping:
+            if key not in known:
+                expected = f"one of {', '.join(known)} (unknown field)"
+                if known == ("departments",):
+                    expected = "only 'departments' at the top"
+                self.error(line_of(mapping, key), department, str(key), expected)
+        for key, line in mapping.repeated_keys.items():
+            self.error(line, department, str(key), "each field once, got it twice")
 
     def text(
-        self,
-        parent: yaml.Node,
-        fields: dict[str, tuple[yaml.Node, yaml.Node]],
-        department: str,
-        field: str,
-        *,
-        required: bool,
+        self, item: Located, department: str, field: str, *, required: bool
     ) -> str | None:
         """Return a field's text; None (with an error if required) when unusable."""
-        if field not in fields:
+        if field not in item:
             if required:
-                self.error(parent, department, field, "text, got nothing (missing)")
+                self.error(item.line, department, field, "text, got nothing (missing)")
             return None
-        node = fields[field][1]
-        if not _is_text(node):
-            self.error(node, department, field, f"text, got {_kind(node)}")
+        value, line = item[field], line_of(item, field)
+        if not isinstance(value, str):
+            self.error(line, department, field, f"text, got {describe(value)}")
             return None
-        if required and not node.value.strip():
-            self.error(node, department, field, "text, got an empty string")
+        if required and not value.strip():
+            self.error(line, department, field, "text, got an empty string")
             return None
-        return scalar_text(node).strip()
+        return value.strip()
 
     def phrases(
-        self,
-        parent: yaml.Node,
-        fields: dict[str, tuple[yaml.Node, yaml.Node]],
-        department: str,
-        field: str,
-        *,
-        required: bool,
+        self, item: Located, department: str, field: str, *, required: bool
     ) -> tuple[str, ...] | None:
         """Return a list field's phrases; None (with errors) when unusable."""
         expected = f"a list of {'keywords' if field == 'keywords' else 'phrases'}"
-        if field not in fields:
+        if field not in item:
             if required:
-                self.error(parent, department, field, f"{expected}, got nothing")
+                self.error(item.line, department, field, f"{expected}, got nothing")
                 return None
             return ()
-        node = fields[field][1]
-        if not isinstance(node, yaml.SequenceNode):
-            self.error(node, department, field, f"{expected}, got {_kind(node)}")
+        values, line = item[field], line_of(item, field)
+        if not isinstance(values, list):
+            self.error(line, department, field, f"{expected}, got {describe(values)}")
             return None
-        if required and not node.value:
-            self.error(node, department, field, f"{expected}, got an empty list")
+        if required and not values:
+            self.error(line, department, field, f"{expected}, got an empty list")
             return None
         phrases = []
-        for item in node.value:
-            if not _is_text(item):
-                hint = " (quote it)" if isinstance(item, yaml.ScalarNode) else ""
-                expected_item = f"each entry to be text, got {_kind(item)}{hint}"
-                self.error(item, department, field, expected_item)
-            elif not item.value.strip():
-                self.error(item, department, field, "text, got an empty string")
+        for value in values:
+            if not isinstance(value, str):
+                hint = "" if isinstance(value, dict | list) else " (quote it)"
+                expected_item = f"each entry to be text, got {describe(value)}{hint}"
+                self.error(line, department, field, expected_item)
+            elif not value.strip():
+                self.error(line, department, field, "text, got an empty string")
             else:
-                phrases.append(scalar_text(item).strip())
-        return tuple(phrases) if len(phrases) == len(node.value) else None
+                phrases.append(value.strip())
+        return tuple(phrases) if len(phrases) == len(values) else None
 
     def error(
         self,
-        node: yaml.Node | None,
+        line: int | None,
         department: str | None,
         field: str | None,
         expected: str,
     ) -> None:
-        """Record 'FILE, line N, department D, field F: expected ...'."""
-        where = [self.source]
-        if node is not None:
-            where.append(f"line {node.start_mark.line + 1}")
-        if department is not None:
-            where.append(f"department {department}")
-        if field is not None:
-            where.append(f"field {field!r}")
-        self.errors.append(f"{', '.join(where)}: expected {expected}")
-
-
-def _is_text(node: yaml.Node) -> TypeGuard[yaml.ScalarNode]:
-    """Whether a node is a YAML string (not a number, boolean, null or collection)."""
-    return isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:str"
-
-
-def _kind(node: yaml.Node) -> str:
-    """Describe what a node holds, in the words an editor of the file would use."""
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    kind = _YAML_KINDS.get(node.tag.rsplit(":", 1)[-1], node.tag)
-    if kind == "text":
-        return f"text {node.value!r}"
-    return f"{kind} ({node.value!r})" if kind != "nothing" else kind
+        """Record 'FILE:LINE: department D: field 'F': expected ...'."""
+        self.errors.append(
+            located(
+                self.source,
+                line,
+                department and f"department {department}",
+                field and f"field {field!r}",
+                f"expected {expected}",
+            )
+        )
 
 
 def training_data(

@@ -27,16 +27,14 @@ Question types and the scales they imply:
 
 import hashlib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from analysis.folding import scalar_text
+from analysis.yaml_source import YamlSyntaxError, line_of, load_yaml, located
 from cat_survey.conditions import ConditionError, Node, names_in, parse_condition
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
@@ -162,13 +160,13 @@ class Problem:
     field: str | None = None
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        parts = [where]
-        if self.question:
-            parts.append(f"question '{self.question}'")
-        if self.field:
-            parts.append(f"field '{self.field}'")
-        return f"{': '.join(parts)}: {self.message}"
+        return located(
+            self.file,
+            self.line,
+            self.question and f"question '{self.question}'",
+            self.field and f"field '{self.field}'",
+            self.message,
+        )
 
 
 class DefinitionError(ValueError):
@@ -243,58 +241,14 @@ QUESTION_TYPES = ("nps", "csat", "ces", "sus", "umux_lite", "rating", "choice",
 # -- Reading YAML with line numbers --------------------------------------------
 
 
-class Located(dict):
-    """A YAML mapping that remembers its line and the line of each key."""
-
-    line: int = 0
-    key_lines: dict[Any, int]
-
-
-class LineLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, keeping line numbers on mappings for error messages."""
-
-
-def construct_located_map(loader: LineLoader, node: yaml.MappingNode) -> Iterator:
-    """Build a ``Located`` mapping from a YAML node (a PyYAML two-step constructor)."""
-    mapping = Located()
-    yield mapping
-    mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        mapping.key_lines[key] = key_node.start_mark.line + 1
-    mapping.update(loader.construct_mapping(node, deep=True))
-
-
-def construct_text(loader: LineLoader, node: yaml.ScalarNode) -> str:
-    """A YAML string, with Japanese lines folded as Japanese is written."""
-    return scalar_text(node)
-
-
-LineLoader.add_constructor("tag:yaml.org,2002:map", construct_located_map)
-LineLoader.add_constructor("tag:yaml.org,2002:str", construct_text)
-
-
 def read_yaml(source: str, file: str) -> Any:
     """Parse YAML text safely; a syntax error becomes a Problem with its line."""
     try:
-        return yaml.load(source, Loader=LineLoader)  # nosec B506 - a SafeLoader
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        reason = getattr(error, "problem", None) or str(error)
+        return load_yaml(source, file)
+    except YamlSyntaxError as error:
         raise DefinitionError(
-            [Problem(file, line, f"this is not valid YAML: {reason}")]
-        ) from error
-
-
-def line_of(mapping: Any, key: str | None = None) -> int | None:
-    """The line of ``key`` in a located mapping, or of the mapping itself."""
-    if not isinstance(mapping, Located):
-        return None
-    if key is not None and key in mapping.key_lines:
-        return mapping.key_lines[key]
-    return mapping.line
+            [Problem(file, error.line, f"this is not valid YAML: {error.reason}")]
+        ) from None
 
 
 # -- Validation ------------------------------------------------------------------
@@ -322,6 +276,13 @@ class DefinitionReader:
             Problem(self.file, line_of(mapping, key), message, question, key)
         )
 
+    def repeated_keys(self, mapping: Any, *, question: str | None = None) -> None:
+        """Report a field given twice: YAML would keep the last one without a word."""
+        for key, line in getattr(mapping, "repeated_keys", {}).items():
+            self.problems.append(
+                Problem(self.file, line, "this field is given twice", question, key)
+            )
+
     def read(self, document: Any, checksum: str) -> SurveyDefinition:
         """Validate a survey document; raise DefinitionError listing every problem."""
         if not isinstance(document, dict):
@@ -336,6 +297,7 @@ class DefinitionReader:
             self.problem(
                 document, key, f"unknown field; expected one of {sorted(SURVEY_FIELDS)}"
             )
+        self.repeated_keys(document)
         slug = document.get("slug")
         if not isinstance(slug, str) or not SLUG.match(slug):
             self.problem(
@@ -544,6 +506,7 @@ class DefinitionReader:
                 f"unknown field; expected one of {sorted(QUESTION_FIELDS)}",
                 question=qid,
             )
+        self.repeated_keys(raw, question=qid)
         qtype = raw.get("type")
         if qtype not in QUESTION_TYPES:
             self.problem(

@@ -74,7 +74,7 @@ CATALOG_MISTAKES = [
             examples: [crash]
           - {slug: sales, name: Sales, examples: [price]}
         """,
-        ["line 2", "department #1", "field 'slug'", "expected text, got nothing"],
+        [":2: ", "department #1", "field 'slug'", "expected text, got nothing"],
         id="missing-slug",
     ),
     pytest.param(
@@ -84,7 +84,7 @@ CATALOG_MISTAKES = [
             examples: [crash]
           - {slug: sales, name: Sales, examples: [price]}
         """,
-        ["line 2", "department 'tech'", "field 'name'", "expected text, got nothing"],
+        [":2: ", "department 'tech'", "field 'name'", "expected text, got nothing"],
         id="missing-name",
     ),
     pytest.param(
@@ -94,7 +94,7 @@ CATALOG_MISTAKES = [
           - {slug: sales, name: Sales, examples: [price]}
           - {slug: tech, name: Tech again, examples: [bug]}
         """,
-        ["line 4", "department 'tech'", "field 'slug'", "unique slug", "line 2"],
+        [":4: ", "department 'tech'", "field 'slug'", "unique slug", "line 2"],
         id="duplicate-slug",
     ),
     pytest.param(
@@ -105,7 +105,7 @@ CATALOG_MISTAKES = [
             name: Client success
             examples: [onboarding]
         """,
-        ["line 3", "department 'Client Success'", "field 'slug'", "lower-case"],
+        [":3: ", "department 'Client Success'", "field 'slug'", "lower-case"],
         id="bad-slug-format",
     ),
     pytest.param(
@@ -116,7 +116,7 @@ CATALOG_MISTAKES = [
             name: Sales
             examples: []
         """,
-        ["line 5", "department 'sales'", "field 'examples'", "got an empty list"],
+        [":5: ", "department 'sales'", "field 'examples'", "got an empty list"],
         id="empty-examples",
     ),
     pytest.param(
@@ -127,7 +127,7 @@ CATALOG_MISTAKES = [
             name: Sales
             examples: too expensive
         """,
-        ["line 5", "department 'sales'", "field 'examples'", "a list of phrases"],
+        [":5: ", "department 'sales'", "field 'examples'", "a list of phrases"],
         id="examples-not-a-list",
     ),
     pytest.param(
@@ -139,7 +139,7 @@ CATALOG_MISTAKES = [
             keywords: [price, 404]
             examples: [too expensive]
         """,
-        ["line 5", "department 'sales'", "field 'keywords'", "got a number"],
+        [":5: ", "department 'sales'", "field 'keywords'", "got a number"],
         id="keyword-not-text",
     ),
     pytest.param(
@@ -148,7 +148,7 @@ CATALOG_MISTAKES = [
           - {slug: tech, name: 42, examples: [crash]}
           - {slug: sales, name: Sales, examples: [price]}
         """,
-        ["line 2", "department 'tech'", "field 'name'", "expected text, got a number"],
+        [":2: ", "department 'tech'", "field 'name'", "expected text, got a number"],
         id="name-not-text",
     ),
     pytest.param(
@@ -159,7 +159,7 @@ CATALOG_MISTAKES = [
             name: Sales
             exmaples: [too expensive]
         """,
-        ["line 5", "department 'sales'", "field 'exmaples'", "unknown field"],
+        [":5: ", "department 'sales'", "field 'exmaples'", "unknown field"],
         id="unknown-field",
     ),
     pytest.param(
@@ -167,7 +167,7 @@ CATALOG_MISTAKES = [
         departments:
           slug: tech
         """,
-        ["line 2", "field 'departments'", "expected a list, got a mapping"],
+        [":1: ", "field 'departments'", "expected a list, got a mapping"],
         id="departments-not-a-list",
     ),
     pytest.param(
@@ -175,7 +175,7 @@ CATALOG_MISTAKES = [
         departments:
           - {slug: tech, name: Tech, examples: [crash]}
         """,
-        ["line 2", "field 'departments'", "at least two departments"],
+        [":1: ", "field 'departments'", "at least two departments"],
         id="one-department",
     ),
     pytest.param("", ["departments", "empty file"], id="empty-file"),
@@ -207,7 +207,7 @@ def test_bad_yaml_is_reported_with_its_line(write_file) -> None:
           - slug: sales
         """,
     )
-    with pytest.raises(CatalogError, match=r"line [45]: not valid YAML") as raised:
+    with pytest.raises(CatalogError, match=r":[45]: this is not valid YAML") as raised:
         load_catalog(path)
     assert str(path) in str(raised.value)
 
@@ -311,3 +311,23 @@ def test_routing_still_exports_the_catalog_api() -> None:
     for name in ("Catalog", "CatalogError", "Department", "load_catalog"):
         assert getattr(analysis.routing, name) is getattr(analysis.catalog, name)
     assert analysis.routing.training_data is training_data
+
+
+def test_a_field_given_twice_is_reported_not_silently_overwritten(write_file) -> None:
+    path = write_file(
+        "departments.yaml",
+        """\
+        departments:
+          - slug: tech
+            name: Tech
+            name: Engineering
+            examples: [crash]
+          - {slug: sales, name: Sales, examples: [price]}
+        """,
+    )
+    with pytest.raises(CatalogError) as raised:
+        load_catalog(path)
+    assert raised.value.errors == [
+        f"{path}:4: department 'tech': field 'name': expected each field once, "
+        "got it twice"
+    ]

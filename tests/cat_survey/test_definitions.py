@@ -161,6 +161,23 @@ def test_every_problem_is_reported_at_once():
     assert fields == ["slug", "type", "options"]
 
 
+def test_a_field_given_twice_is_a_problem_not_a_silent_overwrite():
+    source = textwrap.dedent("""\
+        slug: s
+        title: t
+        questions:
+          - id: q
+            type: nps
+            prompt: How likely?
+            prompt: How likely are you?
+        """)
+    with pytest.raises(DefinitionError) as raised:
+        parse_definition(source, file="x.yaml")
+    assert [str(problem) for problem in raised.value.problems] == [
+        "x.yaml:7: question 'q': field 'prompt': this field is given twice"
+    ]
+
+
 def test_translation_for_an_undeclared_locale_is_refused():
     source = (
         "slug: s\ntitle: {en: t, fr: t}\n"
