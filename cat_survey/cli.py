@@ -23,6 +23,7 @@ from cat_survey.db import MIGRATIONS_DIR, db
 from cat_survey.definitions import DefinitionError, load_definition, survey_files
 from cat_survey.domain.accounts import AccountError, create_user
 from cat_survey.domain.responses import active_survey
+from cat_survey.domain.signed_links import SignedLinkError, signed_link_url
 from cat_survey.invitations import (
     InvitationFileError,
     create_invitations,
@@ -111,6 +112,37 @@ def surveys_load(paths: tuple[str, ...]) -> None:
         state = "new version" if result.created else "unchanged"
         click.echo(f"{result.slug}: version {result.version} ({state})")
     db.session.commit()
+
+
+@surveys_cli.command("sign-link")
+@click.argument("slug")
+@click.option(
+    "--hidden",
+    "fields",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A hidden field the link vouches for, e.g. customer_ref=C-1001 (repeat).",
+)
+@click.option(
+    "--expires-days", default=30, show_default=True, type=click.IntRange(1, 3650)
+)
+def surveys_sign_link(slug: str, fields: tuple[str, ...], expires_days: int) -> None:
+    """Print a public link whose hidden fields (the customer's identity) are signed."""
+    survey = active_survey(slug)
+    if survey is None:
+        raise click.ClickException(f"no active survey {slug!r}; run 'surveys load'")
+    try:
+        url, expires_at = signed_link_url(
+            survey,
+            fields,
+            expires_days=expires_days,
+            secret_key=current_app.config["SECRET_KEY"],
+            base_url=current_app.config["BASE_URL"],
+        )
+    except SignedLinkError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(url)
+    click.echo(f"expires {expires_at:%Y-%m-%d %H:%M} UTC", err=True)
 
 
 @departments_cli.command("load")

@@ -237,6 +237,11 @@ class SurveyResponse(Model):
     locale: Mapped[str] = mapped_column(String(10), default="en")
     channel: Mapped[str] = mapped_column(String(20), default="web")
     contact_consent: Mapped[bool] = mapped_column(default=False)
+    # False when the hidden fields came from a link anyone can type (an unsigned
+    # public link or API call): the response then names nobody, whatever its hidden
+    # fields claim, and ``customer_ref`` stays empty. Invitations, signed links
+    # (cat_survey/domain/signed_links.py) and staff imports are verified.
+    identity_verified: Mapped[bool] = mapped_column(default=True)
     started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         Timestamp, default=utcnow, onupdate=utcnow

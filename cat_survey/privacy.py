@@ -44,10 +44,16 @@ REDACTED = "[redacted]"
 
 
 def customer_responses(customer_ref: str) -> list[SurveyResponse]:
-    """Every response given by this customer."""
+    """Every response given by this customer.
+
+    Only verified responses (an invitation, a signed link, an import) belong to a
+    customer: one whose reference was typed into a public link names nobody.
+    """
     return list(
         db.session.scalars(
-            db.select(SurveyResponse).filter_by(customer_ref=customer_ref)
+            db.select(SurveyResponse).filter_by(
+                customer_ref=customer_ref, identity_verified=True
+            )
         )
     )
 

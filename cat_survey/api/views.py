@@ -8,7 +8,7 @@ asked for when starting), else the client's Accept-Language.
 
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
 from cat_survey.domain.flow import AnswerError
@@ -23,6 +23,12 @@ from cat_survey.domain.responses import (
     load_conversation,
     record_answer,
     start_conversation,
+)
+from cat_survey.domain.signed_links import (
+    PARAMETER,
+    REFUSALS,
+    SignedLinkError,
+    verify_link,
 )
 from cat_survey.extensions import UI_LOCALES
 
@@ -108,6 +114,16 @@ def start(slug: str):
     hidden = body.get("hidden") or {}
     if not isinstance(hidden, dict):
         abort(400, _("'hidden' must be an object of field names to values."))
+    verified = False
+    if PARAMETER in body:  # a signed link's fields replace any unsigned ones
+        try:
+            hidden = verify_link(
+                current_app.config["SECRET_KEY"], slug, str(body[PARAMETER])
+            )
+        except SignedLinkError as refused:
+            status, message = REFUSALS[refused.reason]
+            abort(status, _(message))
+        verified = True
     try:
         conversation = start_conversation(
             survey,
@@ -115,6 +131,7 @@ def start(slug: str):
             locale=locale if isinstance(locale, str) else None,
             channel="api",
             invitation=invitation,
+            identity_verified=verified,
         )
     except InvitationClosed as closed:
         if closed.reason == "answered":  # as /i/<token> answers

@@ -265,12 +265,17 @@ def start_conversation(
     locale: str | None = None,
     channel: str = "web",
     invitation: Invitation | None = None,
+    identity_verified: bool = False,
 ) -> Conversation:
     """Create a response to the survey's latest version, commit it, and return it.
 
     With an invitation, its hidden fields are used and at most one response is ever
     created for it: a second start, even a simultaneous one, returns the first.
-    Raises SurveyNotPublished if no version of the survey has been loaded.
+    Hidden fields from anywhere else name nobody unless ``identity_verified`` (a
+    signed link, cat_survey/domain/signed_links.py): the response is then stored as
+    unverified, without a ``customer_ref``, though piping still reads its fields.
+    Raises SurveyNotPublished if no version of the survey has been loaded; raises
+    InvitationClosed("answered") for an invitation whose response is complete.
     """
     if invitation is not None:
         if existing := invitation_response(invitation):
@@ -279,6 +284,7 @@ def start_conversation(
             return conversation_of(existing)
         check_invitation_open(invitation)
         hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
+        identity_verified = True
     version = db.session.execute(LATEST_VERSION, {"survey": survey.id}).first()
     if version is None:
         raise SurveyNotPublished(f"survey '{survey.slug}' has no loaded version")
@@ -292,7 +298,8 @@ def start_conversation(
         "invitation_id": invitation.id if invitation is not None else None,
         "token": new_token(),
         "status": ResponseStatus.PARTIAL,
-        "customer_ref": hidden.get("customer_ref"),
+        "customer_ref": hidden.get("customer_ref") if identity_verified else None,
+        "identity_verified": identity_verified,
         "segment": hidden.get("segment"),
         "hidden": hidden,
         "locale": locale if locale in definition.locales else definition.locale,

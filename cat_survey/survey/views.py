@@ -10,6 +10,7 @@ from contextlib import suppress
 from flask import (
     Blueprint,
     abort,
+    current_app,
     g,
     make_response,
     redirect,
@@ -42,6 +43,12 @@ from cat_survey.domain.responses import (
     published_version,
     record_answer,
     start_conversation,
+)
+from cat_survey.domain.signed_links import (
+    PARAMETER,
+    REFUSALS,
+    SignedLinkError,
+    verify_link,
 )
 from cat_survey.extensions import chosen_locale, csrf, preferred_locale
 from cat_survey.models import ResponseStatus, Survey
@@ -79,16 +86,37 @@ def public_link(slug: str):
     g.locale = browser_locale(definition.locales) or definition.locale
     form = StartForm()
     if form.validate_on_submit():
-        hidden = {name: request.form.get(name) for name in definition.hidden}
-        started = start_conversation(survey, hidden=hidden, locale=browser_locale())
+        hidden, verified = link_hidden_fields(definition, request.form)
+        started = start_conversation(
+            survey, hidden=hidden, locale=browser_locale(), identity_verified=verified
+        )
         return resume_cookie(
             redirect(url_for("survey.conversation", token=started.token)),
             slug,
             started.token,
         )
     source = request.form if request.method == "POST" else request.args
-    hidden = {name: source[name] for name in definition.hidden if name in source}
+    hidden, _verified = link_hidden_fields(definition, source)
     return render_intro(definition, form, hidden)
+
+
+def link_hidden_fields(definition: SurveyDefinition, source) -> tuple[dict, bool]:
+    """A public link's hidden fields, and whether a signature vouches for them.
+
+    A ``signed`` parameter brings the fields it signs and no others (it rides
+    along in the intro's form, so Start keeps it); without one, the fields of the
+    query are kept as unverified. A broken or expired signature is refused.
+    """
+    token = source.get(PARAMETER)
+    if not token:
+        fields = {name: source[name] for name in definition.hidden if name in source}
+        return fields, False
+    try:
+        fields = verify_link(current_app.config["SECRET_KEY"], definition.slug, token)
+    except SignedLinkError as refused:
+        status, message = REFUSALS[refused.reason]
+        abort(status, _(message))
+    return {**fields, PARAMETER: token}, True
 
 
 @bp.route("/i/<token>", methods=["GET", "POST"])

@@ -104,6 +104,8 @@ def loop_audience(theme: Theme) -> LoopAudience:
         .where(
             ThemeAnswer.theme_id == theme.id,
             SurveyResponse.contact_consent.is_(True),
+            # An address typed into a public link's URL may be anybody's.
+            SurveyResponse.identity_verified.is_(True),
         )
         .order_by(SurveyResponse.id, Answer.position)
     ).all()

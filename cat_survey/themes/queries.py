@@ -524,7 +524,9 @@ def like_pattern(search: str) -> str:
 def answers_query(theme: Theme, *, search: str = "") -> Select:
     """SELECT of the theme's answers with segment, NPS, contact and follow-up.
 
-    Contact details are selected only for respondents who consented.
+    Contact details are selected only for respondents who consented and whose
+    identity is verified (an invitation or a signed link): a name typed into a
+    public link's URL is nobody to contact.
     """
     score = aliased(Answer)
     rating = (
@@ -539,7 +541,10 @@ def answers_query(theme: Theme, *, search: str = "") -> Select:
         )
         .scalar_subquery()
     )
-    consented = SurveyResponse.contact_consent.is_(True)
+    consented = and_(
+        SurveyResponse.contact_consent.is_(True),
+        SurveyResponse.identity_verified.is_(True),
+    )
     query = (
         select(
             Answer.id,

@@ -260,6 +260,11 @@ def record_follow_up(
         raise WorkflowError("That respondent has no answer in this theme.")
     if not response.contact_consent:
         raise WorkflowError("That respondent did not agree to be contacted.")
+    if not response.identity_verified:
+        raise WorkflowError(
+            "That respondent's name and reference came from a public link anyone "
+            "can type, so there is nobody known to contact."
+        )
     follow_up = FollowUp(
         response_id=response.id,
         theme_id=theme.id,
