@@ -60,6 +60,32 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         WORKER_BROKER_URL=None,
         # The worker's daily job anonymises responses older than this; None: off.
         RETENTION_DAYS=None,
+        # Rate limits on conversations (cat_survey.ratelimits, Flask-Limiter).
+        # Counters must be shared by every worker: "memory://" serves one process
+        # only (``flask run``, tests); scripts/demo points this at a Redis server,
+        # e.g. CAT_SURVEY_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0.
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_STRATEGY="sliding-window-counter",
+        # Per client address and survey: conversations started (POST on /s/<slug>,
+        # /i/<token> or the API) and answers given (POST on /c/<token> or the API).
+        RATELIMIT_CONVERSATION_STARTS="10 per minute;60 per hour",
+        RATELIMIT_CONVERSATION_ANSWERS="60 per minute;600 per hour",
+        # Per survey, all addresses together: the ceiling of a distributed flood.
+        RATELIMIT_SURVEY_STARTS="300 per minute",
+        # Suspect responses (cat_survey.domain.suspects): near-identical texts
+        # (character-shingle similarity at least INTEGRITY_DUPLICATE_SIMILARITY, texts
+        # of INTEGRITY_DUPLICATE_MIN_CHARS or more) given by INTEGRITY_DUPLICATE_GROUP
+        # responses of a survey within INTEGRITY_DUPLICATE_HOURS, and more than
+        # INTEGRITY_BURST_RESPONSES responses from one address within
+        # INTEGRITY_BURST_MINUTES, are left out of scores and themes until reviewed.
+        INTEGRITY_SCREENING_ENABLED=True,
+        INTEGRITY_DUPLICATE_MIN_CHARS=20,
+        INTEGRITY_DUPLICATE_SIMILARITY=0.8,
+        INTEGRITY_DUPLICATE_GROUP=3,
+        INTEGRITY_DUPLICATE_HOURS=72,
+        INTEGRITY_BURST_RESPONSES=5,
+        INTEGRITY_BURST_MINUTES=10,
     )
     app.config.from_pyfile("config.py", silent=True)
 

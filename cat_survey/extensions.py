@@ -1,4 +1,4 @@
-"""Flask extensions beyond the database: CSRF, sign-in and translations.
+"""Flask extensions beyond the database: CSRF, sign-in, translations, rate limits.
 
 Each is created here once and bound to an app by ``init_extensions``. The login
 manager lives here, not in ``auth``, so that customer pages can share these
@@ -19,6 +19,8 @@ from flask_babel import Babel, get_locale, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import Template
+
+from cat_survey.ratelimits import init_rate_limits
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -71,10 +73,11 @@ def mark_english_only(
 def init_extensions(
     app: Flask, *, load_user: Callable[[str], UserMixin | None]
 ) -> None:
-    """Bind CSRF protection, the login manager (with ``load_user``) and Babel."""
+    """Bind CSRF, the login manager (with ``load_user``), Babel and rate limits."""
     csrf.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(locale_context)
     before_render_template.connect(mark_english_only, app)
+    init_rate_limits(app)

@@ -54,6 +54,19 @@ class ResponseStatus(enum.StrEnum):
     COMPLETE = "complete"
 
 
+class ResponseIntegrity(enum.StrEnum):
+    """Whether scores and themes count a response (cat_survey.domain.suspects).
+
+    A response looks genuine until duplicate or burst screening makes it suspect;
+    a CX lead then releases it (counted again) or discards it (never counted).
+    """
+
+    GENUINE = "genuine"
+    SUSPECT = "suspect"
+    RELEASED = "released"
+    DISCARDED = "discarded"
+
+
 class ThemeStatus(enum.StrEnum):
     """Where an advocate is with a theme (seed 000: every issue moves to an end)."""
 
@@ -216,6 +229,9 @@ class SurveyResponse(Model):
         Index("ix_survey_response_scores", "status", "completed_at", "survey_id"),
         # The newest change is the dashboard's cache key: one index lookup.
         Index("ix_survey_response_updated_at", "updated_at"),
+        enum_check("integrity", ResponseIntegrity),
+        # Burst screening counts a survey's recent responses from one source.
+        Index("ix_survey_response_source", "survey_id", "source_hash", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -247,6 +263,13 @@ class SurveyResponse(Model):
         Timestamp, default=utcnow, onupdate=utcnow
     )
     completed_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # A keyed hash of the client's address (never the address itself), so that
+    # many responses from one source can be told apart from many customers.
+    source_hash: Mapped[str | None] = mapped_column(String(32))
+    integrity: Mapped[str] = mapped_column(
+        String(20), default=ResponseIntegrity.GENUINE, server_default="genuine"
+    )
+    suspect_reason: Mapped[str | None] = mapped_column(String(200))
 
     survey: Mapped[Survey] = relationship(back_populates="responses")
     version: Mapped[SurveyVersion] = relationship()
@@ -500,6 +523,10 @@ class AdminEvent(Model):
     )
     department_id: Mapped[int | None] = mapped_column(
         ForeignKey("department.id", ondelete="SET NULL"), index=True
+    )
+    # A suspect response a CX lead released or discarded (cat_survey.domain.suspects).
+    response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_response.id", ondelete="SET NULL"), index=True
     )
     kind: Mapped[str] = mapped_column(String(40))
     field: Mapped[str | None] = mapped_column(String(40))

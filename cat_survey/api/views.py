@@ -30,7 +30,9 @@ from cat_survey.domain.signed_links import (
     SignedLinkError,
     verify_link,
 )
+from cat_survey.domain.suspects import note_source, screen_answer
 from cat_survey.extensions import UI_LOCALES
+from cat_survey.ratelimits import client_address, count_conversation_step
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -124,6 +126,7 @@ def start(slug: str):
             status, message = REFUSALS[refused.reason]
             abort(status, _(message))
         verified = True
+    count_conversation_step("start", slug)  # 429 with Retry-After over a limit
     try:
         conversation = start_conversation(
             survey,
@@ -141,6 +144,7 @@ def start(slug: str):
         abort(410, _("This invitation is closed."))
     except SurveyNotPublished:
         abort(404, _("No active survey '%(slug)s'.", slug=slug))
+    note_source(conversation, client_address())
     return jsonify(token=conversation.token, next=question_json(conversation)), 201
 
 
@@ -152,6 +156,7 @@ def answer(token: str):
         refuse_outside_dates(conversation.definition.slug)
     body = json_body()
     question_id = body.get("question_id")
+    count_conversation_step("answer", conversation.definition.slug)
     try:
         conversation = record_answer(conversation, question_id, body.get("value"))
     except AnswerError as error:
@@ -159,6 +164,7 @@ def answer(token: str):
         message = _(error.template, **error.params)
         status = 409 if isinstance(error, AnswerConflict) else 422
         return jsonify(error={"question_id": shown_id, "message": message}), status
+    screen_answer(conversation, question_id)
     if conversation.position.completed:
         return jsonify(next=None, completed=True)
     return jsonify(next=question_json(conversation))

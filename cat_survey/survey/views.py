@@ -50,8 +50,15 @@ from cat_survey.domain.signed_links import (
     SignedLinkError,
     verify_link,
 )
+from cat_survey.domain.suspects import note_source, screen_answer
 from cat_survey.extensions import chosen_locale, csrf, preferred_locale
 from cat_survey.models import ResponseStatus, Survey
+from cat_survey.ratelimits import (
+    Action,
+    ConversationRateLimited,
+    client_address,
+    count_conversation_step,
+)
 from cat_survey.survey.forms import StartForm, answer_form, submitted_value
 
 bp = Blueprint("survey", __name__)
@@ -86,10 +93,14 @@ def public_link(slug: str):
     g.locale = browser_locale(definition.locales) or definition.locale
     form = StartForm()
     if form.validate_on_submit():
+        if limited := rate_limited("start", slug):
+            posted, _verified = link_hidden_fields(definition, request.form)
+            return render_intro(definition, form, posted, limited=limited)
         hidden, verified = link_hidden_fields(definition, request.form)
         started = start_conversation(
             survey, hidden=hidden, locale=browser_locale(), identity_verified=verified
         )
+        note_source(started, client_address())
         return resume_cookie(
             redirect(url_for("survey.conversation", token=started.token)),
             slug,
@@ -145,9 +156,13 @@ def invitation_link(token: str):
     score = preselected_score(definition, invitation.hidden, request.args.get("score"))
     # Only a POST uses the invitation: mail scanners that open links change nothing.
     if form.validate_on_submit():
+        if limited := rate_limited("start", invitation.survey.slug):
+            hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
+            return render_intro(definition, form, hidden, invited=True, limited=limited)
         started = start_conversation(
             invitation.survey, invitation=invitation, locale=g.locale
         )
+        note_source(started, client_address())
         if score is not None:
             confirm_score(started, score[0].id, request.form.get("value"))
         return redirect(url_for("survey.conversation", token=started.token))
@@ -215,14 +230,39 @@ def published_definition(survey: Survey) -> SurveyDefinition:
         abort(404)
 
 
-def render_intro(definition, form: StartForm, hidden: dict, *, invited: bool = False):
-    """The intro screen; a refused start (an expired token) says so, with a 400."""
-    status = 400 if form.errors else 200
+def render_intro(
+    definition,
+    form: StartForm,
+    hidden: dict,
+    *,
+    invited: bool = False,
+    limited: ConversationRateLimited | None = None,
+):
+    """The intro screen; a refused start says why: an expired token (400), or
+    too many starts (429, with the wait in the message and in Retry-After)."""
+    status = 429 if limited else 400 if form.errors else 200
     body = render_template(
         "survey/intro.html", definition=definition, form=form, hidden=hidden,
         locale=g.locale, invited=invited,
+        error=limited.description if limited else None,
     )  # fmt: skip
-    return make_response(body, status)
+    return retry_after(make_response(body, status), limited)
+
+
+def rate_limited(action: Action, survey_slug: str) -> ConversationRateLimited | None:
+    """Count this step against the rate limits; the refusal if it is over one."""
+    try:
+        count_conversation_step(action, survey_slug)
+    except ConversationRateLimited as limited:
+        return limited
+    return None
+
+
+def retry_after(response, limited: ConversationRateLimited | None):
+    """Tell a rate-limited client when to come back (the ``Retry-After`` header)."""
+    if limited is not None:
+        response.headers["Retry-After"] = str(limited.retry_after)
+    return response
 
 
 @bp.route("/c/<token>", methods=["GET", "POST"])
@@ -247,6 +287,10 @@ def conversation(token: str):
             "please send it again."
         )
         return render_step(conversation, question, form, message, status=400)
+    if limited := rate_limited("answer", conversation.definition.slug):
+        # The form keeps what they typed: nothing is lost by waiting.
+        page = render_step(conversation, question, form, limited.description, 429)
+        return retry_after(page, limited)
     try:
         raw = None if request.form.get("skip") else submitted_value(form, question)
         conversation = record_answer(conversation, question.id, raw)
@@ -256,6 +300,7 @@ def conversation(token: str):
     except AnswerError as error:
         message = _(error.template, **error.params)
         return render_step(conversation, question, form, message, status=422)
+    screen_answer(conversation, question.id)
     if wants_fragment():
         return render_step(conversation, conversation.position.next)
     return redirect(url_for("survey.conversation", token=token))
