@@ -5,14 +5,15 @@ so that an advocate sees their own department's work and nothing else.
 """
 
 import secrets
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache, wraps
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, request
-from flask_login import current_user
+from flask import abort, current_app, request, session
+from flask_login import current_user, login_user
 from sqlalchemy import func
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,11 +21,35 @@ from cat_survey.db import db
 from cat_survey.extensions import login_manager
 from cat_survey.models import LoginFailure, Role, User, utcnow
 
+#: The session key holding when its user signed in (seconds since the epoch).
+SIGNED_IN_AT = "signed_in_at"
+
+
+def start_session(user: User) -> None:
+    """Sign ``user`` in for at most ``PERMANENT_SESSION_LIFETIME`` from now.
+
+    The cookie lasts until the browser closes and is not made "permanent": a
+    permanent session cookie is re-issued with a new expiry on every request, so a
+    session in use never ended, and Flask-Login's ``session_protection="strong"``
+    only marks a permanent session stale, instead of ending it, when the address
+    or browser changes. The sign-in time stored here bounds the session instead.
+    """
+    login_user(user)
+    session[SIGNED_IN_AT] = int(time.time())
+
 
 def load_user(session_id: str) -> User | None:
-    """The signed-in user of a session id ``<id>:<session version>`` (the loader)."""
+    """The signed-in user of a session id ``<id>:<session version>`` (the loader).
+
+    None (signed out) once the session is older than ``PERMANENT_SESSION_LIFETIME``
+    counted from sign-in, however busy it was.
+    """
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
+        return None
+    signed_in_at = session.get(SIGNED_IN_AT)
+    lifetime = current_app.permanent_session_lifetime.total_seconds()
+    if not isinstance(signed_in_at, int) or time.time() - signed_in_at > lifetime:
         return None
     user = db.session.get(User, int(user_id))
     # A bumped session version (logout, password change) ends every old session.

@@ -1,7 +1,7 @@
 """Sign-in and sign-out pages for staff."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required, logout_user
 
 from cat_survey.auth.access import (
     LockedOut,
@@ -9,6 +9,7 @@ from cat_survey.auth.access import (
     client_ip,
     next_url_from_request,
     safe_next_url,
+    start_session,
 )
 from cat_survey.auth.forms import LoginForm, SetPasswordForm
 from cat_survey.db import db
@@ -38,8 +39,7 @@ def login():
             flash(message, "error")
             return render_template("auth/login.html", form=form), 429
         if user is not None:
-            login_user(user)
-            session.permanent = True
+            start_session(user)
             return redirect(safe_next_url(form.next.data) or home_for(user))
         flash("That e-mail and password do not match an account.", "error")
     return render_template("auth/login.html", form=form)

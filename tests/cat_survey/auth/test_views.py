@@ -1,5 +1,6 @@
 """Staff sign-in: credentials, lockout, safe redirects and real sign-out."""
 
+import time
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,7 +17,33 @@ def test_login_with_the_right_password_signs_in(client, auth, lead):
     assert response.status_code == 302
     with client.session_transaction() as session:
         assert session["_user_id"] == f"{lead.id}:0"
-        assert session.permanent
+        assert session["signed_in_at"] <= time.time()
+    # A browser-session cookie: no expiry to renew on every request.
+    (cookie,) = [c for c in response.headers.getlist("Set-Cookie") if "session=" in c]
+    assert "Expires=" not in cookie
+
+
+def test_a_session_ends_a_working_day_after_sign_in_however_busy(
+    client, auth, lead, app
+):
+    auth.login("lead@example.com")
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    assert client.get("/dashboard").status_code == 200
+    with client.session_transaction() as session:
+        session["signed_in_at"] -= int(lifetime) + 1  # signed in just too long ago
+    response = client.get("/dashboard")
+    assert response.status_code == 302
+    assert "/auth/login" in response.headers["Location"]
+
+
+def test_strong_session_protection_ends_a_session_moved_to_another_browser(
+    client, auth, lead
+):
+    auth.login("lead@example.com")
+    assert client.get("/dashboard").status_code == 200
+    moved = client.get("/dashboard", headers={"User-Agent": "another browser"})
+    assert moved.status_code == 302
+    assert "/auth/login" in moved.headers["Location"]
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client, auth, lead):
