@@ -30,10 +30,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
-from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 
 from cat_survey.db import db
+from cat_survey.emails import render_email
 from cat_survey.models import (
     Answer,
     Notification,
@@ -252,29 +252,9 @@ def theme_notice(facts: ThemeFacts) -> Message:
     subject = shortened(f"{headline} ({size}, {facts.trend.direction})", SUBJECT_CHARS)
     owner = f"Owner: {facts.owner}" if facts.owner else "Owner: nobody yet"
 
-    lines = [headline, "", f"Size: {size}", f"Trend: {facts.trend}", owner]
-    if facts.terms:
-        lines.append(f"Top terms: {', '.join(facts.terms)}")
-    if facts.quotes:
-        lines += ["", "What customers say:"]
-        lines += [f'  "{quote}"' for quote in facts.quotes]
-    lines += ["", f"Open the theme: {facts.link}", ""]
-
-    html = Markup(
-        "<!doctype html><html><body><h2>{}</h2><ul><li>Size: {}</li>"
-        '<li>Trend: {}</li><li>{}</li>{}</ul>{}<p><a href="{}">Open the theme</a></p>'
-        "</body></html>"
-    ).format(
-        headline,
-        size,
-        str(facts.trend),
-        owner,
-        Markup("<li>Top terms: {}</li>").format(", ".join(facts.terms))
-        if facts.terms
-        else "",
-        quotes_html(facts.quotes),
-        facts.link,
-    )
+    context = {"headline": headline, "size": size, "owner": owner, "facts": facts}
+    text = render_email("email/theme_notice.txt", context)
+    html = render_email("email/theme_notice.html", context)
 
     summary = f"{slack_escaped(headline)} ({size}, {facts.trend.direction})"
     details = [
@@ -294,17 +274,7 @@ def theme_notice(facts: ThemeFacts) -> Message:
         )
     blocks.append(mrkdwn_section(f"<{slack_escaped(facts.link)}|Open the theme>"))
     slack = {"text": f"{summary} {slack_escaped(facts.link)}", "blocks": blocks}
-    return Message(subject, "\n".join(lines), str(html), slack)
-
-
-def quotes_html(quotes: Sequence[str]) -> Markup:
-    """The quotes as escaped HTML blockquotes."""
-    if not quotes:
-        return Markup("")
-    items = Markup("").join(
-        Markup("<blockquote>{}</blockquote>").format(quote) for quote in quotes
-    )
-    return Markup("<h3>What customers say</h3>") + items
+    return Message(subject, text, html, slack)
 
 
 def mrkdwn_section(text: str) -> dict[str, Any]:
@@ -325,34 +295,18 @@ def weekly_digest(
     """
     count = f"{len(themes)} open theme" + ("" if len(themes) == 1 else "s")
     subject = f"Your {count}, week {week}"
-    lines = [f"Hello {name},", "", f"You own {count} this week:", ""]
-    for facts in themes:
-        lines.append(f"- {facts.label}: {answers_phrase(facts.size)}, {facts.trend}")
-        lines.append(f"  {facts.link}")
-    lines.append("")
-    if report_link:
-        lines += [f"Your department's theme report: {report_link}", ""]
-    rows = Markup("").join(
-        Markup('<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>').format(
-            facts.link, facts.label, answers_phrase(facts.size), str(facts.trend)
-        )
-        for facts in themes
+    context = {
+        "name": name,
+        "count": count,
+        "themes": themes,
+        "report_link": report_link,
+        "answers_phrase": answers_phrase,
+    }
+    return Message(
+        subject,
+        render_email("email/weekly_digest.txt", context),
+        render_email("email/weekly_digest.html", context),
     )
-    html = Markup(
-        "<!doctype html><html><body><p>Hello {},</p><p>You own {} this week:</p>"
-        "<table><tr><th>Theme</th><th>Size</th><th>Trend</th></tr>{}</table>{}"
-        "</body></html>"
-    ).format(
-        name,
-        count,
-        rows,
-        Markup('<p><a href="{}">Your department\'s theme report</a></p>').format(
-            report_link
-        )
-        if report_link
-        else "",
-    )
-    return Message(subject, "\n".join(lines), str(html))
 
 
 def queue_theme_notice(theme: Theme) -> list[Notification]:

@@ -24,6 +24,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import generate_password_hash
 
 from cat_survey.db import db
+from cat_survey.emails import render_email
 from cat_survey.models import (
     AdminEvent,
     Department,
@@ -128,17 +129,9 @@ def password_link(token: str) -> str:
 def queue_password_link(user: User, link: str, *, invited_by: User) -> Notification:
     """Put the e-mail carrying a set-password link into the outbox."""
     hours = int(link_lifetime().total_seconds() // 3600)
-    body = "\n".join(
-        [
-            f"Hello {user.name},",
-            "",
-            f"{invited_by.name} gave you a cat-survey staff account ({user.email}).",
-            f"Choose your password here (the link works once, for {hours} hours):",
-            "",
-            link,
-            "",
-            "If you did not expect this, ignore this message.",
-        ]
+    body = render_email(
+        "email/staff_password_link.txt",
+        {"user": user, "invited_by": invited_by, "hours": hours, "link": link},
     )
     notification = Notification(
         channel="email",

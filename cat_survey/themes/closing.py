@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from cat_survey.db import db
+from cat_survey.emails import render_email
 from cat_survey.models import (
     Answer,
     Invitation,
@@ -150,16 +151,6 @@ def unsubscribe_link(token: str) -> str:
     """The absolute address of a message's unsubscribe page."""
     base = current_app.config["BASE_URL"].rstrip("/")
     return f"{base}/updates/unsubscribe/{token}"
-
-
-def render_email(name: str, context: Mapping[str, object]) -> str:
-    """Render an e-mail template with only ``context``.
-
-    Not ``render_template``: its context processors read the request (the
-    signed-in user, the page's language), and an e-mail has neither. The
-    environment still escapes every value in ``.html`` templates.
-    """
-    return current_app.jinja_env.get_template(name).render(**context)
 
 
 def compose_loop_email(
