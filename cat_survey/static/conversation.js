@@ -17,7 +17,15 @@
       var alert = root.querySelector("[role='alert']");
       announcer.textContent = alert ? "" : (prompt ? prompt.textContent.trim() : "");
     }
-    if (prompt) {
+    // A scale or choice sent without a choice: focus goes to the error, which says
+    // what is missing (a text step keeps focus on its question, by the kept answer).
+    var error = root.querySelector("#value-error");
+    var step = root.querySelector("form[data-step]");
+    var choosing = step && !step.querySelector("textarea, input[type='text']");
+    if (error && choosing) {
+      error.focus({ preventScroll: true });
+      (prompt || error).scrollIntoView({ block: "start" });
+    } else if (prompt) {
       // Bring the new question to the top (below the sticky header), not the bottom.
       prompt.focus({ preventScroll: true });
       prompt.scrollIntoView({ block: "start" });
