@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from cat_survey.campaigns import unsubscribe
     from cat_survey.campaigns import views as campaigns
     from cat_survey.reports import views as reports
+    from cat_survey.studio import views as studio
     from cat_survey.survey import views as survey
     from cat_survey.themes import views as themes
 
@@ -50,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         api.bp,
         reports.bp,
         themes.bp,
+        studio.bp,
         campaigns.bp,
         unsubscribe.bp,
         admin.bp,

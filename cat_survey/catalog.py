@@ -31,12 +31,23 @@ def load_survey_file(path: str | Path) -> LoadResult:
     """Store a survey file as a new version unless its latest version is identical."""
     definition = load_definition(path)
     source = Path(path).read_text(encoding="utf-8")
+    return store_definition(definition, source, source_path=str(path))
+
+
+def store_definition(
+    definition: SurveyDefinition, source: str, *, source_path: str
+) -> LoadResult:
+    """Store a parsed definition as its survey's new version, unless it is unchanged.
+
+    ``surveys load`` and the studio's publish both end here: the survey row gets
+    the title and dates of the newest text, and responses keep their version.
+    """
     survey = db.session.scalar(db.select(Survey).filter_by(slug=definition.slug))
     if survey is None:
         survey = Survey(slug=definition.slug, title=definition.title.get())
         db.session.add(survey)
         db.session.flush()
-    # The file is the source of the dates, also for a survey loaded before they
+    # The text is the source of the dates, also for a survey loaded before they
     # were stored (its unchanged text adds no version, but the dates arrive).
     survey.opens_at, survey.closes_at = definition.opens_at, definition.closes_at
     latest = latest_version(survey)
@@ -50,7 +61,7 @@ def load_survey_file(path: str | Path) -> LoadResult:
             number=number,
             checksum=definition.checksum,
             source=source,
-            source_path=str(path),
+            source_path=source_path,
         )
     )
     db.session.flush()

@@ -37,6 +37,7 @@ STAFF_LINKS = (
     NavLink("themes.my_themes", _l("Themes"), LEADS, ("themes.",)),
     NavLink("themes.triage", _l("Triage"), LEADS),
     NavLink("campaigns.index", _l("Campaigns"), LEADS, ("campaigns.",)),
+    NavLink("studio.index", _l("Studio"), LEADS, ("studio.",)),
     NavLink("admin.users", _l("Admin"), (Role.ADMIN,), ("admin.",)),
 )
 

@@ -17,8 +17,8 @@ TEMPLATE = Path(__file__).parents[2] / "cat_survey" / "templates" / "_staff_nav.
 #: What each role's navigation offers, in order.
 EXPECTED = {
     "a": ["My themes"],  # the advocate
-    "lead": ["Dashboard", "Themes", "Triage", "Campaigns"],
-    "admin": ["Dashboard", "Themes", "Triage", "Campaigns", "Admin"],
+    "lead": ["Dashboard", "Themes", "Triage", "Campaigns", "Studio"],
+    "admin": ["Dashboard", "Themes", "Triage", "Campaigns", "Studio", "Admin"],
 }
 
 
@@ -52,6 +52,7 @@ def test_each_role_sees_the_pages_it_may_use_and_each_one_opens(app, staff, role
         ("/themes", ("Themes", "page")),
         ("/themes/triage", ("Triage", "page")),
         ("/campaigns/", ("Campaigns", "page")),
+        ("/studio/", ("Studio", "page")),
         ("/admin", ("Admin", "page")),
         ("/admin/departments", ("Admin", "true")),
         ("/no-such-page", None),

@@ -262,6 +262,45 @@ MATRIX = (
     Route("GET", "reports.export", "/dashboard/export/nps.csv", LEADS),
     Route("GET", "reports.export", "/dashboard/export/breakdown.csv", LEADS),
     Route("GET", "reports.themes", "/dashboard/themes", LEADS),
+    # ---- the survey studio: CX leads and admins; checking stores nothing
+    Route("GET", "studio.index", "/studio/", LEADS),
+    Route("GET", "studio.new", "/studio/new", LEADS),
+    Route(
+        "POST",
+        "studio.new",
+        "/studio/new",
+        LEADS,
+        form={
+            "source": (
+                "slug: studio-pulse\n"
+                "title: Pulse\n"
+                "questions:\n"
+                "  - id: nps\n"
+                "    type: nps\n"
+                "    prompt: How likely are you to recommend us?\n"
+            ),
+            "action": "check",
+        },
+    ),
+    Route("GET", "studio.edit", "/studio/{survey}", LEADS),
+    Route(
+        "POST",
+        "studio.edit",
+        "/studio/{survey}",
+        LEADS,
+        form={
+            "source": (
+                "slug: {survey}\n"
+                "title: Pulse\n"
+                "questions:\n"
+                "  - id: nps\n"
+                "    type: nps\n"
+                "    prompt: How likely are you to recommend us?\n"
+            ),
+            "action": "check",
+        },
+    ),
+    Route("GET", "studio.export", "/studio/{survey}/export", LEADS),
     # ---- the admin screens; a set-password link is a capability like an invitation
     Route("GET", "admin.users", "/admin", ADMINS),
     Route("GET", "admin.user", "/admin/users/{user}", ADMINS, fresh="user"),
@@ -350,8 +389,8 @@ def test_the_matrix_covers_every_route_and_method_of_the_app(app: Flask):
         if method in rule.methods
     }
     assert {(route.method, route.endpoint) for route in MATRIX} == served
-    assert len(served) == 41
-    assert MATRIX_CELLS == 50 * 5 * 2
+    assert len(served) == 47
+    assert MATRIX_CELLS == 56 * 5 * 2
 
 
 def test_every_row_states_an_outcome_for_every_role_and_both_objects():

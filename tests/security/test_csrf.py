@@ -68,6 +68,36 @@ POST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
         "/admin/departments/{department}",
         {"name": "Tech", "description": "", "webhook_url": "", "advocates": "{user}"},
     ),
+    "studio.new": (
+        "cx_lead",
+        "/studio/new",
+        {
+            "source": (
+                "slug: studio-pulse\n"
+                "title: Pulse\n"
+                "questions:\n"
+                "  - id: nps\n"
+                "    type: nps\n"
+                "    prompt: How likely are you to recommend us?\n"
+            ),
+            "action": "check",
+        },
+    ),
+    "studio.edit": (
+        "cx_lead",
+        "/studio/{survey}",
+        {
+            "source": (
+                "slug: {survey}\n"
+                "title: Pulse\n"
+                "questions:\n"
+                "  - id: nps\n"
+                "    type: nps\n"
+                "    prompt: How likely are you to recommend us?\n"
+            ),
+            "action": "check",
+        },
+    ),
     "auth.choose_password": (
         "anonymous",
         "/auth/set-password/{password_token}",
@@ -107,6 +137,10 @@ GET_ROUTES: dict[str, tuple[str, ...]] = {
     "admin.user": ("/admin/users/{user}",),
     "admin.departments": ("/admin/departments",),
     "admin.department": ("/admin/departments/{department}",),
+    "studio.index": ("/studio/",),
+    "studio.new": ("/studio/new",),
+    "studio.edit": ("/studio/{survey}",),
+    "studio.export": ("/studio/{survey}/export",),
     "auth.choose_password": ("/auth/set-password/{password_token}",),
 }
 ROLES = ("anonymous", "advocate_a", "advocate_b", "cx_lead", "admin")
@@ -145,14 +179,14 @@ def test_the_post_table_names_every_post_route_and_nothing_else(app):
     posts = endpoints_allowing(app, "POST")
     outside_api = [name for name in posts if not name.startswith("api.")]
     assert sorted(outside_api) == sorted(POST_ROUTES)
-    assert len(outside_api) == 16
+    assert len(outside_api) == 18
     assert {name for name in posts if name.startswith("api.")} == API_POST_ROUTES
 
 
 def test_the_get_table_names_every_get_route_and_nothing_else(app):
     gets = endpoints_allowing(app, "GET")
     assert sorted(gets) == sorted(GET_ROUTES)
-    assert len(gets) == 23
+    assert len(gets) == 27
 
 
 def bad_tokens(app: Flask, token_for: Callable[[FlaskClient], str]) -> dict:
