@@ -244,3 +244,20 @@ def test_stats_count_sent_started_completed_and_unsubscribed(
     assert [row[key] for key in counted] == ["3", "3", "0", "2", "1", "1"]
     assert row["response_rate"] == "33.3"
     assert db.session.scalar(db.select(db.func.count(Notification.id))) == 3
+
+
+def test_campaigns_send_queues_and_delivers_what_is_due(
+    runner, nps_survey, customers_csv, smtp_server, mail_app
+):
+    # Due now, by the clock; no time zones, so no quiet hours whatever the hour.
+    no_zones = (
+        "ref,email\nC-1,ana@example.com\nC-2,bo@example.com\nC-3,cy@example.com\n"
+    )
+    create(runner, customers_csv(no_zones))
+    result = runner.invoke(args=["campaigns", "send"])
+    again = runner.invoke(args=["campaigns", "send"])
+    assert result.exit_code == 0, result.output
+    assert "queued 3 invitation(s) and 0 reminder(s)" in result.output
+    assert "sent 3, failed 0" in result.output
+    assert "queued 0 invitation(s)" in again.output
+    assert len(smtp_server.messages) == 3

@@ -4,12 +4,14 @@ Every test passes a fixed ``now``; the outbox rows are read, not sent, except wh
 a test says what the SMTP server received.
 """
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from cat_survey.db import db
 from cat_survey.domain.campaigns import (
+    MailReport,
     create_campaign,
     in_quiet_hours,
     send_due_campaign_mail,
@@ -161,3 +163,26 @@ def test_reminders_respect_suppression_and_quiet_hours(nps_survey, mail_app):
         )
     ).all()
     assert reminders == ["ana@example.com"]
+
+
+def test_two_workers_at_once_queue_each_email_exactly_once(app, nps_survey, mail_app):
+    customers = "".join(f"C-{n},c{n}@example.com\n" for n in range(30))
+    plan(nps_survey, "ref,email\n" + customers, send_at=NOW, now=NOW)
+    start = threading.Barrier(2)
+    reports: list[MailReport] = []
+
+    def worker() -> None:
+        with app.app_context():  # its own session and connection, as a process has
+            start.wait()
+            reports.append(send_due_campaign_mail(now=NOW))
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sum(report.invited for report in reports) == 30
+    addresses = queued_to()
+    assert sorted(addresses) == sorted(f"c{n}@example.com" for n in range(30))
