@@ -18,7 +18,15 @@ from playwright.sync_api import Browser, sync_playwright
 from werkzeug.serving import make_server
 
 from cat_survey.db import db
-from cat_survey.models import Department, Theme, ThemeAnswer, ThemeMonth, User, utcnow
+from cat_survey.models import (
+    Department,
+    Theme,
+    ThemeAnswer,
+    ThemeEvent,
+    ThemeMonth,
+    User,
+    utcnow,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -123,5 +131,18 @@ def staff_world(
         for month, count in months.items():
             db.session.add(ThemeMonth(theme_id=theme.id, month=month, count=count))
         themes[status] = theme
+    # Customers outside the themes, mostly promoters: the themes drag NPS down.
+    for index in range(12):
+        make_response(hidden={"segment": "enterprise"}, at=now, nps=7 + index % 4)
+    db.session.add(
+        ThemeEvent(
+            theme=themes["resolved"],
+            actor_id=staff["a"].id,
+            kind="status_changed",
+            from_value="in_progress",
+            to_value="resolved",
+            reason="Search index rebuilt; pages answer in under a second",
+        )
+    )
     db.session.commit()
     return {"staff": staff, "themes": themes}
