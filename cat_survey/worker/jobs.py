@@ -2,8 +2,9 @@
 
 The job list is data (:data:`JOBS`): a name, a cadence and a function that does
 the work and returns a one-line report. Each function calls what the matching
-command calls (``analyze --assign-new``, ``notify``, ``notify --digest``,
-``analyze``, ``privacy retain``); the worker adds only the scheduling.
+command calls (``analyze --assign-new``, ``campaigns send``, ``notify``,
+``notify --digest``, ``analyze``, ``privacy retain``); the worker adds only the
+scheduling.
 
 A cadence turns a moment into a period key, such as ``2026-03-02T10:15`` for
 every minute or ``2026-W10`` for weekly. A job is due when its current period has
@@ -21,6 +22,7 @@ from flask import current_app
 
 from cat_survey.analyze import AnalysisError, assign_new_answers, run_analysis
 from cat_survey.db import db
+from cat_survey.domain.campaigns import send_due_campaign_mail
 from cat_survey.models import utcnow
 from cat_survey.notifications import iso_week, queue_weekly_digests, send_due
 from cat_survey.privacy import retain
@@ -83,6 +85,11 @@ def assign_new_answers_job(now: datetime) -> str:
         return f"nothing to do: {error}"
 
 
+def campaign_mail_job(now: datetime) -> str:
+    """Queue the campaign e-mails and reminders that are due into the outbox."""
+    return str(send_due_campaign_mail(now=now))
+
+
 def send_notifications_job(now: datetime) -> str:
     """Send the e-mails and webhook notices of the outbox that are due."""
     report = send_due(now=now)
@@ -126,6 +133,8 @@ JOBS: tuple[Job, ...] = (
         assign_new_answers_job,
         timedelta(minutes=15),
     ),
+    # Before the outbox job, so a due campaign e-mail leaves in the same pass.
+    Job("campaign-emails", EVERY_MINUTE, campaign_mail_job, timedelta(minutes=15)),
     Job(
         "send-notifications",
         EVERY_MINUTE,

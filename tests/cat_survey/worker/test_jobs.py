@@ -99,7 +99,14 @@ def test_a_failing_job_is_recorded_retried_later_and_does_not_stop_the_others(
 def test_the_job_list_names_each_job_once_with_a_lease():
     names = [job.name for job in JOBS]
     assert len(names) == len(set(names))
-    assert {"assign-new-answers", "send-notifications", "analyze"} <= set(names)
+    assert {
+        "assign-new-answers",
+        "campaign-emails",
+        "send-notifications",
+        "analyze",
+        "weekly-digests",
+        "retention",
+    } <= set(names)
     assert all(job.lease > timedelta(0) for job in JOBS)
 
 
@@ -121,7 +128,7 @@ def test_worker_once_runs_every_job_and_a_second_run_repeats_none(
     assert again.exit_code == 0, again.output
     # Only the every-minute jobs of a minute that began meanwhile may run again.
     rerun = {line.split()[0] for line in again.output.splitlines()}
-    assert rerun <= {"assign-new-answers", "send-notifications"}
+    assert rerun <= {"assign-new-answers", "campaign-emails", "send-notifications"}
     assert len(smtp_server.messages) == 2
 
 
