@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 SHIPPED_CATALOG = REPO / "surveys" / "departments.yaml"
 HELD_OUT = REPO / "tests" / "data" / "routing_labelled.csv"
 JAPANESE_HELD_OUT = REPO / "tests" / "data" / "ja_comments.csv"
+ASSISTANT_QUERIES = REPO / "tests" / "data" / "routing_assistant_queries.csv"
 SLUGS = (
     "cx",
     "ui-design",
@@ -385,6 +386,37 @@ def test_japanese_held_out_comments_are_mostly_routed_right(
     accuracy = np.mean(predicted == np.array([row["department"] for row in rows]))
     assert len(rows) >= 150
     assert accuracy >= 0.78
+
+
+@pytest.fixture(scope="module")
+def assistant_queries() -> tuple[list[str], list[str]]:
+    """Requests typed into a company's chat assistant: (texts, departments)."""
+    with ASSISTANT_QUERIES.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    return [row["text"] for row in rows], [row["department"] for row in rows]
+
+
+def test_assistant_queries_are_labelled_fifteen_per_department_and_held_out(
+    catalog: Catalog, assistant_queries
+) -> None:
+    texts, departments = assistant_queries
+    assert {d: departments.count(d) for d in SLUGS} == dict.fromkeys(SLUGS, 15)
+    catalog_texts = {
+        text.lower()
+        for department in catalog.departments
+        for text in (department.description, *department.examples)
+    }
+    assert not {text.lower() for text in texts} & catalog_texts
+
+
+def test_assistant_queries_are_mostly_routed_right(
+    router: DepartmentRouter, assistant_queries
+) -> None:
+    # Questions and commands ("is the service down right now") rather than
+    # feedback: the catalog, written as feedback, must still cover them.
+    texts, departments = assistant_queries
+    accuracy = np.mean(router.predict(texts) == np.array(departments))
+    assert accuracy >= 0.80
 
 
 # --- keyword baseline ------------------------------------------------------------
