@@ -10,6 +10,7 @@ from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 
 from cat_survey.db import db
+from cat_survey.domain.suspects import COUNTED
 from cat_survey.models import (
     Answer,
     Survey,
@@ -66,6 +67,8 @@ def text_answers(
         )
         .where(Answer.question_type == "text", Answer.text_value.is_not(None))
         .where(func.length(func.trim(Answer.text_value)) > 0)
+        # Suspect and discarded responses join no theme (cat_survey.domain.suspects).
+        .where(SurveyResponse.integrity.in_(COUNTED))
         .order_by(Answer.id)
     )
     if survey is not None:

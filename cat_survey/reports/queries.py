@@ -53,6 +53,7 @@ from analysis.scores import (
     nps_from_counts,
 )
 from cat_survey.db import db
+from cat_survey.domain.suspects import COUNTED
 from cat_survey.models import Answer, ResponseStatus, Survey, SurveyResponse
 from cat_survey.score_sql import nps_tallies
 
@@ -335,9 +336,17 @@ def scope_conditions(filters: Filters, when: Any) -> list[ColumnElement[bool]]:
     return [when >= low, when < high, *group_conditions(filters)]
 
 
-def group_conditions(filters: Filters) -> list[ColumnElement[bool]]:
-    """WHERE conditions on responses that ignore dates: status, survey, segment."""
-    conditions = []
+def group_conditions(
+    filters: Filters, *, counted_only: bool = True
+) -> list[ColumnElement[bool]]:
+    """WHERE conditions on responses that ignore dates: status, survey, segment.
+
+    Suspect and discarded responses (cat_survey.domain.suspects) count in no
+    score: ``counted_only=False`` is for counting them.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if counted_only:
+        conditions.append(SurveyResponse.integrity.in_(COUNTED))
     if not filters.include_partial:
         conditions.append(SurveyResponse.status == ResponseStatus.COMPLETE.value)
     if filters.survey:

@@ -10,13 +10,25 @@ nothing below a view asks what time it is, so tests pin any instant.
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
 
 from cat_survey.auth.access import roles_required
+from cat_survey.domain.suspects import NotSuspect, decide, suspect_responses
 from cat_survey.exports import csv_response
 from cat_survey.models import Role
 from cat_survey.reports.forms import DashboardFilterForm
 from cat_survey.reports.queries import NO_VALUE, Filters
+from cat_survey.reports.review import DECISIONS, ReviewForm, excluded_responses
 from cat_survey.reports.series import (
     CHART_SERIES,
     SERIES_TITLES,
@@ -71,6 +83,7 @@ def dashboard():
         form=form,
         page=page,
         titles=SERIES_TITLES,
+        excluded=excluded_responses(form.filters()),
     )
 
 
@@ -113,3 +126,31 @@ def export(series: str):
     table = series_table(series, filters, now=request_now())
     filename = f"{series}-{filters.period}-{filters.start}-{filters.end}.csv"
     return csv_response(table.header, table.rows, filename)
+
+
+@bp.get("/dashboard/suspects")
+@roles_required(Role.CX_LEAD, Role.ADMIN)
+def suspects():
+    """Responses left out of scores and themes as suspect, newest first."""
+    listed, total = suspect_responses()
+    return render_template(
+        "reports/suspects.html", suspects=listed, total=total, form=ReviewForm()
+    )
+
+
+@bp.post("/dashboard/suspects/<int:response_id>")
+@roles_required(Role.CX_LEAD, Role.ADMIN)
+def review_suspect(response_id: int):
+    """Release a suspect response (it counts again) or discard it; audited."""
+    form = ReviewForm()
+    if not form.validate():
+        abort(400, description="Choose to release or to discard the response.")
+    try:
+        decide(response_id, DECISIONS[form.decision.data], current_user)
+    except NotSuspect:
+        # Usually another lead decided a moment ago: the list shows what is left.
+        flash(f"Response {response_id} is not waiting for review.", "error")
+    else:
+        verb = "released" if form.decision.data == "release" else "discarded"
+        flash(f"Response {response_id} {verb}.", "success")
+    return redirect(url_for("reports.suspects"))

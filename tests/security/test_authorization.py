@@ -262,6 +262,18 @@ MATRIX = (
     Route("GET", "reports.export", "/dashboard/export/nps.csv", LEADS),
     Route("GET", "reports.export", "/dashboard/export/breakdown.csv", LEADS),
     Route("GET", "reports.themes", "/dashboard/themes", LEADS),
+    Route("GET", "reports.suspects", "/dashboard/suspects", LEADS),
+    Route(
+        "POST",
+        "reports.review_suspect",
+        "/dashboard/suspects/{response}",
+        # A response that is not suspect: leads reach the action, which refuses.
+        {
+            role: tuple(REFUSED if o == OK else o for o in outs)
+            for role, outs in LEADS.items()
+        },
+        form={"decision": "release"},
+    ),
     # ---- the survey studio: CX leads and admins; checking stores nothing
     Route("GET", "studio.index", "/studio/", LEADS),
     Route("GET", "studio.new", "/studio/new", LEADS),

@@ -103,6 +103,11 @@ POST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
         "/auth/set-password/{password_token}",
         {"password": TEST_PASSWORD, "confirm": TEST_PASSWORD},
     ),
+    "reports.review_suspect": (
+        "cx_lead",
+        "/dashboard/suspects/{response}",
+        {"decision": "release"},
+    ),
 }
 # The language switch checks its token itself: a bad one sends the person back to
 # the page they were on (302), where they can simply choose again; nothing changes.
@@ -133,6 +138,7 @@ GET_ROUTES: dict[str, tuple[str, ...]] = {
     "reports.chart": ("/dashboard/chart/nps.svg", "/dashboard/chart/breakdown.svg"),
     "reports.export": ("/dashboard/export/breakdown.csv",),
     "reports.themes": ("/dashboard/themes", "/dashboard/themes?breakdown=segment"),
+    "reports.suspects": ("/dashboard/suspects",),
     "admin.users": ("/admin",),
     "admin.user": ("/admin/users/{user}",),
     "admin.departments": ("/admin/departments",),
@@ -179,14 +185,14 @@ def test_the_post_table_names_every_post_route_and_nothing_else(app):
     posts = endpoints_allowing(app, "POST")
     outside_api = [name for name in posts if not name.startswith("api.")]
     assert sorted(outside_api) == sorted(POST_ROUTES)
-    assert len(outside_api) == 18
+    assert len(outside_api) == 19
     assert {name for name in posts if name.startswith("api.")} == API_POST_ROUTES
 
 
 def test_the_get_table_names_every_get_route_and_nothing_else(app):
     gets = endpoints_allowing(app, "GET")
     assert sorted(gets) == sorted(GET_ROUTES)
-    assert len(gets) == 27
+    assert len(gets) == 28
 
 
 def bad_tokens(app: Flask, token_for: Callable[[FlaskClient], str]) -> dict:
