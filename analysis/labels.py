@@ -485,7 +485,8 @@ def _japanese_spans(clause: str) -> dict[tuple[str, ...], str]:
     A phrase starts on a content morpheme and ends on one, written as the answer
     wrote it except that a final verb or adjective takes its dictionary form
     (返信が遅い, not 返信が遅く); a negation right after it is kept as written
-    (届きません).
+    when it is whole (届きません, 届かない) and takes its dictionary form when the
+    answer went on conjugating it (届かなかった and 届かず give 届かない).
     """
     pieces = list(morphemes(clause))
     spans: dict[tuple[str, ...], str] = {}
@@ -500,7 +501,13 @@ def _japanese_spans(clause: str) -> dict[tuple[str, ...], str]:
             if base == "ない":
                 if content:
                     key = (*content, "ない")
-                    spans[key] = "".join(s for s, _ in pieces[i : j + 1])
+                    # A negation cut before its ending (教えてくれなかっ, 直らず)
+                    # takes its dictionary form: 教えてくれない, 直らない.
+                    negation = pieces[j][0]
+                    if negation not in ("ない", "ん"):
+                        negation = "ない"
+                    written = "".join(s for s, _ in pieces[i:j]) + negation
+                    spans[key] = written
                 break
             content.append(base)
             if len(content) > _LABEL_STEMS:

@@ -96,3 +96,14 @@ def test_labels_never_end_on_a_colon() -> None:
     labels = unique_labels([["slow app"], ["slow app"]], [["slow app"], ["make"]])
     assert labels[1] == "slow app (2)"
     assert not any(label.rstrip().endswith(":") for label in labels)
+
+
+def test_a_japanese_negation_cut_mid_conjugation_takes_its_dictionary_form() -> None:
+    answers = [
+        "サポートは誰も教えてくれなかった",
+        "結局サポートは教えてくれなかったです",
+        "問い合わせても教えてくれなかった",
+    ]
+    candidates = label_candidates(answers)
+    assert "教えてくれない" in candidates
+    assert not any(c.endswith(("なかっ", "ず")) for c in candidates), candidates
