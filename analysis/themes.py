@@ -73,9 +73,9 @@ from analysis.labels import (
     terms_and_labels,
     unique_labels,
 )
-from analysis.scores import nps, nps_from_counts
 from analysis.text import NEGATIONS, content_words, language_of, stem
 from analysis.theme_identity import continued_ids, match_themes, top_weights
+from analysis.theme_scores import nps_counts, theme_nps, theme_sentiments
 from analysis.theme_space import (
     UNCLEAR,
     LanguageSpace,
@@ -138,7 +138,6 @@ _FLOOR = {"tfidf": 0.1, "semantic": 0.2}
 _CENTROID_TERMS = 200
 _RENDER_SAMPLE = 80
 _CENTRE_WORDS = 2
-_SENTIMENT_SAMPLE = 200
 _PROGRESS_ABOVE = 2_000
 _TRIM_ROUNDS = 3
 _LANGUAGES = ("en", "ja")
@@ -753,11 +752,11 @@ class ThemeModel(BaseEstimator):
             previous, centroids, min_similarity=self.min_match_similarity
         )
         self.term_centroids_ = dict(zip(ids, centroids, strict=True))
-        polarity = _polarity(texts, closest_of, show)
-        nps_counts = _nps_counts(ratings, self.labels_, k)
+        polarity = theme_sentiments(texts, closest_of, show)
+        rated = nps_counts(ratings, self.labels_, k)
         themes = []
         for t in range(k):
-            theme_nps, drag = _theme_nps(nps_counts, t)
+            score, drag = theme_nps(rated, t)
             themes.append(
                 Theme(
                     id=ids[t],
@@ -766,7 +765,7 @@ class ThemeModel(BaseEstimator):
                     size=int(closest_of[t].size),
                     quotes=distinct_quotes(texts, closest_of[t], self.n_quotes),
                     sentiment=round(float(polarity[t].mean()), 4),
-                    nps=theme_nps,
+                    nps=score,
                     nps_drag=drag,
                 )
             )
@@ -875,75 +874,3 @@ def _share_themes(
         shares[largest] -= 1
     counts: dict[str, int | str] = dict(shares)
     return counts
-
-
-def _polarity(
-    texts: list[str], members: list[np.ndarray], show: bool
-) -> list[np.ndarray]:
-    """Sentiment (-1..1) of a sample of each theme's answers, by theme.
-
-    :func:`analysis.sentiment.sentiment_scores` with its TF-IDF model: it reads
-    complaints in English and Japanese, and it costs no embedding pass, which a
-    run on stored embeddings must not pay. A theme's mean needs no more than
-    :data:`_SENTIMENT_SAMPLE` answers, spread evenly from its closest to its
-    farthest; smaller themes are scored in full.
-    """
-    from analysis.sentiment import default_model, sentiment_scores
-
-    samples = [
-        rows[np.unique(np.linspace(0, len(rows) - 1, _SENTIMENT_SAMPLE).astype(int))]
-        if len(rows) > _SENTIMENT_SAMPLE
-        else rows
-        for rows in members
-    ]
-    # Survey exports repeat answers ("good", "no"): score each text once.
-    distinct = list(dict.fromkeys(texts[i] for rows in samples for i in rows))
-    scores = dict(
-        zip(
-            distinct,
-            sentiment_scores(
-                list(
-                    _progress(
-                        distinct, total=len(distinct), desc="sentiment", enabled=show
-                    )
-                ),
-                model=default_model(representation="tfidf"),
-            ).tolist(),
-            strict=True,
-        )
-    )
-    return [np.array([scores[texts[i]] for i in rows]) for rows in samples]
-
-
-def _nps_counts(
-    ratings: Sequence[int | None] | None, labels: np.ndarray, k: int
-) -> np.ndarray | None:
-    """Promoters, passives and detractors per theme (rows 0..k-1) and overall (k)."""
-    if ratings is None:
-        return None
-    rated = [i for i, r in enumerate(ratings) if r is not None]
-    # nps() validates strictly (whole numbers 0-10) and names a bad value.
-    nps([ratings[i] for i in rated])  # type: ignore[misc]
-    values = np.array([ratings[i] for i in rated], dtype=float)
-    kind = np.select([values >= 9, values >= 7], [0, 1], default=2)
-    theme = labels[rated]
-    counts = np.zeros((k + 1, 3), dtype=int)
-    np.add.at(counts, (np.where(theme >= 0, theme, k), kind), 1)
-    counts[k] = counts.sum(axis=0)
-    return counts
-
-
-def _theme_nps(counts: np.ndarray | None, t: int) -> tuple[float | None, float | None]:
-    """A theme's NPS and its drag: overall NPS minus the NPS without the theme."""
-    if counts is None or counts[t].sum() == 0:
-        return None, None
-    score = nps_from_counts(*(int(c) for c in counts[t])).score
-    theme = None if score is None else round(score, 2)
-    outside = counts[-1] - counts[t]
-    if outside.sum() == 0:
-        return theme, None
-    overall = nps_from_counts(*(int(c) for c in counts[-1])).score
-    without = nps_from_counts(*(int(c) for c in outside)).score
-    if overall is None or without is None:
-        return theme, None
-    return theme, round(overall - without, 2)
