@@ -16,6 +16,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     load_config(app, test_config)
 
+    from cat_survey.proxies import init_proxies
+
+    init_proxies(app)
+
     from cat_survey.db import init_db
 
     init_db(app)

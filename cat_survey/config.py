@@ -34,9 +34,14 @@ def load_config(app: Flask, test_config: dict | None = None) -> None:
         SESSION_COOKIE_SECURE=False,
         # A staff session ends after a working day without a new sign-in.
         PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
-        # After this many failed sign-ins in LOGIN_LOCKOUT_MINUTES, answer 429.
+        # After this many failed sign-ins in LOGIN_LOCKOUT_MINUTES for one e-mail
+        # from one address, or for any e-mails from one address, answer 429.
         LOGIN_MAX_FAILURES=5,
+        LOGIN_MAX_FAILURES_PER_ADDRESS=20,
         LOGIN_LOCKOUT_MINUTES=15,
+        # Reverse proxies in front of the app whose X-Forwarded-* headers are
+        # believed (cat_survey.proxies); 0 believes none.
+        TRUSTED_PROXIES=0,
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=25,
         MAIL_SENDER="cat-survey@localhost",

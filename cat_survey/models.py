@@ -149,7 +149,11 @@ class User(UserMixin, Model):
 class LoginFailure(Model):
     """A failed sign-in, counted in the database so every worker sees the lockout."""
 
-    __table_args__ = (Index("ix_login_failure_lookup", "email", "ip", "at"),)
+    __table_args__ = (
+        Index("ix_login_failure_lookup", "email", "ip", "at"),
+        # The per-address throttle counts an address's failures for any e-mail.
+        Index("ix_login_failure_ip_at", "ip", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(320))

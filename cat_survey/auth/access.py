@@ -59,7 +59,7 @@ def load_user(session_id: str) -> User | None:
 
 
 class LockedOut(Exception):
-    """Too many recent failed sign-ins for this account from this address."""
+    """Too many recent failed sign-ins from this address, for this account or any."""
 
 
 @cache
@@ -69,24 +69,39 @@ def unknown_user_hash() -> str:
 
 
 def client_ip() -> str:
-    """The address a request came from (as the WSGI server saw it)."""
+    """The address a request came from.
+
+    That is the WSGI server's peer, unless ``TRUSTED_PROXIES`` reverse proxies
+    are configured: then werkzeug's ProxyFix (see :func:`cat_survey.create_app`)
+    has put the address the nearest trusted proxy saw in ``remote_addr``.
+    """
     return (request.remote_addr or "unknown")[:64]
 
 
 def authenticate(email: str, password: str, *, ip: str) -> User | None:
     """The active user with these credentials, or None; LockedOut when throttled.
 
-    Unknown and known e-mails get the same answer, take the same time and are
-    throttled alike, so the form does not reveal which accounts exist.
+    Failures are counted per address, never per account alone, so nobody can
+    lock a colleague out from elsewhere: ``LOGIN_MAX_FAILURES`` for one e-mail,
+    or ``LOGIN_MAX_FAILURES_PER_ADDRESS`` for all e-mails together (password
+    spraying), within ``LOGIN_LOCKOUT_MINUTES``, and the address waits; the
+    right password from another address still signs in. A locked address is
+    refused before any password hash is computed. Unknown and known e-mails get
+    the same answer, take the same time and are throttled alike, so the form
+    does not reveal which accounts exist.
     """
     email = email.strip().lower()
     config = current_app.config
     window_start = utcnow() - timedelta(minutes=config["LOGIN_LOCKOUT_MINUTES"])
+    recent_from_address = (LoginFailure.ip == ip, LoginFailure.at >= window_start)
+    from_address = db.session.scalar(
+        db.select(func.count(LoginFailure.id)).where(*recent_from_address)
+    )
+    if from_address >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+        raise LockedOut
     failures = db.session.scalar(
         db.select(func.count(LoginFailure.id)).where(
-            LoginFailure.email == email,
-            LoginFailure.ip == ip,
-            LoginFailure.at >= window_start,
+            LoginFailure.email == email, *recent_from_address
         )
     )
     if failures >= config["LOGIN_MAX_FAILURES"]:
@@ -104,6 +119,8 @@ def authenticate(email: str, password: str, *, ip: str) -> User | None:
         db.session.commit()
         return user
     db.session.add(LoginFailure(email=email[:320], ip=ip))
+    # Failures older than the window count for nothing: keep the table small.
+    db.session.execute(db.delete(LoginFailure).where(LoginFailure.at < window_start))
     db.session.commit()
     return None
 

@@ -1,10 +1,15 @@
 """Staff sign-in: credentials, lockout, safe redirects and real sign-out."""
 
 import time
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from helpers import TEST_PASSWORD, csrf_token
+
+from cat_survey.db import db
+from cat_survey.models import LoginFailure, utcnow
+from cat_survey.proxies import init_proxies
 
 
 @pytest.fixture
@@ -145,3 +150,81 @@ def test_logout_ends_every_copy_of_the_session(client, auth, lead, app):
     assert response.status_code == 302
     assert "/auth/login" in response.headers["Location"]
     assert "next=" in response.headers["Location"]  # sent to sign in: not signed in
+
+
+# ---------------------------------------------------------------- addresses
+
+
+def login_from(client, address, email, password, forwarded_for=None):
+    """Post the login form from ``address`` (the server's peer), maybe via a proxy."""
+    environ = {"REMOTE_ADDR": address}
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    page = client.get("/auth/login", environ_base=environ, headers=headers)
+    return client.post(
+        "/auth/login",
+        data={"email": email, "password": password,
+              "csrf_token": csrf_token(page.text)},
+        environ_base=environ,
+        headers=headers,
+    )  # fmt: skip
+
+
+def test_the_right_password_from_another_address_is_never_locked_out(app, lead):
+    attacker, colleague = app.test_client(), app.test_client()
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        login_from(attacker, "198.51.100.7", "lead@example.com", "wrong")
+    locked = login_from(attacker, "198.51.100.7", "lead@example.com", TEST_PASSWORD)
+    assert locked.status_code == 429
+    signed_in = login_from(colleague, "203.0.113.20", "lead@example.com", TEST_PASSWORD)
+    assert signed_in.status_code == 302
+
+
+def test_spraying_many_e_mails_from_one_address_is_throttled(app, lead):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 6
+    sprayer, colleague = app.test_client(), app.test_client()
+    for n in range(6):  # one try per e-mail: no account reaches its own limit
+        wrong = login_from(sprayer, "198.51.100.7", f"user{n}@example.com", "x")
+        assert wrong.status_code == 200
+    refused = login_from(sprayer, "198.51.100.7", "lead@example.com", TEST_PASSWORD)
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins" in refused.text
+    ok = login_from(colleague, "203.0.113.20", "lead@example.com", TEST_PASSWORD)
+    assert ok.status_code == 302
+
+
+def test_failures_older_than_the_window_are_purged(app, app_ctx, auth, lead):
+    window = timedelta(minutes=app.config["LOGIN_LOCKOUT_MINUTES"])
+    db.session.add_all(
+        LoginFailure(email="lead@example.com", ip="127.0.0.1", at=utcnow() - age)
+        for age in (window + timedelta(minutes=1), window - timedelta(minutes=1))
+    )
+    db.session.commit()
+    auth.login("someone@example.com", "wrong")
+    ages = db.session.scalars(db.select(LoginFailure.at).order_by(LoginFailure.id))
+    kept = [utcnow() - at for at in ages]
+    assert len(kept) == 2  # the recent one and the new one
+    assert all(age < window for age in kept)
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_lockout(app, lead):
+    app.config["TRUSTED_PROXIES"] = 1
+    init_proxies(app)
+    attacker, colleague = app.test_client(), app.test_client()
+    proxy = "10.0.0.2"  # every request reaches the app from the proxy
+    email = "lead@example.com"
+    for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+        login_from(attacker, proxy, email, "wrong", forwarded_for="198.51.100.7")
+    locked = login_from(attacker, proxy, email, TEST_PASSWORD, "198.51.100.7")
+    assert locked.status_code == 429
+    ok = login_from(colleague, proxy, email, TEST_PASSWORD, "203.0.113.20")
+    assert ok.status_code == 302
+
+
+def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(app, lead):
+    assert app.config["TRUSTED_PROXIES"] == 0
+    client = app.test_client()
+    email = "lead@example.com"
+    for n in range(app.config["LOGIN_MAX_FAILURES"]):
+        login_from(client, "198.51.100.7", email, "wrong", f"192.0.2.{n}")
+    forged = login_from(client, "198.51.100.7", email, TEST_PASSWORD, "192.0.2.99")
+    assert forged.status_code == 429
