@@ -2,14 +2,19 @@
 
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is
 run as a formula by Excel, LibreOffice and Google Sheets (CSV injection, OWASP).
-Survey data is written by customers, so every export goes through :func:`csv_safe`,
-which prefixes such text with a single quote; numbers stay numbers, because a
-number (even a negative one) is never a formula. The dashboard's series and the
-advocates' theme exports both answer with :func:`csv_response`.
+A spreadsheet set to a semicolon locale (German, French, ...) may also split a
+cell at ``;`` or ``,``, so a formula that starts right after one of them inside
+a cell ("fine;=HYPERLINK(...)") would run too. Survey data is written by
+customers, so every export goes through :func:`csv_safe`, which puts a single
+quote before every such start; numbers stay numbers, because a number (even a
+negative one) is never a formula. Every cell is quoted, so a reader that honours
+quotes keeps it whole whatever delimiter it splits at. The dashboard's series,
+the advocates' theme exports and the invitation links all use :func:`csv_text`.
 """
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from urllib.parse import quote
@@ -18,6 +23,9 @@ from flask import Response
 
 #: First characters that make a spreadsheet read a cell as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+#: A formula start at the beginning of a cell, or after a ``;`` or ``,`` and
+#: spaces inside it (where a semicolon-locale spreadsheet may start a new cell).
+FORMULA_START = re.compile(r"(^|[;,] *)(?=[=+\-@\t\r])")
 
 
 def csv_safe(value: object) -> object:
@@ -27,15 +35,15 @@ def csv_safe(value: object) -> object:
     """
     if value is None:
         return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
+    if isinstance(value, str):
+        return FORMULA_START.sub(r"\1'", value)
     return value
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """The header and rows as CSV text, every cell passed through ``csv_safe``."""
+    """The header and rows as CSV text, every cell quoted and made ``csv_safe``."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow([csv_safe(cell) for cell in header])
     writer.writerows([csv_safe(cell) for cell in row] for row in rows)
     return buffer.getvalue()

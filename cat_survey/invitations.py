@@ -5,8 +5,6 @@ fields (name, segment, plan, ...) into the conversation. Rows that cannot become
 invitation are refused with their line number and the reason, never silently dropped.
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,6 +13,7 @@ from analysis.csv_input import CsvTable, InputError, parse_csv
 from cat_survey.catalog import definition_of
 from cat_survey.db import db
 from cat_survey.domain.responses import clean_hidden, new_token, published_version
+from cat_survey.exports import csv_text
 from cat_survey.models import Invitation, Survey, SurveyResponse, utcnow
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -147,16 +146,17 @@ def create_invitations(
 
 
 def links_csv(invitations: list[Invitation], base_url: str) -> str:
-    """A CSV of personal links to hand to a mailing tool."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["ref", "email", "name", "link", "expires_at"])
-    for invitation in invitations:
-        writer.writerow([
-            invitation.customer_ref,
-            invitation.email or "",
-            invitation.hidden.get("first_name", ""),
-            f"{base_url.rstrip('/')}/i/{invitation.token}",
-            invitation.expires_at.isoformat() if invitation.expires_at else "",
-        ])  # fmt: skip
-    return out.getvalue()
+    """A CSV of personal links to hand to a mailing tool (made safe by csv_text)."""
+    return csv_text(
+        ["ref", "email", "name", "link", "expires_at"],
+        [
+            [
+                invitation.customer_ref,
+                invitation.email or "",
+                invitation.hidden.get("first_name", ""),
+                f"{base_url.rstrip('/')}/i/{invitation.token}",
+                invitation.expires_at.isoformat() if invitation.expires_at else "",
+            ]
+            for invitation in invitations
+        ],
+    )

@@ -20,6 +20,12 @@ from cat_survey.exports import csv_response, csv_safe, csv_text
         ("\r=1", "'\r=1"),
         ("slow support", "slow support"),
         ("a=b", "a=b"),
+        # A semicolon-locale spreadsheet may start a new cell after ; or ,
+        ('fine;=HYPERLINK("http://evil")', 'fine;\'=HYPERLINK("http://evil")'),
+        ("ok, =1+1", "ok, '=1+1"),
+        ("a;+1;-2,@x", "a;'+1;'-2,'@x"),
+        ("=1;=2", "'=1;'=2"),
+        ("3,5 stars; good", "3,5 stars; good"),
         ("", ""),
         (None, ""),
         (-12.5, -12.5),
@@ -42,6 +48,12 @@ def test_csv_text_applies_csv_safe_to_header_and_every_cell():
     ]
 
 
+def test_csv_text_quotes_every_cell_numbers_included():
+    text = csv_text(["Group", "n"], [["a;b, c", 3], ["x;=1", None]])
+
+    assert text == '"Group","n"\r\n"a;b, c","3"\r\n"x;\'=1",""\r\n'
+
+
 def test_csv_response_is_an_uncached_utf8_attachment_excel_can_read():
     response = csv_response(["Segment", "n"], [["日本", 3]], "nps-month.csv")
 
@@ -52,7 +64,7 @@ def test_csv_response_is_an_uncached_utf8_attachment_excel_can_read():
     )
     assert response.headers["Cache-Control"] == "no-store"
     assert response.data.startswith("\ufeff".encode())
-    assert response.data.decode("utf-8-sig") == "Segment,n\r\n日本,3\r\n"
+    assert response.data.decode("utf-8-sig") == '"Segment","n"\r\n"日本","3"\r\n'
 
 
 def test_csv_response_encodes_a_non_ascii_file_name():
