@@ -21,7 +21,12 @@ from cat_survey.campaigns.commands import campaigns_cli
 from cat_survey.catalog import load_departments, load_survey_file
 from cat_survey.db import MIGRATIONS_DIR, db
 from cat_survey.definitions import DefinitionError, load_definition, survey_files
-from cat_survey.domain.accounts import AccountError, create_user
+from cat_survey.domain.accounts import (
+    AccountError,
+    create_user,
+    set_active,
+    set_password,
+)
 from cat_survey.domain.responses import active_survey
 from cat_survey.domain.signed_links import SignedLinkError, signed_link_url
 from cat_survey.invitations import (
@@ -30,7 +35,7 @@ from cat_survey.invitations import (
     links_csv,
     read_customer_csv,
 )
-from cat_survey.models import Role
+from cat_survey.models import Role, User
 from cat_survey.privacy import erase_customer, export_customer, retain
 from cat_survey.reports.imports import (
     ImportFileError,
@@ -189,6 +194,42 @@ def users_create(
     db.session.commit()
     where = f" in {department}" if department else ""
     click.echo(f"created {user.role} {user.email}{where}")
+
+
+def staff_account(email: str) -> User:
+    """The staff account with this e-mail; a ClickException when there is none."""
+    address = email.strip().lower()
+    user = db.session.scalar(db.select(User).filter_by(email=address))
+    if user is None:
+        raise click.ClickException(f"no account {address}")
+    return user
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.password_option(help="Prompted for when not given.")
+def users_set_password(email: str, password: str) -> None:
+    """Give an account a new password (the same policy as everywhere)."""
+    user = staff_account(email)
+    try:
+        set_password(user, password, actor=None)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error)) from error
+    db.session.commit()
+    click.echo(f"new password set for {user.email}; its open sessions ended")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def users_deactivate(email: str) -> None:
+    """Stop an account from signing in and end its open sessions."""
+    user = staff_account(email)
+    if not set_active(user, False, actor=None):
+        click.echo(f"{user.email} was already deactivated")
+        return
+    db.session.commit()
+    click.echo(f"deactivated {user.email}; its open sessions ended")
 
 
 @invitations_cli.command("create")

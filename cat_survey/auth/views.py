@@ -13,7 +13,7 @@ from cat_survey.auth.access import (
 )
 from cat_survey.auth.forms import LoginForm, SetPasswordForm
 from cat_survey.db import db
-from cat_survey.domain.accounts import set_password, user_for_token
+from cat_survey.domain.accounts import account_words, set_password, user_for_token
 from cat_survey.models import Role, User, utcnow
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
@@ -62,9 +62,9 @@ def choose_password(token: str):
     user = user_for_token(token, now=utcnow())
     if user is None:
         abort(404, description="This link has expired or was already used.")
-    form = SetPasswordForm()
+    form = SetPasswordForm(account_words=account_words(user))
     if form.validate_on_submit():
-        set_password(user, form.password.data)
+        set_password(user, form.password.data, actor=user)
         db.session.commit()
         flash("Your password is set. Please sign in.", "info")
         return redirect(url_for("auth.login"))

@@ -10,6 +10,12 @@ invitee chooses a password through a signed link. The link names the account
 and a fingerprint of its current password hash, so it stops working the moment
 a password is set (single use), when a new link is sent (the marker changes), and
 after ``PASSWORD_LINK_HOURS`` (default 72).
+
+Every password, whoever sets it (``users create``, ``users set-password``, the
+set-password page), passes :func:`check_password`: at least
+:data:`MIN_PASSWORD_CHARS` characters, and not easy to guess by zxcvbn's
+estimate (its lists of common passwords, words, names and keyboard patterns,
+plus the account's own e-mail and name).
 """
 
 import hashlib
@@ -22,6 +28,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import generate_password_hash
+from zxcvbn import zxcvbn
 
 from cat_survey.db import db
 from cat_survey.emails import render_email
@@ -38,6 +45,12 @@ from cat_survey.models import (
 INVITED_PREFIX = "invited:"
 DEFAULT_LINK_HOURS = 72
 MIN_PASSWORD_CHARS = 8
+#: zxcvbn's score (0 to 4) a password needs: 2 takes about a million guesses or
+#: more, which the sign-in throttle makes impractical online.
+MIN_PASSWORD_SCORE = 2
+#: zxcvbn reads this many characters at most: a longer password is long enough,
+#: and its estimate grows slow with length.
+PASSWORD_CHECK_CHARS = 64
 # The department fields an admin edits on the web; the catalog file keeps the
 # routing keywords and examples.
 DEPARTMENT_FIELDS = ("name", "description", "webhook_url")
@@ -45,6 +58,44 @@ DEPARTMENT_FIELDS = ("name", "description", "webhook_url")
 
 class AccountError(Exception):
     """A change an admin asked for that cannot be made; the message says why."""
+
+
+def gettext_noop(message: str) -> str:
+    """Mark a message for translation where it is defined, translated where shown."""
+    return message
+
+
+PASSWORD_TOO_SHORT = gettext_noop("Choose at least %(count)d characters.")
+PASSWORD_TOO_GUESSABLE = gettext_noop(
+    "This password is too easy to guess (a common password, a word, a name or a "
+    "keyboard pattern). Choose a longer phrase of unrelated words."
+)
+
+
+def password_problem(password: str, *, user_inputs: Iterable[str] = ()) -> str | None:
+    """Why a password is refused (a message template to translate), or None.
+
+    The template may name ``%(count)d``, the minimum length.
+
+    >>> password_problem("password") == PASSWORD_TOO_GUESSABLE
+    True
+    >>> password_problem("correct horse battery") is None
+    True
+    """
+    if len(password) < MIN_PASSWORD_CHARS:
+        return PASSWORD_TOO_SHORT
+    inputs = [value for value in user_inputs if value]
+    strength = zxcvbn(password[:PASSWORD_CHECK_CHARS], user_inputs=inputs)
+    if strength["score"] < MIN_PASSWORD_SCORE:
+        return PASSWORD_TOO_GUESSABLE
+    return None
+
+
+def check_password(password: str, *, user_inputs: Iterable[str] = ()) -> None:
+    """Refuse a short or guessable password with an AccountError saying why."""
+    problem = password_problem(password, user_inputs=user_inputs)
+    if problem is not None:
+        raise AccountError(problem % {"count": MIN_PASSWORD_CHARS})
 
 
 def audit(
@@ -175,8 +226,7 @@ def create_user(
     email = email.strip().lower()
     if "@" not in email:
         raise AccountError(f"{email!r} is not an e-mail address.")
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"Choose at least {MIN_PASSWORD_CHARS} characters.")
+    check_password(password, user_inputs=[email, *email.split("@"), name or ""])
     if db.session.scalar(db.select(User.id).filter_by(email=email)) is not None:
         raise AccountError(f"An account for {email} already exists.")
     department = None
@@ -251,13 +301,21 @@ def resend_link(user: User, *, actor: User, now: datetime) -> PasswordLink:
     return PasswordLink(user, link)
 
 
-def set_password(user: User, password: str) -> None:
-    """Set a password chosen through a link; every older session ends."""
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise AccountError(f"Choose at least {MIN_PASSWORD_CHARS} characters.")
+def set_password(user: User, password: str, *, actor: User | None) -> None:
+    """Set a new password; every older session ends.
+
+    ``actor`` is who set it: the user themselves through their link, or None
+    for ``users set-password`` on the server (the audit trail shows no person).
+    """
+    check_password(password, user_inputs=account_words(user))
     user.password_hash = generate_password_hash(password)
     user.session_version += 1
-    audit("password_set", actor=user, user=user)
+    audit("password_set", actor=actor, user=user)
+
+
+def account_words(user: User) -> list[str]:
+    """What a password must not be built from: the account's e-mail and name."""
+    return [user.email, *user.email.split("@"), user.name or ""]
 
 
 def describe(user: User) -> str:
@@ -282,13 +340,14 @@ def change_role(
     return True
 
 
-def set_active(user: User, active: bool, *, actor: User) -> bool:
+def set_active(user: User, active: bool, *, actor: User | None) -> bool:
     """Deactivate (or reactivate) an account; False when it already was.
 
     Deactivating also bumps the session version, so the user's open sessions
-    end at their next request, and the sign-in form refuses them.
+    end at their next request, and the sign-in form refuses them. ``actor`` is
+    the admin, or None for ``users deactivate`` on the server.
     """
-    if user.id == actor.id:
+    if actor is not None and user.id == actor.id:
         raise AccountError("You cannot deactivate your own account.")
     if user.is_active == active:
         return False

@@ -1,11 +1,11 @@
 """The ``flask`` commands: schema, surveys, departments and users."""
 
 import pytest
-from helpers import SURVEYS_DIR
+from helpers import SURVEYS_DIR, csrf_token
 from werkzeug.security import check_password_hash
 
 from cat_survey.db import db
-from cat_survey.models import Department, Survey, SurveyVersion, User
+from cat_survey.models import AdminEvent, Department, Survey, SurveyVersion, User
 
 
 def test_init_db_upgrades_the_schema(runner):
@@ -102,6 +102,10 @@ def test_users_create_makes_an_advocate_with_a_hashed_password(
          "no department 'nope'"),
         (["not-an-email", "--role", "admin"], "is not an e-mail address"),
         (["a@example.com", "--role", "admin", "--password", "short"], "at least 8"),
+        (["a@example.com", "--role", "admin", "--password", "password"],
+         "too easy to guess"),
+        (["a@example.com", "--role", "admin", "--password", "a@example.com"],
+         "too easy to guess"),
         (["a@example.com", "--role", "king"], "Invalid value for '--role'"),
     ],
 )  # fmt: skip
@@ -121,9 +125,61 @@ def test_users_create_refuses_a_second_account_with_the_same_email(runner, app_c
         "--role",
         "admin",
         "--password",
-        "x" * 9,
+        "plum kettle orbit",
     ]
     assert runner.invoke(args=args).exit_code == 0
     again = runner.invoke(args=args)
     assert again.exit_code == 1
     assert "already exists" in again.output
+
+
+@pytest.fixture
+def ana(runner, app_ctx):
+    """An admin account made with the command, and signed in nowhere yet."""
+    result = runner.invoke(
+        args=["users", "create", "ana@example.com", "--role", "admin",
+              "--password", "plum kettle orbit"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return db.session.scalar(db.select(User).filter_by(email="ana@example.com"))
+
+
+def test_users_set_password_applies_the_policy_and_ends_sessions(runner, ana):
+    version = ana.session_version
+    weak = runner.invoke(
+        args=["users", "set-password", "ana@example.com", "--password", "password"]
+    )
+    assert weak.exit_code == 1
+    assert "too easy to guess" in weak.output
+    result = runner.invoke(
+        args=["users", "set-password", "Ana@Example.com",
+              "--password", "a new quiet harbour"]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    db.session.refresh(ana)
+    assert check_password_hash(ana.password_hash, "a new quiet harbour")
+    assert ana.session_version == version + 1
+    missing = runner.invoke(
+        args=["users", "set-password", "nobody@example.com", "--password", "x"]
+    )
+    assert missing.exit_code == 1
+    assert "no account nobody@example.com" in missing.output
+
+
+def test_users_deactivate_stops_sign_in_and_is_audited(runner, ana, client):
+    result = runner.invoke(args=["users", "deactivate", "ana@example.com"])
+    assert result.exit_code == 0, result.output
+    db.session.refresh(ana)
+    assert not ana.is_active
+    event = db.session.scalar(db.select(AdminEvent).filter_by(user_id=ana.id))
+    assert (event.kind, event.actor_id) == ("deactivated", None)
+    again = runner.invoke(args=["users", "deactivate", "ana@example.com"])
+    assert "already deactivated" in again.output
+    page = client.get("/auth/login")
+    refused = client.post(
+        "/auth/login",
+        data={"email": "ana@example.com", "password": "plum kettle orbit",
+              "csrf_token": csrf_token(page.text)},
+    )  # fmt: skip
+    assert refused.status_code == 200
+    assert "do not match an account" in refused.text

@@ -171,6 +171,16 @@ def test_passwords_must_match_and_be_long_enough(app, admin):
     assert invitee.get(path_of(link)).status_code == 200  # still unused
 
 
+@pytest.mark.parametrize("weak", ["password", "Password1", "weak@example.com"])
+def test_the_set_password_page_refuses_a_guessable_password(app, admin, weak):
+    link = invite(admin, "weak@example.com")
+    invitee = app.test_client()
+    refused = post(invitee, path_of(link), password=weak, confirm=weak)
+    assert refused.status_code == 200
+    assert "This password is too easy to guess" in refused.text
+    assert invitee.get(path_of(link)).status_code == 200  # still unused
+
+
 def test_an_advocate_needs_a_department_and_an_email_is_invited_once(admin):
     fields = {"role": "advocate", "department": ""}
     post(admin, "/admin/users", email="x@example.com", **fields)

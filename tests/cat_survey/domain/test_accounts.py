@@ -9,6 +9,7 @@ from cat_survey.db import db
 from cat_survey.domain.accounts import (
     AccountError,
     checked_webhook_url,
+    create_user,
     password_token,
     set_password,
     user_for_token,
@@ -34,7 +35,7 @@ def test_a_token_works_for_its_lifetime_only(lead):
 def test_a_token_dies_when_the_password_changes_or_the_account_stops(lead):
     now = utcnow()
     token = password_token(lead, now=now)
-    set_password(lead, "a brand new phrase")
+    set_password(lead, "a brand new phrase", actor=lead)
     db.session.commit()
     assert user_for_token(token, now=now) is None
     fresh = password_token(lead, now=now)
@@ -57,10 +58,25 @@ def test_a_token_signed_otherwise_or_shaped_otherwise_is_refused(app, lead):
 
 def test_set_password_needs_eight_characters_and_ends_old_sessions(lead):
     version = lead.session_version
-    with pytest.raises(AccountError):
-        set_password(lead, "short")
-    set_password(lead, "long enough")
+    with pytest.raises(AccountError, match="at least 8 characters"):
+        set_password(lead, "short", actor=lead)
+    set_password(lead, "long enough", actor=lead)
     assert lead.session_version == version + 1
+
+
+@pytest.mark.parametrize(
+    "weak", ["password", "Password1", "password123", "qwertyuiop", "iloveyou1"]
+)
+def test_a_common_password_is_refused_wherever_it_is_set(lead, weak):
+    with pytest.raises(AccountError, match="too easy to guess"):
+        set_password(lead, weak, actor=lead)
+    with pytest.raises(AccountError, match="too easy to guess"):
+        create_user("new@example.com", weak, role="cx_lead")
+
+
+def test_a_password_made_of_the_account_e_mail_is_refused(lead):
+    with pytest.raises(AccountError, match="too easy to guess"):
+        set_password(lead, "lead@example.com", actor=lead)
 
 
 @pytest.mark.parametrize(
