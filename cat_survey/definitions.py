@@ -45,8 +45,12 @@ MAX_TEXT_LENGTH = 10_000
 
 SURVEY_FIELDS = {
     "slug", "title", "description", "locale", "locales", "hidden", "intro",
-    "thank_you", "questions", "opens", "closes",
+    "thank_you", "questions", "opens", "closes", "one_response",
 }  # fmt: skip
+#: ``one_response``: who may answer, once each. "invitation": only personal
+#: invitations (each is single-use); "browser": public links too, but a browser
+#: that completed the survey may not start it again (its resume cookie says so).
+ONE_RESPONSE_RULES = ("browser", "invitation")
 QUESTION_FIELDS = {
     "id", "type", "prompt", "help", "required", "when", "min", "max", "labels",
     "options", "max_length", "placeholder",
@@ -139,6 +143,8 @@ class SurveyDefinition:
     # When the survey takes answers, in UTC; None: from its loading on, or forever.
     opens_at: datetime | None = None
     closes_at: datetime | None = None
+    # "browser", "invitation" or None (see ONE_RESPONSE_RULES).
+    one_response: str | None = None
     _by_id: dict[str, Question] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -310,6 +316,7 @@ class DefinitionReader:
         hidden = self.read_hidden(document)
         title = self.text(document, "title", required=True)
         opens_at, closes_at = self.read_open_dates(document)
+        one_response = self.read_one_response(document)
         questions = self.read_questions(document, hidden)
         # A bad slug or a missing title is among the problems already.
         if self.problems or not isinstance(slug, str) or title is None:
@@ -328,6 +335,7 @@ class DefinitionReader:
             source_path=self.file,
             opens_at=opens_at,
             closes_at=closes_at,
+            one_response=one_response,
         )
 
     def read_locales(self, document: dict) -> None:
@@ -345,6 +353,18 @@ class DefinitionReader:
             self.problem(document, "locale", f"'{locale}' is not among locales")
         self.default_locale = locale
         self.locales = tuple(locales)
+
+    def read_one_response(self, document: dict) -> str | None:
+        """``one_response``: "browser" or "invitation"; None when absent."""
+        rule = document.get("one_response")
+        if rule is None or rule in ONE_RESPONSE_RULES:
+            return rule
+        self.problem(
+            document,
+            "one_response",
+            f"expected one of {', '.join(ONE_RESPONSE_RULES)}, got {rule!r}",
+        )
+        return None
 
     def read_open_dates(
         self, document: dict

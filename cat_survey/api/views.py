@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
+from cat_survey.catalog import definition_of
 from cat_survey.domain.flow import AnswerError
 from cat_survey.domain.lifecycle import Availability, availability_of_slug
 from cat_survey.domain.responses import (
@@ -21,6 +22,7 @@ from cat_survey.domain.responses import (
     active_survey,
     find_invitation,
     load_conversation,
+    published_version,
     record_answer,
     start_conversation,
 )
@@ -97,6 +99,14 @@ def refuse_outside_dates(slug: str) -> None:
         abort(403, _("The survey '%(slug)s' is not open yet.", slug=slug))
 
 
+def one_response_rule(survey) -> str | None:
+    """The survey's ``one_response`` rule, or None (also while nothing is loaded)."""
+    try:
+        return definition_of(published_version(survey)).one_response
+    except SurveyNotPublished:
+        return None
+
+
 @bp.post("/surveys/<slug>/conversations")
 def start(slug: str):
     """Start a conversation, optionally from an invitation; 201 with the first step."""
@@ -126,6 +136,9 @@ def start(slug: str):
             status, message = REFUSALS[refused.reason]
             abort(status, _(message))
         verified = True
+    if invitation is None and one_response_rule(survey):
+        # The API has no browser to recognise: such a survey starts by invitation.
+        abort(403, _("This survey takes answers only through personal invitations."))
     count_conversation_step("start", slug)  # 429 with Retry-After over a limit
     try:
         conversation = start_conversation(

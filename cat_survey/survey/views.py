@@ -91,6 +91,8 @@ def public_link(slug: str):
         return redirect(url_for("survey.conversation", token=token))
     definition = published_definition(survey)
     g.locale = browser_locale(definition.locales) or definition.locale
+    if refused := one_response_refusal(definition, conversation):
+        return refused
     form = StartForm()
     if form.validate_on_submit():
         if limited := rate_limited("start", slug):
@@ -220,6 +222,19 @@ def closed_page_of(conversation: Conversation):
         return None
     survey = db.session.scalars(db.select(Survey).filter_by(slug=slug)).one()
     return closed_page(survey, conversation.locale)
+
+
+def one_response_refusal(definition: SurveyDefinition, finished: Conversation | None):
+    """The page refusing a public start under the survey's ``one_response`` rule.
+
+    "invitation": public links start nothing (403). "browser": a browser whose
+    resume cookie names a completed response has answered already (409).
+    """
+    if definition.one_response == "invitation":
+        return render_template("survey/closed.html", reason="invitation_only"), 403
+    if definition.one_response == "browser" and finished is not None:
+        return render_template("survey/closed.html", reason="answered"), 409
+    return None
 
 
 def published_definition(survey: Survey) -> SurveyDefinition:

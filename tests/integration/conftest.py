@@ -176,17 +176,36 @@ def gunicorn_database_url(
 
 
 @pytest.fixture(scope="module")
+def gunicorn_env() -> dict[str, str]:
+    """Settings for the server, as environment variables; a module may override.
+
+    Every request comes from 127.0.0.1: rate limits and suspect screening stay off
+    except for the module that tests them (``test_flood.py``).
+    """
+    return {
+        "CAT_SURVEY_RATELIMIT_ENABLED": "false",
+        "CAT_SURVEY_INTEGRITY_SCREENING_ENABLED": "false",
+    }
+
+
+@pytest.fixture(scope="module")
 def gunicorn_server(
-    gunicorn_database_url: str, tmp_path_factory: pytest.TempPathFactory
+    gunicorn_database_url: str,
+    gunicorn_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[GunicornServer]:
     """gunicorn with 2 workers on a free loopback port, schema and surveys loaded."""
     folder = tmp_path_factory.mktemp("gunicorn")
     instance = folder / "instance"
-    env = os.environ | {
-        "DATABASE_URL": gunicorn_database_url,
-        "SECRET_KEY": "integration-secret",
-        "CAT_SURVEY_INSTANCE_PATH": str(instance),
-    }
+    env = (
+        os.environ
+        | gunicorn_env
+        | {
+            "DATABASE_URL": gunicorn_database_url,
+            "SECRET_KEY": "integration-secret",
+            "CAT_SURVEY_INSTANCE_PATH": str(instance),
+        }
+    )
     for command in (["init-db"], ["surveys", "load"]):
         done = subprocess.run(
             [sys.executable, "-m", "flask", "--app", "cat_survey", *command],
