@@ -13,11 +13,12 @@ fuzzer used them up, so each example costs one request.
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from flask import Flask
+from flask import Flask, current_app
 from flask.testing import FlaskClient
 from helpers import TEST_PASSWORD, csrf_token
 from hypothesis import HealthCheck, given, settings
@@ -37,6 +38,7 @@ from cat_survey.domain.responses import (
     start_conversation,
     stored_value,
 )
+from cat_survey.domain.signed_links import sign_link
 from cat_survey.models import (
     Answer,
     Invitation,
@@ -44,6 +46,7 @@ from cat_survey.models import (
     ResponseStatus,
     Survey,
     SurveyResponse,
+    utcnow,
 )
 
 EXAMPLES = 2000
@@ -657,8 +660,15 @@ def test_hidden_fields_longer_than_their_columns_are_cut_to_fit(
     fuzz_client, survey, app_ctx
 ):
     hidden = {"customer_ref": "r" * 450, "segment": "s" * 450, "plan": "p" * 900}
+    # Signed, so that the customer reference is believed and fills its column.
+    signed = sign_link(
+        current_app.config["SECRET_KEY"],
+        survey,
+        hidden,
+        expires_at=utcnow() + timedelta(days=1),
+    )
     response = fuzz_client.post(
-        f"/api/v1/surveys/{survey}/conversations", json={"hidden": hidden}
+        f"/api/v1/surveys/{survey}/conversations", json={"signed": signed}
     )
     assert response.status_code == 201
     stored = db.session.scalar(select(SurveyResponse))

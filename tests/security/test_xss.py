@@ -37,6 +37,7 @@ from sqlalchemy import select
 
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
+from cat_survey.domain.flow import CONTROL_CHARACTERS
 from cat_survey.domain.responses import new_token
 from cat_survey.exports import FORMULA_PREFIXES
 from cat_survey.models import (
@@ -383,12 +384,16 @@ def payload_surveys(make_survey: Callable[..., str]) -> list[str]:
 
 
 def answers_of(index: int, payload: str) -> dict[str, Any]:
-    """What payload ``index``'s respondent answered (the payload, wherever text)."""
+    """What payload ``index``'s respondent answered (the payload, wherever text).
+
+    A free-text answer refuses control characters such as U+202E (test_flow.py
+    proves it), so the text answer is the payload without them.
+    """
     return {
         "nps": index % 11,
         "pick": payload,
         "many": ["a"],
-        "say": payload,
+        "say": CONTROL_CHARACTERS.sub("", payload),
         "contact_consent": "yes",
     }
 
