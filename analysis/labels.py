@@ -566,7 +566,27 @@ def _ordered_stems(key: list[str], surface: dict[str, str], order: Counter) -> s
     ordered = sorted(key, key=lambda s: -wins[s])
     if len(ordered) > 1 and ordered[-1] in _NEGATION_STEMS:
         ordered.pop()  # "exchange rate not" reads as nonsense; the terms keep it
-    return _join(surface.get(s, s) for s in ordered)
+    words = [surface.get(s, s) for s in ordered]
+    if not all(_CJK.search(word) for word in words):
+        words = _trimmed_to_phrase(words)
+    return _join(words)
+
+
+def _trimmed_to_phrase(words: list[str]) -> list[str]:
+    """Drop edge words until the rest is :func:`well_formed` (unchanged if never).
+
+    >>> _trimmed_to_phrase(["think", "card", "stolen"])
+    ['card', 'stolen']
+    >>> _trimmed_to_phrase(["not", "top", "up"])
+    ['top', 'up']
+    """
+    trimmed = list(words)
+    while trimmed and not well_formed(trimmed):
+        if well_formed(trimmed[:-1]) and not well_formed(trimmed[1:]):
+            trimmed.pop()
+        else:
+            trimmed.pop(0)
+    return trimmed or words
 
 
 def class_tfidf(class_counts: sparse.spmatrix) -> sparse.csr_matrix:
@@ -576,6 +596,8 @@ def class_tfidf(class_counts: sparse.spmatrix) -> sparse.csr_matrix:
     mean number of words per theme and ``f`` the term's count over all themes.
     """
     class_counts = sparse.csr_matrix(class_counts)
+    if class_counts.shape[0] == 0:  # a language or department with no theme
+        return class_counts.astype(float)
     term_totals = np.asarray(class_counts.sum(axis=0)).ravel()
     average = class_counts.sum() / class_counts.shape[0]
     idf = np.log1p(average / np.maximum(term_totals, 1e-12))
