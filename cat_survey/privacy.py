@@ -3,8 +3,9 @@
 A customer is known by their ``customer_ref`` (from an invitation or a hidden
 field). Erasing deletes their responses, answers, the answers' stored embeddings (a
 vector can be inverted back to much of its text), theme memberships, follow-up
-records, invitations and any notification that quotes them, then recounts the
-themes they were in; what remains is a ``PrivacyEvent`` with counts only.
+records, invitations, any notification that quotes them and the stored theme
+models (whose vocabularies hold answers' words), then recounts the themes they
+were in; what remains is a ``PrivacyEvent`` with counts only.
 Retention drops the embeddings of the answers it redacts, so that the next
 analysis embeds the redacted text instead.
 """
@@ -119,6 +120,8 @@ def export_customer(customer_ref: str) -> dict[str, Any]:
 
 def erase_customer(customer_ref: str) -> dict[str, int]:
     """Delete everything about one customer; return what was deleted, by kind."""
+    from cat_survey.analyze.stored import forget_stored_models
+
     responses = customer_responses(customer_ref)
     response_ids = [response.id for response in responses]
     answers = db.session.execute(
@@ -148,6 +151,8 @@ def erase_customer(customer_ref: str) -> dict[str, int]:
         ),
         "notifications": delete_notifications_quoting(texts),
         "embeddings": forget_vectors(sorted(answer_ids)),
+        # Their vocabularies hold the answers' words: --assign-new fits anew.
+        "stored_models": forget_stored_models() if answer_ids else 0,
     }
     db.session.execute(
         db.delete(ThemeAnswer).where(ThemeAnswer.answer_id.in_(answer_ids))

@@ -1,15 +1,15 @@
 """``flask analyze --assign-new``: place answers that arrived since the last run."""
 
-import pickle  # nosec B403 - only our own model, stored in our own database
-
 import numpy as np
+from flask import current_app
 
 from analysis.embeddings import load_encoder
 from analysis.themes import UNCLEAR
 from cat_survey.analyze.fitting import predict_themes
 from cat_survey.analyze.records import RETIRED_STATUSES, membership_rows, recount
+from cat_survey.analyze.run import run_analysis
 from cat_survey.analyze.scope import AnalysisError, settled_cursor, text_answers
-from cat_survey.analyze.stored import latest_run
+from cat_survey.analyze.stored import ModelRefused, latest_run, open_model
 from cat_survey.db import db
 from cat_survey.embeddings import (
     answer_vectors,
@@ -28,7 +28,9 @@ def assign_new_answers() -> int:
 
     Returns how many answers joined a theme (the rest stay unclear until a
     refit). Safe to run concurrently: memberships are inserted with "on
-    conflict do nothing", and sizes are recounted, never incremented.
+    conflict do nothing", and sizes are recounted, never incremented. When the
+    stored model is refused (see :func:`~cat_survey.analyze.stored.open_model`)
+    or gone, the run's scope is fitted anew instead, with a warning in the log.
     """
     run = latest_run()
     if run is None:
@@ -37,16 +39,23 @@ def assign_new_answers() -> int:
     answers = text_answers(survey, after_id=run.placed_through, unassigned=True)
     if not answers:
         return 0
+    try:
+        model = open_model(run)
+    except ModelRefused as refusal:
+        current_app.logger.warning("%s: fitting the themes anew", refusal)
+        report = run_analysis(
+            survey_slug=survey.slug if survey else None,
+            since=run.since,
+            n_themes=run.parameters.get("n_themes", "auto"),
+            seed=run.parameters.get("seed", 0),
+        )
+        return report.answers - report.unclear
     vectors = None
     if run.parameters.get("representation") == "semantic":
         encoder = load_encoder(run.parameters.get("embedding_model"))
         vectors, _ = answer_vectors(
             [a.id for a in answers], [a.text for a in answers], encoder
         )
-    # Our own model, written by run_analysis into our own database.
-    if run.model is None:
-        raise ValueError(f"analysis run {run.id} stored no model")
-    model = pickle.loads(run.model)  # nosec B301
     labels, similarities = predict_themes(model, [a.text for a in answers], vectors)
     theme_ids = run.parameters["theme_ids"]
     themes = db.session.scalars(db.select(Theme).where(Theme.id.in_(theme_ids))).all()

@@ -1,6 +1,5 @@
 """``flask analyze``: one full run over the stored answers."""
 
-import pickle  # nosec B403 - only our own model, stored in our own database
 from datetime import date
 
 from analysis.themes import UNCLEAR
@@ -38,6 +37,7 @@ from cat_survey.analyze.scope import (
     settled_cursor,
     text_answers,
 )
+from cat_survey.analyze.stored import library_versions, prune_stored_models, seal_model
 from cat_survey.db import db
 from cat_survey.embeddings import answer_vectors
 from cat_survey.models import (
@@ -147,15 +147,19 @@ def run_analysis(
     )
     report.triaged = route_themes(themes, fitted.themes, texts_of, router)
     report.themed_in_triage = sum(theme.size for theme in themes if theme.needs_triage)
-    run.model = pickle.dumps(fitted.model, protocol=pickle.HIGHEST_PROTOCOL)
+    semantic = representation == "semantic"
+    run.model = seal_model(fitted.model, semantic=semantic)
     run.parameters = {
         **run.parameters,
         "theme_ids": [theme.id for theme in themes],
         # Answer ids, not texts: an erased answer drops out of the training data.
         "corrections": [[answer_id, slug] for answer_id, slug in taught],
         "triage_share": round(report.triage_share, 4),
+        "libraries": library_versions(semantic=semantic),
     }
     run.finished_at = utcnow()
+    # Only the latest run's model is read again (by --assign-new).
+    prune_stored_models(run)
     notify_new_themes(report.created)
     db.session.commit()
     return report

@@ -1,7 +1,10 @@
 """``flask analyze``: themes from stored answers, kept across runs, routed, owned."""
 
+import json
 import multiprocessing
+import pickle  # nosec B403 - reads back the model this test just stored
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 
 import pytest
 from sqlalchemy.orm import aliased
@@ -13,8 +16,16 @@ from cat_survey.analyze import (
     run_analysis,
     theme_lineage,
 )
+from cat_survey.analyze.stored import (
+    MODEL_FORMAT,
+    SEAL_SIZE,
+    ModelRefused,
+    open_model,
+    signature,
+)
 from cat_survey.db import db
 from cat_survey.models import (
+    AnalysisRun,
     Answer,
     AnswerEmbedding,
     Theme,
@@ -371,11 +382,11 @@ def test_assign_new_is_idempotent_and_recounts_only_what_it_touched(answered):
     assert sum(month.count for month in months) == size + 1
 
 
-def assign_in_another_process(url: str, results) -> None:
+def assign_in_another_process(url: str, secret_key: str, results) -> None:
     """Run ``--assign-new`` as a separate worker would, and report its count."""
     from cat_survey import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret_key})
     with app.app_context():
         results.put(assign_new_answers())
         db.engine.dispose()
@@ -391,13 +402,18 @@ def test_concurrent_assign_new_runs_insert_each_answer_once(app, answered):
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     workers = [
-        context.Process(target=assign_in_another_process, args=(url, results))
+        context.Process(
+            target=assign_in_another_process,
+            args=(url, app.config["SECRET_KEY"], results),
+        )
         for _ in range(2)
     ]
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(120)
+        # Each worker imports scikit-learn and torch first: on a busy machine
+        # that alone took 85 s, so the bound is generous; correctness is below.
+        worker.join(400)
         assert worker.exitcode == 0
     placed = [results.get() for _ in workers]
     assert 5 <= sum(placed) <= 10  # each placed them; the database kept one of each
@@ -405,6 +421,77 @@ def test_concurrent_assign_new_runs_insert_each_answer_once(app, answered):
     after = db.session.scalar(db.select(db.func.count()).select_from(ThemeAnswer))
     assert after == links + 5
     assert themes_by_department()["tech"].size == size + 5
+
+
+# ---------------------------------------------------------------- stored model
+
+
+def stored_model_bytes(run: AnalysisRun) -> bytes:
+    """The pickled model inside a run's seal, as it would be loaded."""
+    return pickle.dumps(open_model(run))
+
+
+def test_the_stored_model_keeps_no_answer_text_and_only_the_latest_run(answered):
+    first = run_analysis(n_themes=3)
+    run = db.session.get(AnalysisRun, first.run_id)
+    pickled = stored_model_bytes(run)
+    for text in CRASHES + INVOICES + WAITS:
+        assert text.encode() not in pickled, text
+    # Quotes are still shown: the theme row holds the quoted answers' ids.
+    assert all(theme.quotes for theme in themes_by_department().values())
+    assert run.parameters["libraries"]["scikit-learn"] == metadata.version(
+        "scikit-learn"
+    )
+    second = run_analysis(n_themes=3)
+    db.session.expire_all()
+    kept = db.session.scalars(
+        db.select(AnalysisRun.id).where(AnalysisRun.model.is_not(None))
+    ).all()
+    assert kept == [second.run_id]
+    assert db.session.get(AnalysisRun, first.run_id).answer_count == 24
+
+
+def resealed(run: AnalysisRun, **versions: str) -> bytes:
+    """The run's model sealed again as if other library versions had written it."""
+    body = run.model[len(MODEL_FORMAT) + SEAL_SIZE :]
+    length = int.from_bytes(body[:4], "big")
+    header = {**json.loads(body[4 : 4 + length]), **versions}
+    encoded = json.dumps(header).encode()
+    body = len(encoded).to_bytes(4, "big") + encoded + body[4 + length :]
+    return MODEL_FORMAT + signature(body) + body
+
+
+def test_a_model_from_other_library_versions_is_refused_by_name(answered):
+    run = db.session.get(AnalysisRun, run_analysis(n_themes=3).run_id)
+    run.model = resealed(run, **{"scikit-learn": "0.24.2"})
+    with pytest.raises(ModelRefused, match=r"scikit-learn 0\.24\.2 \(now "):
+        open_model(run)
+
+
+def test_a_model_signed_with_another_key_is_refused(app, answered):
+    run = db.session.get(AnalysisRun, run_analysis(n_themes=3).run_id)
+    app.config["SECRET_KEY"] = "another secret"
+    with pytest.raises(ModelRefused, match="not signed with this app's secret key"):
+        open_model(run)
+
+
+def test_assign_new_fits_anew_when_the_model_is_refused(answered, caplog):
+    first = run_analysis(n_themes=3)
+    run = db.session.get(AnalysisRun, first.run_id)
+    tampered = bytearray(run.model)
+    tampered[-1] ^= 1
+    run.model = bytes(tampered)
+    db.session.commit()
+    answered(["the app crashes whenever I upload a file"])
+    placed = assign_new_answers()
+    assert "not signed with this app's secret key" in caplog.text
+    assert "fitting the themes anew" in caplog.text
+    newest = db.session.scalar(db.select(db.func.max(AnalysisRun.id)))
+    assert newest > first.run_id
+    assert placed == db.session.scalar(
+        db.select(db.func.count()).select_from(ThemeAnswer)
+    )
+    assert open_model(db.session.get(AnalysisRun, newest)) is not None
 
 
 # ---------------------------------------------------------------- embeddings

@@ -1,13 +1,17 @@
 """Privacy commands: export, erase and retention, proven over every table."""
 
 import json
+import pickle  # nosec B403 - reads back the models this test stored
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import inspect, text
 
+from cat_survey.analyze import run_analysis
+from cat_survey.analyze.stored import MODEL_FORMAT, open_model
 from cat_survey.db import db
 from cat_survey.models import (
+    AnalysisRun,
     AnswerEmbedding,
     FollowUp,
     Invitation,
@@ -19,6 +23,16 @@ from cat_survey.models import (
     utcnow,
 )
 
+INVOICE_COMPLAINTS = [
+    "the invoice charged us twice",
+    "double charge on our invoice",
+    "invoice total is wrong again",
+    "our card was charged twice for one invoice",
+    "support kept us on hold for an hour",
+    "waited on hold with support all morning",
+    "hold times at support are far too long",
+    "nobody at support answered for an hour",
+]
 PERSONAL = {
     "ref": "C-4242",
     "name": "Hanako",
@@ -67,13 +81,23 @@ def customer(make_response, app_ctx):
 
 
 def every_stored_value() -> str:
-    """All rows of all tables, as one big text to search."""
+    """All rows of all tables, as one big text to search.
+
+    A stored theme model is compressed: it is searched as the pickle it opens to.
+    """
     dump = []
     with db.engine.connect() as connection:
         for table in inspect(connection).get_table_names():
             rows = connection.execute(text(f'SELECT * FROM "{table}"')).all()
-            dump.extend(repr(tuple(row)) for row in rows)
+            dump.extend(repr(tuple(opened(value) for value in row)) for row in rows)
     return "\n".join(dump)
+
+
+def opened(value):
+    """A sealed theme model's pickled bytes; any other value as it is."""
+    if isinstance(value, bytes) and value.startswith(MODEL_FORMAT):
+        return pickle.dumps(open_model(AnalysisRun(id=0, model=value)))
+    return value
 
 
 def test_export_writes_everything_about_the_customer(runner, customer, tmp_path):
@@ -119,6 +143,27 @@ def test_erase_leaves_nothing_of_the_person_in_any_table(runner, customer):
     # Only the other customer's answer keeps its stored embedding.
     (kept,) = db.session.scalars(db.select(AnswerEmbedding.answer_id)).all()
     assert kept == theme.quotes[0]
+
+
+def test_erase_reaches_the_stored_theme_model(
+    runner, customer, make_response, departments
+):
+    for complaint in INVOICE_COMPLAINTS:
+        make_response(nps=3, fix_first=complaint)
+    report = run_analysis(n_themes=2)
+    assert report.answers == len(INVOICE_COMPLAINTS) + 2
+    run = db.session.get(AnalysisRun, report.run_id)
+    assert run.model is not None
+    # The model never held the text: quotes are answer ids on the theme.
+    assert PERSONAL["text"].encode() not in opened(run.model)
+    result = runner.invoke(args=["privacy", "erase", "--customer-ref", PERSONAL["ref"]])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    assert db.session.get(AnalysisRun, report.run_id).model is None
+    assert db.session.scalar(db.select(PrivacyEvent)).counts["stored_models"] == 1
+    stored = every_stored_value()
+    for value in PERSONAL.values():
+        assert value not in stored, value
 
 
 def test_retain_anonymises_old_responses_only(runner, make_response, app_ctx):
