@@ -81,6 +81,23 @@ class ThemeStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
+class ThemeEventKind(enum.StrEnum):
+    """What a line of a theme's audit trail records (``ThemeEvent.kind``)."""
+
+    CREATED = "created"  # found by ``flask analyze``
+    ROUTED = "routed"  # the router chose its department
+    TRIAGE = "triage"  # the router was unsure: a lead must choose
+    REASSIGNED = "reassigned"  # a person moved it to another department
+    ASSIGNED = "assigned"  # a person handed it to an owner
+    STATUS_CHANGED = "status_changed"
+    REOPENED = "reopened"  # a resolved theme grew again
+    FOLLOWED_UP = "followed_up"  # an advocate contacted a respondent
+    LOOP_CLOSED = "loop_closed"  # respondents were told what changed
+    RELABELLED = "relabelled"
+    SUPERSEDED = "superseded"  # its answers now form other themes
+    ARCHIVED = "archived"  # it has no answers left
+
+
 class NotificationStatus(enum.StrEnum):
     """An outbox row is pending until sent; failures are retried, never dropped."""
 

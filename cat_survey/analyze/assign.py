@@ -11,6 +11,7 @@ from cat_survey.analyze.run import run_analysis
 from cat_survey.analyze.scope import AnalysisError, settled_cursor, text_answers
 from cat_survey.analyze.stored import ModelRefused, latest_run, open_model
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import reopen_if_growing
 from cat_survey.embeddings import (
     answer_vectors,
     insert_ignoring_duplicates,
@@ -20,7 +21,6 @@ from cat_survey.models import (
     Theme,
     ThemeAnswer,
 )
-from cat_survey.themes.workflow import reopen_if_growing
 
 
 def assign_new_answers() -> int:

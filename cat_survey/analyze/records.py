@@ -13,18 +13,18 @@ from cat_survey.analyze.fitting import AnswerSentiment, FittedThemes
 from cat_survey.analyze.lineage import Lineage
 from cat_survey.analyze.scope import CHUNK, Labels, Similarities, TextAnswer, month_of
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import log_theme_event, status_label
 from cat_survey.models import (
     AnalysisRun,
     Answer,
     Theme,
     ThemeAnswer,
-    ThemeEvent,
+    ThemeEventKind,
     ThemeMonth,
     ThemeStatus,
     utcnow,
 )
 from cat_survey.notifications import queue_theme_notice
-from cat_survey.themes.workflow import status_label
 
 #: Statuses of themes that no run continues or fills any more.
 RETIRED_STATUSES = (ThemeStatus.SUPERSEDED.value, ThemeStatus.ARCHIVED.value)
@@ -88,8 +88,13 @@ def store_themes(
             db.session.add(theme)
             report.created.append(theme)
         elif theme.label != label:
-            log_event(theme, "relabelled", from_value=theme.label, to_value=label,
-                      reason="Same answers, described anew by this run.")  # fmt: skip
+            log_theme_event(
+                theme,
+                ThemeEventKind.RELABELLED,
+                from_value=theme.label,
+                to_value=label,
+                reason="Same answers, described anew by this run.",
+            )
         theme.last_run_id = run.id
         theme.label = label
         theme.terms = list(found.terms)
@@ -146,7 +151,9 @@ def retire_discontinued(
             takes: str | None = (
                 f"Takes {'; '.join(origins[index])}." if origins[index] else None
             )
-            log_event(theme, "created", to_value=theme.label, reason=takes)
+            log_theme_event(
+                theme, ThemeEventKind.CREATED, to_value=theme.label, reason=takes
+            )
 
 
 def status_name(theme: Theme) -> str:
@@ -158,9 +165,9 @@ def retire(
     theme: Theme, status: ThemeStatus, reason: str, *, successors: str | None = None
 ) -> None:
     """Close a theme that no run continues (superseded or archived), with an event."""
-    log_event(
+    log_theme_event(
         theme,
-        status.value,
+        ThemeEventKind(status.value),
         from_value=theme.status,
         to_value=successors or status.value,
         reason=reason,
@@ -272,11 +279,6 @@ def notify_new_themes(themes: Iterable[Theme]) -> None:
     for theme in themes:
         if theme.department_id is not None:
             queue_theme_notice(theme)
-
-
-def log_event(theme: Theme, kind: str, **fields: str | None) -> None:
-    """Add a system event (no actor) to a theme's audit trail."""
-    db.session.add(ThemeEvent(theme=theme, actor_id=None, kind=kind, **fields))
 
 
 def recount(themes: Sequence[Theme], answers: Sequence[TextAnswer]) -> list[Theme]:

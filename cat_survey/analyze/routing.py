@@ -8,7 +8,6 @@ from analysis import routing
 from analysis.routing import Catalog, DepartmentRouter
 from analysis.routing import Department as CatalogDepartment
 from analysis.themes import UNCLEAR
-from cat_survey.analyze.records import log_event
 from cat_survey.analyze.scope import (
     CHUNK,
     AnalysisError,
@@ -18,14 +17,15 @@ from cat_survey.analyze.scope import (
 )
 from cat_survey.analyze.stored import latest_run
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import log_theme_event, pick_owner
 from cat_survey.models import (
     Answer,
     Department,
     Theme,
     ThemeAnswer,
     ThemeEvent,
+    ThemeEventKind,
 )
-from cat_survey.themes.workflow import pick_owner
 
 #: A triage theme is read again, together, from at most this many answers.
 ROUTING_SAMPLE = 200
@@ -56,7 +56,9 @@ def correction_ids() -> list[tuple[int, str]]:
     An answer erased since drops out, since only existing answers are read.
     """
     reassigned = (
-        db.select(ThemeEvent.theme_id).where(ThemeEvent.kind == "reassigned").distinct()
+        db.select(ThemeEvent.theme_id)
+        .where(ThemeEvent.kind == ThemeEventKind.REASSIGNED)
+        .distinct()
     )
     taught = dict(
         db.session.execute(
@@ -169,7 +171,9 @@ def route_themes(
     departments = {d.slug: d for d in db.session.scalars(db.select(Department))}
     manual = set(
         db.session.scalars(
-            db.select(ThemeEvent.theme_id).where(ThemeEvent.kind == "reassigned")
+            db.select(ThemeEvent.theme_id).where(
+                ThemeEvent.kind == ThemeEventKind.REASSIGNED
+            )
         )
     )
     triaged = 0
@@ -190,11 +194,15 @@ def route_themes(
                 f"{route.why}confidence {route.confidence:.2f}: "
                 f"{', '.join(route.terms)}"
             )
-            log_event(
-                theme, "routed", from_value=previous, to_value=target.slug, reason=why
+            log_theme_event(
+                theme,
+                ThemeEventKind.ROUTED,
+                from_value=previous,
+                to_value=target.slug,
+                reason=why,
             )
         elif target is None and theme.department_id is None:
-            log_event(theme, "triage", to_value=route.best_guess,
+            log_theme_event(theme, ThemeEventKind.TRIAGE, to_value=route.best_guess,
                       reason=f"confidence {route.confidence:.2f}")  # fmt: skip
     return triaged
 

@@ -39,6 +39,7 @@ from cat_survey.analyze.scope import (
 )
 from cat_survey.analyze.stored import library_versions, prune_stored_models, seal_model
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import reopen_if_growing
 from cat_survey.embeddings import answer_vectors
 from cat_survey.models import (
     AnalysisRun,
@@ -46,7 +47,6 @@ from cat_survey.models import (
     ThemeStatus,
     utcnow,
 )
-from cat_survey.themes.workflow import reopen_if_growing
 
 
 def run_analysis(

@@ -8,8 +8,11 @@ serves a request: no blueprint, no ``flask.request``, no staff area (``auth``,
 neither views nor sign-in, which ``tests/cat_survey/test_layers.py`` checks.
 
 - ``flow``: the pure flow engine (next question, ``when:``, checking an answer);
-- ``responses``: conversations in the database (start, record an answer, read back).
-
-The theme workflow (``cat_survey/themes/workflow.py``) belongs here too and is the
-remaining move.
+- ``responses``: conversations in the database (start, record an answer, read back);
+- ``theme_workflow``: what advocates do to a theme (status, owner, department,
+  follow-ups) and the one writer of its audit trail, ``log_theme_event``;
+- ``lifecycle``, ``signed_links``: when a survey is open, and links that carry a
+  verified identity;
+- ``accounts``, ``campaigns``, ``suspects``: staff accounts, e-mail campaigns and
+  the screening of suspect responses.
 """

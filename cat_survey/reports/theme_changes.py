@@ -30,6 +30,7 @@ from cat_survey.models import (
     Theme,
     ThemeAnswer,
     ThemeEvent,
+    ThemeEventKind,
     ThemeStatus,
 )
 from cat_survey.reports.queries import (
@@ -147,7 +148,7 @@ def theme_changes(
     reopened = (
         select(ThemeEvent.theme_id)
         .where(
-            ThemeEvent.kind == "reopened",
+            ThemeEvent.kind == ThemeEventKind.REOPENED,
             ThemeEvent.created_at >= now_low,
             ThemeEvent.created_at < now_high,
         )

@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import WorkflowError, log_theme_event
 from cat_survey.emails import render_email
 from cat_survey.models import (
     Answer,
@@ -31,12 +32,11 @@ from cat_survey.models import (
     SurveyResponse,
     Theme,
     ThemeAnswer,
-    ThemeEvent,
+    ThemeEventKind,
     ThemeStatus,
     User,
 )
 from cat_survey.notifications import QUOTE_CHARS, shortened
-from cat_survey.themes.workflow import WorkflowError
 
 #: Languages the e-mail is written in; any other respondent reads English.
 LOOP_LOCALES = ("en", "ja")
@@ -252,21 +252,17 @@ def send_loop_messages(
         )
     count = len(audience.recipients)
     skipped = audience.without_address + audience.unsubscribed
-    db.session.add(
-        ThemeEvent(
-            theme=theme,
-            actor_id=actor.id,
-            kind="loop_closed",
-            to_value=f"{count} {'respondent' if count == 1 else 'respondents'}",
-            reason=" / ".join(
-                what_changed[locale].strip() for locale in audience.locales
-            )
-            + (
-                f" ({skipped} consenting respondents could not be written to)"
-                if skipped
-                else ""
-            ),
-        )
+    log_theme_event(
+        theme,
+        ThemeEventKind.LOOP_CLOSED,
+        actor,
+        to_value=f"{count} {'respondent' if count == 1 else 'respondents'}",
+        reason=" / ".join(what_changed[locale].strip() for locale in audience.locales)
+        + (
+            f" ({skipped} consenting respondents could not be written to)"
+            if skipped
+            else ""
+        ),
     )
     return count
 

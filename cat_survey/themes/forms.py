@@ -12,9 +12,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 from wtforms.widgets import HiddenInput
 
+from cat_survey.domain.theme_workflow import (
+    RETIRED_STATUSES,
+    STATUS_LABELS,
+    next_statuses,
+)
 from cat_survey.forms import BaseForm, plain_text
 from cat_survey.models import Theme, ThemeStatus, User
-from cat_survey.themes.workflow import RETIRED_STATUSES, STATUS_LABELS, next_statuses
 
 MAX_REASON_LENGTH = 2000
 

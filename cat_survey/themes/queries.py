@@ -38,6 +38,11 @@ from analysis.periods import periods_between, shift_period
 from analysis.scores import NpsResult, nps_from_counts
 from cat_survey.auth.access import visible_departments
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    RETIRED_STATUSES,
+)
 from cat_survey.models import (
     Answer,
     Department,
@@ -46,17 +51,13 @@ from cat_survey.models import (
     Theme,
     ThemeAnswer,
     ThemeEvent,
+    ThemeEventKind,
     ThemeMonth,
     ThemeStatus,
     User,
     utcnow,
 )
 from cat_survey.score_sql import nps_of, nps_tallies
-from cat_survey.themes.workflow import (
-    CLOSED_STATUSES,
-    OPEN_STATUSES,
-    RETIRED_STATUSES,
-)
 
 PAGE_SIZE = 25
 SPARKLINE_MONTHS = 12
@@ -382,7 +383,9 @@ def best_guesses(theme_ids: Sequence[int]) -> dict[int, Department]:
     """The department the router guessed in each theme's latest triage event."""
     latest = (
         select(func.max(ThemeEvent.id))
-        .where(ThemeEvent.kind == "triage", ThemeEvent.theme_id.in_(theme_ids))
+        .where(
+            ThemeEvent.kind == ThemeEventKind.TRIAGE, ThemeEvent.theme_id.in_(theme_ids)
+        )
         .group_by(ThemeEvent.theme_id)
     )
     rows = db.session.execute(
@@ -740,6 +743,8 @@ def theme_page(
         trend=theme_trend(theme, today=today),
         segments=segment_counts(theme),
         events=events,
-        reassignment=next((e for e in events if e.kind == "reassigned"), None),
+        reassignment=next(
+            (e for e in events if e.kind == ThemeEventKind.REASSIGNED), None
+        ),
         disagreements=text_rating_disagreements(theme),
     )

@@ -32,6 +32,7 @@ from cat_survey.models import (
     Theme,
     ThemeAnswer,
     ThemeEvent,
+    ThemeEventKind,
     ThemeStatus,
     User,
 )
@@ -272,7 +273,9 @@ def department_report(
         period=period,
         themes=tuple(listed),
         resolved=tuple(line for kind, line in events if kind == "resolved"),
-        came_back=tuple(line for kind, line in events if kind == "reopened"),
+        came_back=tuple(
+            line for kind, line in events if kind == ThemeEventKind.REOPENED
+        ),
         answers=sum(now for now, _ in counts.values()),
         generated_at=datetime.now(UTC),
     )
@@ -283,7 +286,7 @@ def event_lines(
 ) -> list[tuple[str, ThemeEventLine]]:
     """Resolutions and reopenings of the themes within [low, high), oldest first."""
     resolved = and_(
-        ThemeEvent.kind == "status_changed",
+        ThemeEvent.kind == ThemeEventKind.STATUS_CHANGED,
         ThemeEvent.to_value == ThemeStatus.RESOLVED.value,
     )
     events = db.session.scalars(
@@ -292,14 +295,14 @@ def event_lines(
             ThemeEvent.theme_id.in_(theme_ids),
             ThemeEvent.created_at >= low,
             ThemeEvent.created_at < high,
-            resolved | (ThemeEvent.kind == "reopened"),
+            resolved | (ThemeEvent.kind == ThemeEventKind.REOPENED),
         )
         .options(selectinload(ThemeEvent.theme), selectinload(ThemeEvent.actor))
         .order_by(ThemeEvent.created_at, ThemeEvent.id)
     ).all()
     return [
         (
-            "resolved" if event.kind == "status_changed" else "reopened",
+            "resolved" if event.kind == ThemeEventKind.STATUS_CHANGED else "reopened",
             ThemeEventLine(
                 theme=event.theme,
                 at=event.created_at,

@@ -29,9 +29,18 @@ from cat_survey.auth.access import (
     visible_departments,
 )
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import (
+    WorkflowError,
+    assign_owner,
+    change_status,
+    department_members,
+    reassign,
+    record_follow_up,
+    status_label,
+)
 from cat_survey.exports import csv_response
 from cat_survey.forms import BaseForm
-from cat_survey.models import Department, Role, Theme, User, utcnow
+from cat_survey.models import Department, Role, Theme, ThemeEventKind, User, utcnow
 from cat_survey.svg import svg_response
 from cat_survey.themes.closing import (
     loop_audience,
@@ -72,33 +81,24 @@ from cat_survey.themes.report import (
     recent_periods,
     report_pdf,
 )
-from cat_survey.themes.workflow import (
-    WorkflowError,
-    assign_owner,
-    change_status,
-    department_members,
-    reassign,
-    record_follow_up,
-    status_label,
-)
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
 STAFF = (Role.ADVOCATE, Role.CX_LEAD, Role.ADMIN)
 LEADS = (Role.CX_LEAD, Role.ADMIN)
 EVENT_LABELS = {
-    "created": "Found by analysis",
-    "routed": "Routed",
-    "triage": "Sent to triage",
-    "reassigned": "Reassigned",
-    "assigned": "Owner changed",
-    "status_changed": "Status changed",
-    "reopened": "Reopened",
-    "followed_up": "Followed up with a respondent",
-    "loop_closed": "Told respondents what changed",
-    "relabelled": "Relabelled",
-    "superseded": "Superseded by",
-    "archived": "Archived",
+    ThemeEventKind.CREATED: "Found by analysis",
+    ThemeEventKind.ROUTED: "Routed",
+    ThemeEventKind.TRIAGE: "Sent to triage",
+    ThemeEventKind.REASSIGNED: "Reassigned",
+    ThemeEventKind.ASSIGNED: "Owner changed",
+    ThemeEventKind.STATUS_CHANGED: "Status changed",
+    ThemeEventKind.REOPENED: "Reopened",
+    ThemeEventKind.FOLLOWED_UP: "Followed up with a respondent",
+    ThemeEventKind.LOOP_CLOSED: "Told respondents what changed",
+    ThemeEventKind.RELABELLED: "Relabelled",
+    ThemeEventKind.SUPERSEDED: "Superseded by",
+    ThemeEventKind.ARCHIVED: "Archived",
 }
 
 

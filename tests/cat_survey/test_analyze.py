@@ -24,6 +24,7 @@ from cat_survey.analyze.stored import (
     signature,
 )
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import OPEN_STATUSES, change_status, reassign
 from cat_survey.models import (
     AnalysisRun,
     Answer,
@@ -35,7 +36,6 @@ from cat_survey.models import (
     User,
     utcnow,
 )
-from cat_survey.themes.workflow import OPEN_STATUSES, change_status, reassign
 
 CRASHES = [
     "the app crashes every time I upload a file",

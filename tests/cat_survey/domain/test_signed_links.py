@@ -10,6 +10,7 @@ from itsdangerous.encoding import base64_decode, base64_encode
 
 from cat_survey.db import db
 from cat_survey.domain.signed_links import SignedLinkError, sign_link, verify_link
+from cat_survey.domain.theme_workflow import WorkflowError, record_follow_up
 from cat_survey.models import (
     Answer,
     SurveyResponse,
@@ -19,7 +20,6 @@ from cat_survey.models import (
 )
 from cat_survey.privacy import erase_customer, export_customer
 from cat_survey.themes.queries import export_rows
-from cat_survey.themes.workflow import WorkflowError, record_follow_up
 
 KEY = "test-secret-key"  # the test app's SECRET_KEY
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

@@ -7,6 +7,7 @@ from helpers import csrf_token
 from sqlalchemy.exc import IntegrityError
 
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import WorkflowError
 from cat_survey.models import (
     Answer,
     Invitation,
@@ -22,7 +23,6 @@ from cat_survey.themes.closing import (
     preview_loop_emails,
     send_loop_messages,
 )
-from cat_survey.themes.workflow import WorkflowError
 
 CHANGES = {
     "en": "Invoices now show every line.",

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import change_status, reassign, record_follow_up
 from cat_survey.models import Answer, ThemeAnswer, ThemeEvent, User
 from cat_survey.themes.queries import (
     PAGE_SIZE,
@@ -24,7 +25,6 @@ from cat_survey.themes.queries import (
     visible_theme,
     visible_themes,
 )
-from cat_survey.themes.workflow import change_status, reassign, record_follow_up
 
 
 def labels(user: User) -> set[str]:

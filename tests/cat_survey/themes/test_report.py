@@ -7,6 +7,7 @@ import pytest
 from analysis.periods import shift_period
 from analysis.scores import nps_from_counts
 from cat_survey.db import db
+from cat_survey.domain.theme_workflow import change_status
 from cat_survey.models import Notification, ThemeEvent, utcnow
 from cat_survey.notifications import queue_weekly_digest
 from cat_survey.themes.report import (
@@ -16,7 +17,6 @@ from cat_survey.themes.report import (
     parse_period,
     trend_word,
 )
-from cat_survey.themes.workflow import change_status
 
 XSS = "<script>alert(1)</script>"
 

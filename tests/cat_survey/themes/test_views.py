@@ -8,7 +8,15 @@ import pytest
 from helpers import csrf_token
 
 from cat_survey.db import db
-from cat_survey.models import Answer, FollowUp, Theme, ThemeAnswer, ThemeEvent
+from cat_survey.models import (
+    Answer,
+    FollowUp,
+    Theme,
+    ThemeAnswer,
+    ThemeEvent,
+    ThemeEventKind,
+)
+from cat_survey.themes.views import EVENT_LABELS
 
 XSS_ANSWER = "<script>alert(1)</script>"
 XSS_LABEL = '<img src=x onerror="alert(2)">Billing'
@@ -489,3 +497,7 @@ def test_the_list_describes_each_sparkline_in_words(client, auth, staff, cx_them
     page = client.get("/themes").text
     assert 'alt="Answers per month: ' in page
     assert f'src="/themes/{cx_theme.id}/sparkline.svg"' in page
+
+
+def test_every_kind_of_theme_event_has_a_label_on_the_audit_trail():
+    assert set(EVENT_LABELS) == set(ThemeEventKind)
