@@ -38,6 +38,9 @@ from cat_survey.models import (
 )
 from cat_survey.notifications import QUOTE_CHARS, shortened
 
+#: The unsubscribe token shown in previews: a placeholder, never a real link.
+PREVIEW_TOKEN = "preview"  # nosec B105
+
 #: Languages the e-mail is written in; any other respondent reads English.
 LOOP_LOCALES = ("en", "ja")
 SUBJECTS = {
@@ -202,7 +205,7 @@ def preview_loop_emails(
     for recipient in audience.recipients:
         if recipient.locale not in previews:
             previews[recipient.locale] = compose_loop_email(
-                recipient, what_changed[recipient.locale], token="preview"
+                recipient, what_changed[recipient.locale], token=PREVIEW_TOKEN
             )
     return audience, previews
 
