@@ -1,6 +1,7 @@
 """The campaign pages, the score links of the e-mail and the unsubscribe page."""
 
 import base64
+import csv
 import io
 import re
 from datetime import UTC, datetime
@@ -192,9 +193,10 @@ def test_the_stats_download_is_a_csv(client, auth, staff, recipient):
     auth.login(staff["admin"].email)
     response = client.get("/campaigns/campaigns.csv")
     assert response.mimetype == "text/csv"
-    header, row = response.data.decode("utf-8-sig").splitlines()
-    assert header.startswith("campaign_id,name,survey,send_at,recipients,sent")
-    assert ",c.csv,relationship-nps," in row
+    header, row = csv.reader(io.StringIO(response.data.decode("utf-8-sig")))
+    assert header[:6] == ["campaign_id", "name", "survey", "send_at", "recipients",
+                          "sent"]  # fmt: skip
+    assert row[1:3] == ["c.csv", "relationship-nps"]
 
 
 def test_advocates_may_not_see_campaigns(client, auth, staff):
