@@ -53,8 +53,10 @@ SURVEY_FIELDS = {
 ONE_RESPONSE_RULES = ("browser", "invitation")
 QUESTION_FIELDS = {
     "id", "type", "prompt", "help", "required", "when", "min", "max", "labels",
-    "options", "max_length", "placeholder",
+    "options", "max_length", "placeholder", "consent",
 }  # fmt: skip
+#: The option of a ``consent: true`` question that means "yes, you may contact me".
+CONSENT_YES = "yes"
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ class Question:
     placeholder: Text | None = None
     # 1-based position within an expanded SUS or UMUX-Lite block, else None.
     item: int | None = None
+    # The customer's permission to be contacted: the option ``CONSENT_YES`` grants it.
+    consent: bool = False
 
     @property
     def is_scale(self) -> bool:
@@ -153,6 +157,16 @@ class SurveyDefinition:
     def question(self, question_id: str) -> Question | None:
         """The question with this id, or None."""
         return self._by_id.get(question_id)
+
+    @property
+    def consent_question(self) -> Question | None:
+        """The question marked ``consent: true``, if the survey asks for consent."""
+        return next((q for q in self.questions if q.consent), None)
+
+    def grants_consent(self, answers: Mapping[str, object]) -> bool:
+        """Whether these answers give permission to contact the customer."""
+        question = self.consent_question
+        return question is not None and answers.get(question.id) == CONSENT_YES
 
 
 @dataclass(frozen=True)
@@ -499,6 +513,18 @@ class DefinitionReader:
                     )
                 known.add(question.id)
                 questions.append(question)
+        consenting = [
+            raw
+            for raw in raw_questions
+            if isinstance(raw, dict) and raw.get("consent") is True
+        ]
+        for raw in consenting[1:]:
+            self.problem(
+                raw,
+                "consent",
+                "only one question may ask for consent to contact",
+                question=str(raw.get("id")),
+            )
         return questions
 
     def read_question(
@@ -555,8 +581,37 @@ class DefinitionReader:
         question = Question(
             id=qid, type=qtype, prompt=prompt or Text(()), **common,
             **self.type_fields(raw, qid, qtype),
+            consent=self.read_consent(raw, qid, qtype),
         )  # fmt: skip
         return [question]
+
+    def read_consent(self, raw: dict, qid: str, qtype: str) -> bool:
+        """``consent: true`` marks the question whose "yes" lets us contact them."""
+        consent = raw.get("consent", False)
+        if not isinstance(consent, bool):
+            self.problem(raw, "consent", "expected true or false", question=qid)
+            return False
+        if consent and qtype != "choice":
+            self.problem(
+                raw,
+                "consent",
+                f"a consent question must be a choice (with a {CONSENT_YES!r} "
+                f"option), not {qtype}",
+                question=qid,
+            )
+            return False
+        values = {
+            o.get("value") for o in raw.get("options") or [] if isinstance(o, dict)
+        }
+        if consent and CONSENT_YES not in values:
+            self.problem(
+                raw,
+                "consent",
+                f"a consent question needs an option with value {CONSENT_YES!r}",
+                question=qid,
+            )
+            return False
+        return consent
 
     def expand(self, raw: dict, qid: str, qtype: str, common: dict) -> list[Question]:
         """SUS and UMUX-Lite: their standard items, in their standard order."""

@@ -16,6 +16,7 @@ from random import Random
 from typing import Any
 
 from cat_survey.definitions import (
+    CONSENT_YES,
     Question,
     SurveyDefinition,
     load_definition,
@@ -405,7 +406,7 @@ class Respondent:
             return self.text(question)
         if question.is_scale:
             return self.scale(question)
-        if question.id == "contact_consent":
+        if question.consent:
             return weighted(self.rng, CONSENT)
         if question.type == "multi_choice":
             return self.multi_choice(question)
@@ -602,7 +603,7 @@ class SimulatedResponse:
     def contact_consent(self) -> bool:
         """Whether the customer agreed to be contacted."""
         return any(
-            answer.question.id == "contact_consent" and answer.value == "yes"
+            answer.question.consent and answer.value == CONSENT_YES
             for answer in self.answers
         )
 

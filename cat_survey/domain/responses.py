@@ -456,7 +456,7 @@ def record_answer(
     after = replace(
         response,
         status=ResponseStatus.COMPLETE if completed else ResponseStatus.PARTIAL,
-        contact_consent=answers.get("contact_consent") == "yes",
+        contact_consent=conversation.definition.grants_consent(answers),
         completed_at=(response.completed_at or now) if completed else None,
     )
     try:

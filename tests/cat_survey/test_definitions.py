@@ -333,3 +333,65 @@ def test_surveys_check_names_the_missing_japanese_text(runner, tmp_path):
     result = runner.invoke(args=["surveys", "check", str(path)])
     assert result.exit_code == 1
     assert f"{path}:5: question 'q': field 'prompt': has no 'ja' text" in result.output
+
+
+CONSENT_CHOICE = """\
+    options:
+      - {value: "yes", label: "Yes"}
+      - {value: "no", label: "No"}
+"""
+
+
+def test_the_consent_question_is_the_one_marked_consent_whatever_its_id():
+    source = textwrap.dedent("""\
+        slug: s
+        title: t
+        questions:
+          - {id: nps, type: nps, prompt: p}
+          - id: may_we_call
+            type: choice
+            prompt: May we call you?
+            consent: true
+        """) + textwrap.indent(textwrap.dedent(CONSENT_CHOICE), "    ")
+    definition = parse_definition(source)
+    assert definition.consent_question.id == "may_we_call"
+    assert definition.grants_consent({"nps": 3, "may_we_call": "yes"})
+    assert not definition.grants_consent({"nps": 3, "may_we_call": "no"})
+    assert not definition.grants_consent({"nps": 3})
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("{id: c, type: text, prompt: p, consent: true}", "must be a choice"),
+        ("{id: c, type: choice, prompt: p, consent: yes_please, "
+         "options: [{value: 'yes', label: 'Y'}]}", "expected true or false"),
+        ("{id: c, type: choice, prompt: p, consent: true, "
+         "options: [{value: ok, label: OK}]}", "needs an option with value 'yes'"),
+    ],
+)  # fmt: skip
+def test_a_consent_flag_that_cannot_mean_yes_is_a_problem(question, message):
+    source = f"slug: s\ntitle: t\nquestions:\n  - {question}\n"
+    with pytest.raises(DefinitionError, match=message):
+        parse_definition(source, file="x.yaml")
+
+
+def test_only_one_question_may_ask_for_consent():
+    both = "options: [{value: 'yes', label: Y}], consent: true"
+    source = (
+        "slug: s\ntitle: t\nquestions:\n"
+        f"  - {{id: a, type: choice, prompt: p, {both}}}\n"
+        f"  - {{id: b, type: choice, prompt: p, {both}}}\n"
+    )
+    with pytest.raises(DefinitionError) as raised:
+        parse_definition(source, file="x.yaml")
+    assert [str(p) for p in raised.value.problems] == [
+        "x.yaml:5: question 'b': field 'consent': only one question may ask for "
+        "consent to contact"
+    ]
+
+
+def test_the_shipped_surveys_ask_for_consent_with_a_marked_question():
+    for slug in ("relationship-nps", "exit-interview"):
+        definition = load_definition(SURVEYS_DIR / f"{slug}.yaml")
+        assert definition.consent_question is not None, slug
