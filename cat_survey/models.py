@@ -303,6 +303,10 @@ class SurveyResponse(Model):
     )
 
 
+#: An answer's value: a scale score, a text or single choice, or several choices.
+StoredValue = int | str | list[str] | None
+
+
 class Answer(Model):
     """One answer to one question of one response, stored the moment it is given.
 
@@ -328,13 +332,42 @@ class Answer(Model):
     position: Mapped[int] = mapped_column(default=0)
     number_value: Mapped[float | None] = mapped_column(Float)
     text_value: Mapped[str | None] = mapped_column(Text)
-    choice_values: Mapped[list[str] | None] = mapped_column(JSON)
+    # SQL NULL, not JSON null, when the answer is not a multiple choice.
+    choice_values: Mapped[list[str] | None] = mapped_column(JSON(none_as_null=True))
     answered_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
     theme_link: Mapped["ThemeAnswer | None"] = relationship(
         back_populates="answer", passive_deletes=True
     )
+
+    @property
+    def value(self) -> StoredValue:
+        """The answer as the customer gave it: a whole number, a text or choices."""
+        return Answer.value_of(self)
+
+    @value.setter
+    def value(self, value: StoredValue) -> None:
+        for column, stored in Answer.columns_for(value).items():
+            setattr(self, column, stored)
+
+    @staticmethod
+    def value_of(row: Any) -> StoredValue:
+        """The value held by an answer, or by any row selecting its value columns."""
+        if row.choice_values is not None:
+            return list(row.choice_values)
+        if row.number_value is not None:
+            return int(row.number_value)
+        return row.text_value
+
+    @staticmethod
+    def columns_for(value: StoredValue) -> dict[str, Any]:
+        """The value columns that store ``value`` (the other two are None)."""
+        return {
+            "number_value": value if isinstance(value, int) else None,
+            "text_value": value if isinstance(value, str) else None,
+            "choice_values": value if isinstance(value, list) else None,
+        }
 
 
 class AnswerEmbedding(Model):

@@ -92,7 +92,7 @@ def export_customer(customer_ref: str) -> dict[str, Any]:
                 "answers": [
                     {
                         "question_id": answer.question_id,
-                        "value": answer_value(answer),
+                        "value": answer.value,
                         "answered_at": answer.answered_at.isoformat(),
                         "theme": theme_of.get(answer.id),
                     }
@@ -255,15 +255,6 @@ def redact(text: str, names: Iterable[str] = ()) -> str:
     return NAMED.sub(
         lambda match: match.group(0).replace(match.group(1), REDACTED), text
     )
-
-
-def answer_value(answer: Answer) -> Any:
-    """The stored value of an answer, whatever its type."""
-    if answer.choice_values is not None:
-        return answer.choice_values
-    if answer.number_value is not None:
-        return answer.number_value
-    return answer.text_value
 
 
 def iso(moment) -> str | None:

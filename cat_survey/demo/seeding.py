@@ -316,16 +316,10 @@ def stored_answer(
     question: Question, value: AnswerValue, index: int, answered_at: datetime
 ) -> Answer:
     """The Answer row for one value, in the column its type belongs in."""
-    answer = Answer(
+    return Answer(
         question_id=question.id,
         question_type=question.type,
         position=index,
         answered_at=answered_at,
+        **Answer.columns_for(value),
     )
-    if isinstance(value, list):
-        answer.choice_values = value
-    elif isinstance(value, int):
-        answer.number_value = float(value)
-    elif value is not None:
-        answer.text_value = value
-    return answer

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 from sqlalchemy import String, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -379,7 +379,7 @@ def load_conversation(token: str | None) -> Conversation | None:
         first.completed_at,
     )
     answers = {
-        row.question_id: stored_value(row)
+        row.question_id: Answer.value_of(row)
         for row in rows
         if row.question_id is not None
     }
@@ -401,28 +401,11 @@ def version_source(version_id: int) -> tuple[str, str]:
 def conversation_of(response: SurveyResponse) -> Conversation:
     """The conversation of a response the ORM has loaded, and where it stands."""
     definition = definition_of(response.version)
-    answers = {answer.question_id: stored_value(answer) for answer in response.answers}
+    answers = {answer.question_id: answer.value for answer in response.answers}
     row = ResponseRow.of(response)
     return Conversation(
         row, definition, answers, position(definition, answers, row.hidden)
     )
-
-
-class StoredAnswer(Protocol):
-    """An answer's value columns: an ``Answer`` or a row selecting them."""
-
-    number_value: float | None
-    text_value: str | None
-    choice_values: list[str] | None
-
-
-def stored_value(answer: StoredAnswer) -> AnswerValue:
-    """An answer row's value as the flow engine sees it."""
-    if answer.choice_values is not None:
-        return list(answer.choice_values)
-    if answer.number_value is not None:
-        return int(answer.number_value)
-    return answer.text_value
 
 
 def record_answer(
@@ -518,12 +501,7 @@ def store_value(
     # The conversation has just read the answers: no need to query them again.
     # A row inserted by another request since then fails the INSERT on UNIQUE,
     # which record_answer handles (the first answer wins).
-    columns = {
-        "number_value": value if isinstance(value, int) else None,
-        "text_value": value if isinstance(value, str) else None,
-        "choice_values": value if isinstance(value, list) else None,
-        "answered_at": now,
-    }
+    columns = Answer.columns_for(value) | {"answered_at": now}
     response_id = conversation.response.id
     if question.id in conversation.answers:
         where = {"of_response": response_id, "of_question": question.id}

@@ -481,9 +481,7 @@ def imported_response(
                 question_id=question_id,
                 question_type=question.type,
                 position=position,
-                number_value=value if isinstance(value, int) else None,
-                text_value=value if isinstance(value, str) else None,
-                choice_values=value if isinstance(value, list) else None,
+                **Answer.columns_for(value),
                 answered_at=row.answered_at,
             )
         )

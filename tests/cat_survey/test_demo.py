@@ -74,15 +74,6 @@ def all_responses() -> list[SurveyResponse]:
     return list(db.session.scalars(db.select(SurveyResponse)))
 
 
-def answer_value(answer: Answer) -> int | str | list[str] | None:
-    """The value the flow engine saw, read back from its column."""
-    if answer.choice_values is not None:
-        return answer.choice_values
-    if answer.number_value is not None:
-        return int(answer.number_value)
-    return answer.text_value
-
-
 def texts(locale: str | None = None) -> list[str]:
     query = (
         db.select(Answer.text_value)
@@ -128,7 +119,7 @@ def test_about_one_response_in_eight_is_partial_and_has_no_completion_time(seede
 def test_every_response_follows_its_survey_branching(seeded):
     for response in all_responses():
         definition = definition_of(response.version)
-        answers = {a.question_id: answer_value(a) for a in response.answers}
+        answers = {a.question_id: a.value for a in response.answers}
         hidden = response.hidden
         assert not stale_answers(definition, answers, hidden), response.id
         done = position(definition, answers, hidden).completed
@@ -319,7 +310,7 @@ def snapshot(responses: list[SurveyResponse]) -> list[tuple]:
     """What a response says, without its token and exact times."""
     return [
         (r.survey_id, r.status, r.segment, r.customer_ref, r.locale,
-         [(a.question_id, answer_value(a)) for a in r.answers])
+         [(a.question_id, a.value) for a in r.answers])
         for r in responses
     ]  # fmt: skip
 

@@ -36,7 +36,6 @@ from cat_survey.domain.responses import (
     load_conversation,
     new_token,
     start_conversation,
-    stored_value,
 )
 from cat_survey.domain.signed_links import sign_link
 from cat_survey.models import (
@@ -361,7 +360,7 @@ def invalid_answer(definition: Any, answer: Answer) -> list[str]:
     question = definition.question(answer.question_id)
     if question is None or question.type != answer.question_type:
         return [f"{where}: no such question of this type"]
-    value = stored_value(answer)
+    value = answer.value
     try:
         cleaned = clean_answer(question, value)
     except AnswerError as error:
