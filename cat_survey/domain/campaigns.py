@@ -59,6 +59,8 @@ QUIET_HOURS = (21, 8)
 SCORED_IN_EMAIL = ("nps", "csat")
 #: Links stay open this long after the e-mail is sent.
 LINK_DAYS = 60
+#: The link token shown in previews: a placeholder, never a real link.
+PREVIEW_TOKEN = "PREVIEW"  # nosec B105
 INVITATION_KIND = "campaign_invitation"
 REMINDER_KIND = "campaign_reminder"
 #: An SMTP answer that refuses the address for good (5xx), as the outbox records it.
@@ -379,8 +381,8 @@ def email_preview(
         definition,
         locale=locale,
         hidden=hidden,
-        invitation_token="PREVIEW",
-        unsubscribe_token="PREVIEW",
+        invitation_token=PREVIEW_TOKEN,
+        unsubscribe_token=PREVIEW_TOKEN,
         reminder=False,
     )
     return EmailPreview(locale, content.subject, content.text, content.html)

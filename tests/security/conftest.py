@@ -24,8 +24,11 @@ from cat_survey.db import db
 from cat_survey.domain.responses import new_token
 from cat_survey.models import (
     Answer,
+    Campaign,
+    CampaignRecipient,
     Department,
     Invitation,
+    LoopMessage,
     Survey,
     SurveyResponse,
     Theme,
@@ -268,3 +271,57 @@ def all_rows() -> Rows:
         ]
         for table in db.metadata.sorted_tables
     }
+
+
+class Capabilities:
+    """Makes the tokens of unsubscribe links, which work for whoever holds them."""
+
+    def __init__(self, make_theme: Callable[..., Theme]) -> None:
+        self.make_theme = make_theme
+
+    def recipient(self, key: str) -> str:
+        """The unsubscribe token of a new campaign e-mail's recipient."""
+        campaign = Campaign(
+            survey_id=db.session.scalar(select(Survey.id)),
+            name="customers.csv",
+            send_at=utcnow(),
+            contact_days=90,
+        )
+        db.session.add(campaign)
+        db.session.flush()
+        recipient = CampaignRecipient(
+            campaign_id=campaign.id,
+            token=new_token(),
+            customer_ref=f"C-{key}",
+            email=f"customer-{key}@example.com",
+            locale="en",
+            due_at=utcnow(),
+        )
+        db.session.add(recipient)
+        db.session.commit()
+        return recipient.token
+
+    def loop_message(self, department: str, key: str) -> str:
+        """The token of a "what changed" e-mail to a respondent of a new theme."""
+        answers = [{"text": f"loop of {key}", "consent": True}]
+        theme = self.make_theme(department, answers=answers)
+        response_id = db.session.scalar(
+            select(Answer.response_id)
+            .join(ThemeAnswer, ThemeAnswer.answer_id == Answer.id)
+            .where(ThemeAnswer.theme_id == theme.id)
+        )
+        message = LoopMessage(
+            theme_id=theme.id,
+            response_id=response_id,
+            email=f"respondent-{key}@example.com",
+            token=new_token(),
+        )
+        db.session.add(message)
+        db.session.commit()
+        return message.token
+
+
+@pytest.fixture
+def capabilities(make_theme: Callable[..., Theme]) -> Capabilities:
+    """Return a maker of unsubscribe tokens (campaign and close-the-loop e-mails)."""
+    return Capabilities(make_theme)

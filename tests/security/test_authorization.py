@@ -24,6 +24,8 @@ whatever their role; they are marked ``token_scoped`` and left out of the leak
 count. The admin screens are for admins only.
 """
 
+import base64
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,6 +89,12 @@ SIGN_OUT = {"anonymous": (LOGIN, LOGIN)} | {role: (DONE, DONE) for role in ROLES
 ADMINS = {"anonymous": (LOGIN, LOGIN)} | {
     role: (OK, OK) if role == "admin" else (DENIED, DENIED) for role in ROLES[1:]
 }
+LEADS_ACTION = {
+    role: tuple(DONE if outcome == OK else outcome for outcome in outcomes)
+    for role, outcomes in LEADS.items()
+}
+#: A customer list for the campaign routes (the CSV rules of invitations).
+CAMPAIGN_CSV = b"ref,email,name\nC-77,c77@example.com,Chris\n"
 ADMIN_ACTION = {
     role: tuple(DONE if outcome == OK else outcome for outcome in outcomes)
     for role, outcomes in ADMINS.items()
@@ -102,6 +110,8 @@ class Route:
     url: str
     outcomes: dict[str, tuple[str, str]]
     form: dict[str, str] = field(default_factory=dict)
+    # Uploaded files: form field -> (file name, content).
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
     json: dict[str, Any] | None = None
     token_scoped: bool = False
     # Actions get a new theme (or invitation) of the object's department for
@@ -253,6 +263,89 @@ MATRIX = (
         form={"response_id": "{other_response}", "note": "called"},
         note="(the other department's respondent)",
     ),
+    Route(
+        "POST",
+        "themes.set_owner",
+        "/themes/{theme}/owner",
+        SCOPED_ACTION,
+        form={"owner": "{advocate}"},
+        fresh="theme",
+    ),
+    # Writing and previewing the "what changed" e-mail stores nothing: only "send"
+    # does (tested in tests/cat_survey/themes/test_closing.py).
+    Route("GET", "themes.close_loop", "/themes/{theme}/close-loop", SCOPED),
+    Route(
+        "POST",
+        "themes.close_loop",
+        "/themes/{theme}/close-loop",
+        SCOPED,
+        form={"what_changed_en": "We fixed it.", "preview": "1"},
+    ),
+    # A department's report: an advocate always gets their own department's,
+    # whatever the URL names, so both objects are OK and nothing leaks.
+    Route("GET", "themes.report", "/themes/report?department={department}", STAFF),
+    Route(
+        "GET",
+        "themes.report_as_pdf",
+        "/themes/report.pdf?department={department}",
+        STAFF,
+    ),
+    # ---- e-mail campaigns: CX leads and admins; the preview stores nothing
+    Route("GET", "campaigns.index", "/campaigns/", LEADS),
+    Route("GET", "campaigns.stats_csv", "/campaigns/campaigns.csv", LEADS),
+    Route(
+        "POST",
+        "campaigns.preview",
+        "/campaigns/preview",
+        LEADS,
+        form={"survey": "{survey}"},
+        files={"customers": ("customers.csv", CAMPAIGN_CSV)},
+    ),
+    Route(
+        "POST",
+        "campaigns.send",
+        "/campaigns/",
+        LEADS_ACTION,
+        form={
+            "survey": "{survey}",
+            "file_name": "customers.csv",
+            "csv_data": base64.b64encode(CAMPAIGN_CSV).decode(),
+        },
+    ),
+    # Unsubscribe links are capabilities, like conversation links: whoever holds
+    # the e-mail may press the button (and mail clients POST without a session).
+    Route(
+        "GET",
+        "unsubscribe.page",
+        "/unsubscribe/{recipient}",
+        PUBLIC,
+        token_scoped=True,
+        fresh="recipient",
+    ),
+    Route(
+        "POST",
+        "unsubscribe.page",
+        "/unsubscribe/{recipient}",
+        PUBLIC_ACTION,
+        token_scoped=True,
+        fresh="recipient",
+    ),
+    Route(
+        "GET",
+        "updates.unsubscribe",
+        "/updates/unsubscribe/{loop_message}",
+        PUBLIC,
+        token_scoped=True,
+        fresh="loop_message",
+    ),
+    Route(
+        "POST",
+        "updates.unsubscribe",
+        "/updates/unsubscribe/{loop_message}",
+        PUBLIC_ACTION,
+        token_scoped=True,
+        fresh="loop_message",
+    ),
     # ---- the CX lead's dashboard
     Route("GET", "reports.dashboard", "/dashboard", LEADS),
     Route("GET", "reports.dashboard", "/dashboard?breakdown=survey", LEADS),
@@ -401,8 +494,8 @@ def test_the_matrix_covers_every_route_and_method_of_the_app(app: Flask):
         if method in rule.methods
     }
     assert {(route.method, route.endpoint) for route in MATRIX} == served
-    assert len(served) == 47
-    assert MATRIX_CELLS == 56 * 5 * 2
+    assert len(served) == 62
+    assert MATRIX_CELLS == 71 * 5 * 2
 
 
 def test_every_row_states_an_outcome_for_every_role_and_both_objects():
@@ -444,6 +537,7 @@ def fresh_objects(
     key: str,
     make_theme: Callable,
     make_response: Callable,
+    capabilities: Any,
 ) -> dict:
     """A new theme and its respondent, invitation or conversation, for one cell."""
     if route.fresh == "theme":
@@ -457,7 +551,14 @@ def fresh_objects(
             .join(ThemeAnswer, ThemeAnswer.answer_id == Answer.id)
             .where(ThemeAnswer.theme_id == theme.id)
         )
-        return {"theme": theme.id, "response": response_id}
+        advocate = db.session.scalar(
+            select(User.id).join(Department).where(Department.slug == department)
+        )
+        return {"theme": theme.id, "response": response_id, "advocate": advocate}
+    if route.fresh == "recipient":
+        return {"recipient": capabilities.recipient(key)}
+    if route.fresh == "loop_message":
+        return {"loop_message": capabilities.loop_message(department, key)}
     if route.fresh == "invitation":
         survey_id = db.session.scalar(select(Survey.id))
         invitation = Invitation(survey_id=survey_id, token=new_token())
@@ -494,20 +595,35 @@ def fresh_advocate(department: str, key: str, *, active: bool) -> User:
 
 
 def send(client: Any, route: Route, url: str, form: dict[str, str]) -> tuple:
-    """Make the route's request; return the response and its body as text."""
+    """Make the route's request; return the response and its body as text.
+
+    Binary bodies (the report's PDF) are read with replacement characters, so the
+    leak check still searches whatever text they carry.
+    """
     if route.method == "GET":
         with client.get(url) as response:  # closes the static file
-            return response, response.get_data(as_text=True)
+            return response, response.get_data().decode("utf-8", "replace")
     if route.json is not None:
         response = client.post(url, json=route.json)
     else:
-        response = client.post(url, data=form)
-    return response, response.get_data(as_text=True)
+        uploads = {
+            name: (io.BytesIO(content), filename)
+            for name, (filename, content) in route.files.items()
+        }
+        response = client.post(url, data={**form, **uploads})
+    return response, response.get_data().decode("utf-8", "replace")
 
 
 @pytest.mark.parametrize("route", MATRIX, ids=lambda route: route.id)
 def test_each_role_gets_the_stated_outcome_and_no_other_departments_data(
-    world, signed_in, token_for, snapshot, make_theme, make_response, route
+    world,
+    signed_in,
+    token_for,
+    snapshot,
+    make_theme,
+    make_response,
+    capabilities,
+    route,
 ):
     clients = Clients(signed_in)
     mismatches, leaks, foreign_writes = [], [], []
@@ -515,7 +631,9 @@ def test_each_role_gets_the_stated_outcome_and_no_other_departments_data(
         for index, key in enumerate(OBJECTS):
             expected = route.outcomes[role][index]
             department = world.objects[key].department
-            values = fresh_objects(route, department, key, make_theme, make_response)
+            values = fresh_objects(
+                route, department, key, make_theme, make_response, capabilities
+            )
             values["role"] = role
             client = clients.get(role)
             url = world.url(route.url, key, **values)

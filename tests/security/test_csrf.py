@@ -7,6 +7,8 @@ documented exception: it authenticates by the token in its URL and neither
 sets nor reads a cookie, so there is no ambient credential to forge.
 """
 
+import base64
+import io
 from collections.abc import Callable
 
 import pytest
@@ -20,6 +22,8 @@ from cat_survey.domain.accounts import INVITED_PREFIX, password_token
 from cat_survey.extensions import csrf
 from cat_survey.models import Department, User, utcnow
 
+#: A customer list for the campaign routes.
+CAMPAIGN_CSV = b"ref,email,name\nC-77,c77@example.com,Chris\n"
 #: Every POST route outside the API: who signs in, its URL, a valid form.
 POST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "survey.public_link": ("anonymous", "/s/{survey}", {"segment": "smb"}),
@@ -108,6 +112,31 @@ POST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
         "/dashboard/suspects/{response}",
         {"decision": "release"},
     ),
+    "themes.set_owner": ("advocate_a", "/themes/{theme}/owner", {"owner": "{user}"}),
+    "themes.close_loop": (
+        "advocate_a",
+        "/themes/{theme}/close-loop",
+        {"what_changed_en": "We fixed it.", "preview": "1"},
+    ),
+    "campaigns.preview": ("cx_lead", "/campaigns/preview", {"survey": "{survey}"}),
+    "campaigns.send": (
+        "cx_lead",
+        "/campaigns/",
+        {
+            "survey": "{survey}",
+            "file_name": "customers.csv",
+            "csv_data": base64.b64encode(CAMPAIGN_CSV).decode(),
+        },
+    ),
+}
+#: Files a POST route's form uploads: endpoint -> field -> (file name, content).
+UPLOADS = {"campaigns.preview": {"customers": ("customers.csv", CAMPAIGN_CSV)}}
+#: POST routes that take no CSRF token: an unsubscribe link's unguessable token is
+#: the credential (it proves the e-mail was received), and the one-click unsubscribe
+#: that mail clients send (RFC 8058) carries no session to forge.
+TOKEN_POST_ROUTES = {
+    "unsubscribe.page": "/unsubscribe/{recipient}",
+    "updates.unsubscribe": "/updates/unsubscribe/{loop_message}",
 }
 # The language switch checks its token itself: a bad one sends the person back to
 # the page they were on (302), where they can simply choose again; nothing changes.
@@ -148,12 +177,19 @@ GET_ROUTES: dict[str, tuple[str, ...]] = {
     "studio.edit": ("/studio/{survey}",),
     "studio.export": ("/studio/{survey}/export",),
     "auth.choose_password": ("/auth/set-password/{password_token}",),
+    "themes.report": ("/themes/report", "/themes/report?department=sales"),
+    "themes.report_as_pdf": ("/themes/report.pdf",),
+    "themes.close_loop": ("/themes/{theme}/close-loop",),
+    "campaigns.index": ("/campaigns/",),
+    "campaigns.stats_csv": ("/campaigns/campaigns.csv",),
+    "unsubscribe.page": ("/unsubscribe/{recipient}",),
+    "updates.unsubscribe": ("/updates/unsubscribe/{loop_message}",),
 }
 ROLES = ("anonymous", "advocate_a", "advocate_b", "cx_lead", "admin")
 
 
 @pytest.fixture
-def accounts(world) -> dict[str, object]:
+def accounts(world, capabilities) -> dict[str, object]:
     """URL values of the account routes: advocate A and an invitee's link token."""
     invitee = User(
         email="invitee-with-link@example.com",
@@ -171,6 +207,8 @@ def accounts(world) -> dict[str, object]:
     return {
         "user": advocate_a,
         "password_token": password_token(invitee, now=utcnow()),
+        "recipient": capabilities.recipient("A"),
+        "loop_message": capabilities.loop_message(world.objects["A"].department, "A"),
     }
 
 
@@ -183,16 +221,20 @@ def endpoints_allowing(app: Flask, method: str) -> list[str]:
 
 def test_the_post_table_names_every_post_route_and_nothing_else(app):
     posts = endpoints_allowing(app, "POST")
-    outside_api = [name for name in posts if not name.startswith("api.")]
+    outside_api = [
+        name
+        for name in posts
+        if not name.startswith("api.") and name not in TOKEN_POST_ROUTES
+    ]
     assert sorted(outside_api) == sorted(POST_ROUTES)
-    assert len(outside_api) == 19
+    assert len(outside_api) == 23
     assert {name for name in posts if name.startswith("api.")} == API_POST_ROUTES
 
 
 def test_the_get_table_names_every_get_route_and_nothing_else(app):
     gets = endpoints_allowing(app, "GET")
     assert sorted(gets) == sorted(GET_ROUTES)
-    assert len(gets) == 28
+    assert len(gets) == 35
 
 
 def bad_tokens(app: Flask, token_for: Callable[[FlaskClient], str]) -> dict:
@@ -216,16 +258,35 @@ def test_a_post_without_a_valid_token_gets_400_and_changes_nothing(
     for kind, token in bad_tokens(app, token_for).items():
         before = snapshot()
         sent = data if token is None else {**data, "csrf_token": token}
-        response = client.post(url, data=sent)
+        response = client.post(url, data={**sent, **uploads(endpoint)})
         refused = REFUSAL_STATUS.get(endpoint, 400)
         assert response.status_code == refused, f"{kind}: {response.status_code}"
         assert snapshot() == before, f"{kind} token changed the database"
     # The same form with this session's token goes through: the token decided.
-    accepted = client.post(url, data={**data, "csrf_token": token_for(client)})
+    accepted = client.post(
+        url, data={**data, "csrf_token": token_for(client), **uploads(endpoint)}
+    )
     assert accepted.status_code in (200, 302)
 
 
-def test_only_the_api_blueprint_is_exempt_from_csrf(app):
+def uploads(endpoint: str) -> dict[str, tuple[io.BytesIO, str]]:
+    """A route's files, as new streams (a request reads them to the end)."""
+    return {
+        field: (io.BytesIO(content), name)
+        for field, (name, content) in UPLOADS.get(endpoint, {}).items()
+    }
+
+
+def test_only_the_api_and_the_unsubscribe_links_are_exempt_from_csrf(app):
+    exempt_views = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if f"{view.__module__}.{view.__name__}" in csrf._exempt_views
+    }
+    # Some views check the token themselves (to keep a customer's typed text, or
+    # to send a bad language switch back): the POST table proves they refuse a
+    # bad one. Only the unsubscribe links take no token at all.
+    assert exempt_views - set(POST_ROUTES) == set(TOKEN_POST_ROUTES)
     assert {bp.name for bp in csrf._exempt_blueprints} == {"api"}
     api_rules = [r.rule for r in app.url_map.iter_rules() if r.endpoint[:4] == "api."]
     assert api_rules
@@ -269,3 +330,17 @@ def test_no_get_route_changes_the_database(world, accounts, signed_in, snapshot,
                     statuses[url] = response.status_code
                 assert snapshot() == before, f"GET {url} as {role} changed the database"
     assert all(status < 500 for status in statuses.values()), statuses
+
+
+@pytest.mark.parametrize("endpoint", sorted(TOKEN_POST_ROUTES))
+def test_an_unsubscribe_post_needs_the_links_own_token(
+    world, accounts, signed_in, snapshot, endpoint
+):
+    client = signed_in("anonymous")
+    before = snapshot()
+    forged = TOKEN_POST_ROUTES[endpoint].format(recipient="x" * 43, loop_message="x")
+    assert client.post(forged).status_code == 404
+    assert snapshot() == before
+    real = world.url(TOKEN_POST_ROUTES[endpoint], **accounts)
+    assert client.post(real).status_code == 200  # no CSRF token: the link is the key
+    assert snapshot() != before
