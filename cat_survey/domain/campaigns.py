@@ -757,8 +757,10 @@ def record_outbox_bounces(*, now: datetime) -> int:
     return recorded
 
 
-def campaign_stats(campaign_ids: Sequence[int] | None = None) -> list[CampaignStats]:
-    """Each campaign's counts, newest first: sent, bounced, started, completed..."""
+def campaign_stats(
+    campaign_ids: Sequence[int] | None = None, *, limit: int | None = None
+) -> list[CampaignStats]:
+    """Each campaign's counts, newest first (at most ``limit``): sent, bounced..."""
     first_mail = aliased(Notification)
     counts = (
         db.select(
@@ -793,6 +795,8 @@ def campaign_stats(campaign_ids: Sequence[int] | None = None) -> list[CampaignSt
     )
     if campaign_ids is not None:
         query = query.where(Campaign.id.in_(campaign_ids))
+    if limit is not None:
+        query = query.limit(limit)
     return [
         CampaignStats(
             campaign_id=row.Campaign.id,

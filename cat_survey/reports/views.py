@@ -23,6 +23,7 @@ from flask import (
 from flask_login import current_user
 
 from cat_survey.auth.access import roles_required
+from cat_survey.domain.campaigns import campaign_stats
 from cat_survey.domain.suspects import NotSuspect, decide, suspect_responses
 from cat_survey.exports import csv_response
 from cat_survey.models import Role
@@ -70,6 +71,10 @@ def filters_or_400() -> Filters:
     return form.filters()
 
 
+#: Campaigns the dashboard lists (the Campaigns page lists all).
+DASHBOARD_CAMPAIGNS = 5
+
+
 @bp.get("/dashboard")
 @roles_required(Role.CX_LEAD, Role.ADMIN)
 def dashboard():
@@ -84,6 +89,7 @@ def dashboard():
         page=page,
         titles=SERIES_TITLES,
         excluded=excluded_responses(form.filters()),
+        campaigns=campaign_stats(limit=DASHBOARD_CAMPAIGNS),
     )
 
 

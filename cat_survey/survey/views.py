@@ -70,10 +70,14 @@ RESUME_DAYS = 90
 
 @bp.get("/")
 def index():
-    """The list of open surveys."""
-    surveys = db.session.scalars(
-        db.select(Survey).filter_by(is_active=True).order_by(Survey.title)
-    ).all()
+    """The list of surveys that take answers now (not closed, not yet to open)."""
+    surveys = [
+        survey
+        for survey in db.session.scalars(
+            db.select(Survey).filter_by(is_active=True).order_by(Survey.title)
+        )
+        if survey_availability(survey) == Availability.OPEN
+    ]
     return render_template("survey/index.html", surveys=surveys)
 
 

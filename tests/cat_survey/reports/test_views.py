@@ -14,7 +14,7 @@ from analysis.periods import (
     shift_period,
 )
 from cat_survey.db import db
-from cat_survey.models import User
+from cat_survey.models import Campaign, CampaignRecipient, Survey, User, utcnow
 from cat_survey.reports import series as series_module
 from cat_survey.reports import views as views_module
 from cat_survey.reports.series import CHART_SERIES, chart_cache
@@ -438,3 +438,30 @@ def test_the_real_clock_decides_what_is_partial(client, lead, add_response):
     assert ("like with like" in page) is not month_end
     assert ("Partial period: " in page) is not month_end
     assert "NPS fell from 100 in" in page
+
+
+def test_the_dashboard_shows_the_latest_campaigns_response_rates(client, lead, quarter):
+    empty = client.get(f"/dashboard?{Q1}").text
+    assert "No campaign has been sent yet" in empty
+
+    survey_id = db.session.scalar(db.select(Survey.id))
+    campaign = Campaign(
+        survey_id=survey_id, name="march.csv", send_at=utcnow(), contact_days=90
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    db.session.add(
+        CampaignRecipient(
+            campaign_id=campaign.id,
+            token="t" * 20,
+            customer_ref="C-1",
+            email="c1@example.com",
+            locale="en",
+            due_at=utcnow(),
+        )
+    )
+    db.session.commit()
+
+    page = client.get(f"/dashboard?{Q1}").text
+    assert f"{campaign.id} · march.csv" in page
+    assert 'href="/campaigns/campaigns.csv"' in page

@@ -86,3 +86,12 @@ def test_the_api_says_not_yet_open_with_403(client, survey):
     survey.opens_at = utcnow() + timedelta(hours=1)
     db.session.commit()
     assert start_api(client, "relationship-nps").status_code == 403
+
+
+def test_the_survey_list_offers_only_surveys_that_take_answers_now(client, survey):
+    assert f"/s/{survey.slug}" in client.get("/").text
+    close(survey)
+    assert f"/s/{survey.slug}" not in client.get("/").text
+    survey.closes_at, survey.opens_at = None, utcnow() + timedelta(days=1)
+    db.session.commit()
+    assert f"/s/{survey.slug}" not in client.get("/").text
