@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -572,25 +573,8 @@ def queue_invitations(now: datetime, limit: int) -> tuple[int, int, int]:
             db.session.rollback()
             quiet += 1
             continue
-        claimed = affected_rows(
-            db.session.execute(
-                db.update(CampaignRecipient).where(*unclaimed).values(invited_at=now)
-            )
-        )
-        if claimed != 1:  # another worker queued it first
-            db.session.rollback()
-            continue
-        notification = campaign_message(recipient, reminder=False)
-        notification.next_attempt_at = now
-        db.session.add(notification)
-        db.session.flush()
-        db.session.execute(
-            db.update(CampaignRecipient)
-            .where(CampaignRecipient.id == recipient_id)
-            .values(invitation_notification_id=notification.id)
-        )
-        db.session.commit()
-        queued += 1
+        if claim_and_queue(recipient, unclaimed, reminder=False, now=now):
+            queued += 1
     return queued, quiet, skipped
 
 
@@ -632,31 +616,45 @@ def queue_reminders(now: datetime, limit: int) -> tuple[int, int]:
             db.session.rollback()
             quiet += 1
             continue
-        claimed = affected_rows(
-            db.session.execute(
-                db.update(CampaignRecipient)
-                .where(
-                    CampaignRecipient.id == recipient_id,
-                    CampaignRecipient.reminded_at.is_(None),
-                )
-                .values(reminded_at=now)
-            )
+        unreminded = (
+            CampaignRecipient.id == recipient_id,
+            CampaignRecipient.reminded_at.is_(None),
         )
-        if claimed != 1:
-            db.session.rollback()
-            continue
-        notification = campaign_message(recipient, reminder=True)
-        notification.next_attempt_at = now
-        db.session.add(notification)
-        db.session.flush()
-        db.session.execute(
-            db.update(CampaignRecipient)
-            .where(CampaignRecipient.id == recipient_id)
-            .values(reminder_notification_id=notification.id)
-        )
-        db.session.commit()
-        queued += 1
+        if claim_and_queue(recipient, unreminded, reminder=True, now=now):
+            queued += 1
     return queued, quiet
+
+
+def claim_and_queue(
+    recipient: CampaignRecipient,
+    unclaimed: tuple[ColumnElement[bool], ...],
+    *,
+    reminder: bool,
+    now: datetime,
+) -> bool:
+    """Claim one e-mail of ``recipient`` and put it in the outbox, in one commit.
+
+    The claim is an UPDATE that matches only while ``unclaimed`` holds (the e-mail
+    not yet queued), so of two workers at the same row one wins and the other
+    queues nothing. Returns whether this call queued the e-mail.
+    """
+    stamp = {"reminded_at": now} if reminder else {"invited_at": now}
+    claim = db.update(CampaignRecipient).where(*unclaimed).values(**stamp)
+    if affected_rows(db.session.execute(claim)) != 1:  # another worker was first
+        db.session.rollback()
+        return False
+    notification = campaign_message(recipient, reminder=reminder)
+    notification.next_attempt_at = now
+    db.session.add(notification)
+    db.session.flush()
+    column = "reminder_notification_id" if reminder else "invitation_notification_id"
+    db.session.execute(
+        db.update(CampaignRecipient)
+        .where(CampaignRecipient.id == recipient.id)
+        .values(**{column: notification.id})
+    )
+    db.session.commit()
+    return True
 
 
 def suppress(email: str, reason: str, detail: str | None = None) -> bool:
