@@ -11,6 +11,7 @@ more of these e-mails about any theme.
 from flask import Blueprint, abort, g, render_template, request
 
 from cat_survey.db import db
+from cat_survey.domain.campaigns import suppress
 from cat_survey.extensions import csrf
 from cat_survey.models import LoopMessage, utcnow
 
@@ -28,6 +29,8 @@ def unsubscribe(token: str):
     if request.method == "POST" and message.unsubscribed_at is None:
         message.unsubscribed_at = utcnow()
         db.session.commit()
+        # One suppression list: no campaign e-mail reaches this address either.
+        suppress(message.email, "unsubscribed")
     return render_template(
         "updates/unsubscribe.html",
         token=token,

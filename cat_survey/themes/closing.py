@@ -22,6 +22,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from cat_survey.db import db
+from cat_survey.domain.campaigns import suppressions
 from cat_survey.domain.theme_workflow import WorkflowError, log_theme_event
 from cat_survey.emails import render_email
 from cat_survey.models import (
@@ -126,11 +127,14 @@ def loop_audience(theme: Theme) -> LoopAudience:
     first_rows: dict[int, Any] = {}
     for row in rows:  # a respondent with two answers in the theme counts once
         first_rows.setdefault(row.id, row)
+    # One suppression list for every e-mail to customers: an address that
+    # unsubscribed from (or bounced) a campaign gets no "what changed" e-mail either.
+    opted_out |= set(suppressions(address_of(row) for row in first_rows.values()))
     recipients = []
     without_address = unsubscribed = already_sent = 0
     for response_id, locale, hidden, invited_email, text in first_rows.values():
         hidden = hidden or {}
-        email = (invited_email or hidden.get("email") or "").strip().lower()
+        email = address_of((response_id, locale, hidden, invited_email, text))
         if response_id in sent:
             already_sent += 1
         elif not email:
@@ -148,6 +152,12 @@ def loop_audience(theme: Theme) -> LoopAudience:
                 )
             )
     return LoopAudience(tuple(recipients), without_address, unsubscribed, already_sent)
+
+
+def address_of(row: Any) -> str:
+    """A respondent's address, lower-cased: their invitation's, or a hidden field."""
+    _, _, hidden, invited_email, _ = row
+    return (invited_email or (hidden or {}).get("email") or "").strip().lower()
 
 
 def unsubscribe_link(token: str) -> str:

@@ -7,6 +7,7 @@ from helpers import csrf_token
 from sqlalchemy.exc import IntegrityError
 
 from cat_survey.db import db
+from cat_survey.domain.campaigns import suppress, suppressions
 from cat_survey.domain.theme_workflow import WorkflowError
 from cat_survey.models import (
     Answer,
@@ -223,3 +224,18 @@ def test_unsubscribing_asks_first_then_stops_every_later_message(
     audience = loop_audience(later)
     assert (len(audience.recipients), audience.unsubscribed) == (0, 1)
     assert client.get("/updates/unsubscribe/nope").status_code == 404
+
+
+def test_one_suppression_list_serves_campaign_and_loop_emails(
+    client, staff, make_theme, resolved_theme
+):
+    suppress("Aiko@Example.com", "bounced")
+    audience = loop_audience(resolved_theme)
+    assert [r.email for r in audience.recipients] == ["kenji@example.jp"]
+    assert audience.unsubscribed == 1
+
+    send_loop_messages(resolved_theme, CHANGES, actor=staff["a"])
+    db.session.commit()
+    message = db.session.scalar(db.select(LoopMessage))
+    client.post(f"/updates/unsubscribe/{message.token}")
+    assert suppressions(["kenji@example.jp"]) == {"kenji@example.jp": "unsubscribed"}
