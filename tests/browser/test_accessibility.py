@@ -155,6 +155,9 @@ def visit_staff_pages(audit: Audit, world: dict[str, Any]) -> None:
         "admin user": f"/admin/users/{world['staff']['a'].id}",
         "admin departments": "/admin/departments",
         "admin department": "/admin/departments/cx",
+        "studio": "/studio/",
+        "studio editor": "/studio/relationship-nps",
+        "campaigns": "/campaigns/",
         "not found": "/no-such-page",
     }
     for name, url in pages.items():
@@ -167,5 +170,5 @@ def test_every_page_has_no_critical_serious_or_moderate_violation(
 ):
     walk_customer_steps(audit)
     visit_staff_pages(audit, staff_world)
-    assert len(audit.findings) == 21
+    assert len(audit.findings) == 24
     assert audit.blocking() == []

@@ -3,30 +3,15 @@ the preview, then publishing a new version."""
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from helpers import TEST_PASSWORD
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, expect
 
 from cat_survey.db import db
 from cat_survey.models import SurveyVersion
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(__file__).parents[2] / ".venv" / "share" / "axe-core" / "axe.min.js"
-RUN_AXE = """async () => {
-  const result = await axe.run(document, {resultTypes: ["violations"]});
-  return result.violations
-    .filter(v => ["critical", "serious", "moderate"].includes(v.impact))
-    .map(v => v.id + " at " + v.nodes.map(n => n.target.join(" ")).join(", "));
-}"""
-
-
-def axe_violations(page: Page) -> list[str]:
-    """Critical, serious and moderate axe-core violations of the page as it is."""
-    page.evaluate(AXE.read_text())
-    return page.evaluate(RUN_AXE)
 
 
 @pytest.fixture
@@ -72,8 +57,8 @@ def test_a_lead_edits_sees_an_error_previews_and_publishes(context, staff):
     expect(page.locator("#problem-list")).to_contain_text(message)
     expect(page.locator(f"#line-{line}")).to_contain_text("type: nsp")
     expect(page.locator(f"#line-{line} .error")).to_contain_text(message)
-    if AXE.exists():
-        assert axe_violations(page) == []
+    # axe-core checks the studio pages in test_accessibility.py: it needs JavaScript,
+    # and evaluating script in a page with JavaScript off never returns.
 
     # Fixed and reworded: the preview shows both languages and stores nothing.
     reworded = original.replace("How are we doing?", "How are we doing today?", 1)
