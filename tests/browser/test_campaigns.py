@@ -105,7 +105,7 @@ def test_a_lead_uploads_previews_and_sends_a_campaign(
     page.locator("main form button[type=submit]").last.click()
     page.wait_for_url(re.compile(r"/dashboard"))
 
-    page.get_by_role("link", name="Campaigns").click()
+    page.get_by_role("link", name="Campaigns", exact=True).click()
     assert axe_violations(page) == []
     page.get_by_label("Survey").select_option("relationship-nps")
     page.get_by_label("Customer CSV").set_input_files(str(customers))

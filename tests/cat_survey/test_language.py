@@ -19,8 +19,11 @@ from cat_survey.domain.accounts import INVITED_PREFIX, password_token
 from cat_survey.domain.responses import new_token
 from cat_survey.extensions import LOCALE_COOKIE
 from cat_survey.models import (
+    Campaign,
+    CampaignRecipient,
     Department,
     Invitation,
+    LoopMessage,
     Survey,
     SurveyResponse,
     Theme,
@@ -153,6 +156,7 @@ def test_api_messages_are_in_the_conversations_language(client, make_response):
 NOT_PAGES = {
     "static", "health.healthz", "api.show", "reports.chart", "reports.export",
     "themes.export_answers", "themes.sparkline", "themes.trend_chart",
+    "themes.report_as_pdf", "campaigns.stats_csv", "studio.export",
 }  # fmt: skip
 #: Every page, the role that may see it (None: a customer) and its URL.
 PAGES: dict[str, tuple[str | None, str]] = {
@@ -171,8 +175,20 @@ PAGES: dict[str, tuple[str | None, str]] = {
     "admin.user": ("admin", "/admin/users/{user}"),
     "admin.departments": ("admin", "/admin/departments"),
     "admin.department": ("admin", "/admin/departments/{department}"),
+    "themes.report": ("advocate", "/themes/report"),
+    "themes.close_loop": ("advocate", "/themes/{theme}/close-loop"),
+    "reports.suspects": ("cx_lead", "/dashboard/suspects"),
+    "campaigns.index": ("cx_lead", "/campaigns/"),
+    "studio.index": ("cx_lead", "/studio/"),
+    "studio.new": ("cx_lead", "/studio/new"),
+    "studio.edit": ("cx_lead", "/studio/{survey}"),
+    # An unsubscribe page speaks the language its e-mail was written in.
+    "unsubscribe.page": (None, "/unsubscribe/{recipient}"),
+    "updates.unsubscribe": (None, "/updates/unsubscribe/{loop_message}"),
     "error page": (None, "/no-such-page"),
 }
+#: Pages whose language is that of the e-mail that links to them.
+EMAIL_LANGUAGE_PAGES = {"unsubscribe.page", "updates.unsubscribe"}
 
 
 def test_every_get_route_is_listed_as_a_page_or_not(app: Flask):
@@ -195,7 +211,27 @@ def world(
     )  # fmt: skip
     db.session.add_all([invitation, theme, invited])
     db.session.commit()
-    return {
+    tokens = {}
+    respondents = {"en": conversation, "ja": make_response(complete=False)}
+    for locale in ("en", "ja"):
+        campaign = Campaign(
+            survey_id=survey.id, name="list.csv", send_at=utcnow(), contact_days=90
+        )
+        db.session.add(campaign)
+        db.session.flush()
+        recipient = CampaignRecipient(
+            campaign_id=campaign.id, token=new_token(), customer_ref=f"C-{locale}",
+            email=f"{locale}@example.com", locale=locale, due_at=utcnow(),
+        )  # fmt: skip
+        message = LoopMessage(
+            theme_id=theme.id, response_id=respondents[locale].id, token=new_token(),
+            email=f"{locale}@example.com", locale=locale,
+        )  # fmt: skip
+        db.session.add_all([recipient, message])
+        tokens[f"recipient_{locale}"] = recipient.token
+        tokens[f"loop_message_{locale}"] = message.token
+    db.session.commit()
+    return tokens | {
         "survey": survey.slug,
         "invitation": invitation.token,
         "conversation": conversation.token,
@@ -225,6 +261,11 @@ def test_every_page_declares_its_language_and_offers_the_switch(
     if page == "survey.conversation":
         # A conversation speaks its own language; the switch changes it.
         switch(client, locale, url.format(**world))
+    if page in EMAIL_LANGUAGE_PAGES:
+        world = world | {
+            "recipient": world[f"recipient_{locale}"],
+            "loop_message": world[f"loop_message_{locale}"],
+        }
     response = client.get(url.format(**world))
     assert response.status_code in (200, 404), response.status_code
     html = response.text

@@ -170,7 +170,7 @@ def test_cli_writes_csv_when_asked(write_file, capsys) -> None:
         (
             {"answers.csv": "text\nslow\n", "bad.yaml": "departments: []\n"},
             ["--catalog", "@bad.yaml"],
-            "bad.yaml, line 1, field 'departments'",
+            "bad.yaml:1: field 'departments'",
         ),
         ({"answers.csv": "text\nslow\n"}, ["--format", "xml"], "invalid choice"),
     ],
