@@ -15,6 +15,17 @@ REPO = Path(__file__).parents[1]
 SURVEYS_DIR = REPO / "surveys"
 DATA_DIR = Path(__file__).parent / "data"
 TEST_PASSWORD = "correct horse battery"
+#: A customer list for the campaign routes (the CSV rules of invitations).
+CAMPAIGN_CSV = b"ref,email,name\nC-77,c77@example.com,Chris\n"
+#: A small survey a lead writes in the studio.
+STUDIO_SOURCE = (
+    "slug: studio-pulse\n"
+    "title: Pulse\n"
+    "questions:\n"
+    "  - id: nps\n"
+    "    type: nps\n"
+    "    prompt: How likely are you to recommend us?\n"
+)
 
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 

@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from helpers import TEST_PASSWORD
+from helpers import CAMPAIGN_CSV, STUDIO_SOURCE, TEST_PASSWORD
 from sqlalchemy import select
 
 from cat_survey.db import db
@@ -93,8 +93,6 @@ LEADS_ACTION = {
     role: tuple(DONE if outcome == OK else outcome for outcome in outcomes)
     for role, outcomes in LEADS.items()
 }
-#: A customer list for the campaign routes (the CSV rules of invitations).
-CAMPAIGN_CSV = b"ref,email,name\nC-77,c77@example.com,Chris\n"
 ADMIN_ACTION = {
     role: tuple(DONE if outcome == OK else outcome for outcome in outcomes)
     for role, outcomes in ADMINS.items()
@@ -376,14 +374,7 @@ MATRIX = (
         "/studio/new",
         LEADS,
         form={
-            "source": (
-                "slug: studio-pulse\n"
-                "title: Pulse\n"
-                "questions:\n"
-                "  - id: nps\n"
-                "    type: nps\n"
-                "    prompt: How likely are you to recommend us?\n"
-            ),
+            "source": STUDIO_SOURCE,
             "action": "check",
         },
     ),

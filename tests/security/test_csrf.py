@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from helpers import TEST_PASSWORD
+from helpers import CAMPAIGN_CSV, STUDIO_SOURCE, TEST_PASSWORD
 from sqlalchemy import select
 
 from cat_survey.db import db
@@ -22,8 +22,6 @@ from cat_survey.domain.accounts import INVITED_PREFIX, password_token
 from cat_survey.extensions import csrf
 from cat_survey.models import Department, User, utcnow
 
-#: A customer list for the campaign routes.
-CAMPAIGN_CSV = b"ref,email,name\nC-77,c77@example.com,Chris\n"
 #: Every POST route outside the API: who signs in, its URL, a valid form.
 POST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
     "survey.public_link": ("anonymous", "/s/{survey}", {"segment": "smb"}),
@@ -76,14 +74,7 @@ POST_ROUTES: dict[str, tuple[str, str, dict[str, str]]] = {
         "cx_lead",
         "/studio/new",
         {
-            "source": (
-                "slug: studio-pulse\n"
-                "title: Pulse\n"
-                "questions:\n"
-                "  - id: nps\n"
-                "    type: nps\n"
-                "    prompt: How likely are you to recommend us?\n"
-            ),
+            "source": STUDIO_SOURCE,
             "action": "check",
         },
     ),
