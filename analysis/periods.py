@@ -7,17 +7,20 @@ the same thing on every page. Nothing here reads the clock.
 """
 
 import calendar
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 __all__ = [
     "PERIODS",
     "PERIOD_MONTHS",
+    "Span",
     "last_day_of_month",
     "period_end",
     "period_label",
     "period_of",
     "periods_between",
     "same_day",
+    "same_span",
     "shift_period",
 ]
 
@@ -96,3 +99,45 @@ def period_label(start: date, period: str) -> str:
     if period == "year":
         return str(start.year)
     return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+
+
+@dataclass(frozen=True)
+class Span:
+    """Days ``first`` to ``last``, both included.
+
+    >>> Span(date(2024, 10, 1), date(2024, 11, 30)).days
+    61
+    """
+
+    first: date
+    last: date
+
+    @property
+    def days(self) -> int:
+        """How many days the span holds."""
+        return (self.last - self.first).days + 1
+
+    def words(self) -> str:
+        """The span as pages and CSVs write it: "2024-10-01 to 2024-11-30"."""
+        return f"{self.first.isoformat()} to {self.last.isoformat()}"
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        """The span as UTC instants: ``first``'s midnight to the one after ``last``.
+
+        >>> Span(date(2024, 2, 1), date(2024, 2, 29)).utc_bounds()[1]
+        datetime.datetime(2024, 3, 1, 0, 0, tzinfo=datetime.timezone.utc)
+        """
+        low = datetime.combine(self.first, time(), tzinfo=UTC)
+        return low, datetime.combine(self.last + timedelta(days=1), time(), tzinfo=UTC)
+
+
+def same_span(span: Span, period: str, count: int) -> Span:
+    """The same days of the period ``count`` periods away (see :func:`same_day`).
+
+    The dashboard compares a partial period with these days of the one before it,
+    and the theme report a running month or quarter, so both compare like with like.
+
+    >>> same_span(Span(date(2024, 10, 1), date(2024, 11, 30)), "quarter", -1).words()
+    '2024-07-01 to 2024-08-31'
+    """
+    return Span(same_day(span.first, period, count), same_day(span.last, period, count))

@@ -20,9 +20,10 @@ of the year. :func:`period_start` is the one place that knows SQLite from Postgr
 
 A period the range, the clock or the data covers only in part (the current quarter
 on 30 November, a month the survey started in the middle of) is *partial*:
-:func:`coverage` says which days of each period count, and :func:`same_span`
-finds the same days in an earlier period, so a partial period is only ever
-compared with the same span of the one before it. Nothing here reads the clock:
+:func:`coverage` says which days of each period count, and
+:func:`analysis.periods.same_span` (which the theme report uses too) finds the
+same days in an earlier period, so a partial period is only ever compared with
+the same span of the one before it. Nothing here reads the clock:
 callers pass ``today``.
 """
 
@@ -30,17 +31,17 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 
 from analysis.periods import (
     PERIODS,
+    Span,
     period_end,
     period_label,
     periods_between,
-    same_day,
 )
 from analysis.scores import (
     CesResult,
@@ -153,23 +154,6 @@ def period_start(timestamp: Any, period: str) -> ColumnElement[str]:
 
 
 @dataclass(frozen=True)
-class Span:
-    """Days ``first`` to ``last``, both included."""
-
-    first: date
-    last: date
-
-    @property
-    def days(self) -> int:
-        """How many days the span holds."""
-        return (self.last - self.first).days + 1
-
-    def words(self) -> str:
-        """The span as the page and the CSV write it: "2024-10-01 to 2024-11-30"."""
-        return f"{self.first.isoformat()} to {self.last.isoformat()}"
-
-
-@dataclass(frozen=True)
 class PeriodCoverage:
     """Which days of one period the dashboard's numbers cover.
 
@@ -229,11 +213,6 @@ def coverage(
         reason = "; ".join(r for r in (first_reason, last_reason) if r)
         coverages.append(PeriodCoverage(whole, Span(first, last), reason))
     return tuple(coverages)
-
-
-def same_span(span: Span, period: str, count: int) -> Span:
-    """The same days of the period ``count`` periods away (see :func:`same_day`)."""
-    return Span(same_day(span.first, period, count), same_day(span.last, period, count))
 
 
 # ---------------------------------------------------------------- results
@@ -314,9 +293,7 @@ class PeriodCounts:
 
 def window(filters: Filters) -> tuple[datetime, datetime]:
     """The range as UTC instants: from the start day's midnight to after the end day."""
-    low = datetime.combine(filters.start, time(), tzinfo=UTC)
-    high = datetime.combine(filters.end + timedelta(days=1), time(), tzinfo=UTC)
-    return low, high
+    return Span(filters.start, filters.end).utc_bounds()
 
 
 def response_time() -> Any:

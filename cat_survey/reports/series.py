@@ -29,6 +29,7 @@ from typing import Any
 from flask import current_app
 
 from analysis.charts import TrendPoint, bar_svg, nps_trend_svg, trend_svg
+from analysis.periods import same_span
 from analysis.scores import NpsComparison, compare_nps_results
 from cat_survey.reports.queries import (
     Filters,
@@ -44,7 +45,6 @@ from cat_survey.reports.queries import (
     nps_over_spans,
     nps_overview,
     response_counts,
-    same_span,
     sus_series,
     umux_lite_series,
 )

@@ -7,7 +7,7 @@ is counted from the themed answers themselves (``ThemeAnswer`` joined to the
 answer and its response), so the view can be narrowed to one survey, segment or
 hidden-field group, the group a dashboard breakdown row links from. Like the
 dashboard, a period still running is compared with the same days of the period
-before it (:func:`cat_survey.reports.queries.same_span`), never with a whole one.
+before it (:func:`analysis.periods.same_span`), never with a whole one.
 
 Counts include partial responses, as the themes pages do: a comment is a comment
 whether or not the customer finished the survey.
@@ -18,9 +18,7 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
-from analysis.periods import (
-    period_label,
-)
+from analysis.periods import Span, period_label, same_span
 from cat_survey.db import db
 from cat_survey.models import (
     Answer,
@@ -37,13 +35,11 @@ from cat_survey.reports.queries import (
     NO_VALUE,
     Filters,
     PeriodCoverage,
-    Span,
     breakdown_column,
     coverage,
     data_start,
     group_conditions,
     response_time,
-    same_span,
     window,
 )
 

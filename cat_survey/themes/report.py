@@ -11,24 +11,32 @@ still running is compared with the same days of the period before it, so a
 quarter that has had two months is never set against a whole one.
 
 NPS drag is ``overall NPS - NPS of everyone outside the theme``, the points the
-theme's respondents cost. Because ``overall = w * theme + (1 - w) * rest`` with
-``w`` the theme's share of NPS answers, the drag equals ``w * (theme - rest)``;
-its interval is ``w`` times the 95% adjusted-Wald interval of that difference.
+theme's respondents cost. Both sides count only the period's NPS answers (those
+given within its days, from responses that count in scores), so the drag is the
+period's, not that of every answer ever given. Because
+``overall = w * theme + (1 - w) * rest`` with ``w`` the theme's share of NPS
+answers, the drag equals ``w * (theme - rest)``; its interval is ``w`` times the
+95% adjusted-Wald interval of that difference.
 """
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
+from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
-from analysis.periods import period_of, same_day, shift_period
+from analysis.periods import Span, period_end, period_of, same_span, shift_period
 from analysis.scores import NpsResult, compare_nps_results, nps_from_counts
 from cat_survey.db import db
+from cat_survey.domain.suspects import COUNTED
 from cat_survey.models import (
     Answer,
     Department,
+    SurveyResponse,
     Theme,
     ThemeAnswer,
     ThemeEvent,
@@ -36,10 +44,10 @@ from cat_survey.models import (
     ThemeStatus,
     User,
 )
+from cat_survey.score_sql import nps_of, nps_tallies
 from cat_survey.themes.queries import (
     EMPTY_NPS,
-    overall_nps_by_survey,
-    respondent_nps,
+    respondents,
     theme_quotes,
     visible_themes,
 )
@@ -69,6 +77,16 @@ class ReportPeriod:
     previous_first: date
     previous_last: date
     previous_name: str
+
+    @property
+    def span(self) -> Span:
+        """The days counted."""
+        return Span(self.first, self.last)
+
+    @property
+    def previous_span(self) -> Span:
+        """The same days of the period before."""
+        return Span(self.previous_first, self.previous_last)
 
 
 @dataclass(frozen=True)
@@ -127,24 +145,26 @@ def parse_period(name: str, *, today: date) -> ReportPeriod:
     """
     match = PERIOD_PATTERN.match(name.strip())
     if match is None:
-        raise BadPeriod("Give the period as a month (2026-11) or a quarter (2026-Q4).")
+        raise BadPeriod(
+            _l("Give the period as a month (2026-11) or a quarter (2026-Q4).")
+        )
     year, month, quarter = match.groups()
     kind = "month" if month else "quarter"
     first = date(int(year), int(month) if month else (int(quarter) - 1) * 3 + 1, 1)
-    end = shift_period(first, kind) - timedelta(days=1)
+    end = period_end(first, kind)
     if first > today:
-        raise BadPeriod(f"{name} has not started yet.")
-    last = min(end, today)
-    previous_first = shift_period(first, kind, -1)
+        raise BadPeriod(_l("%(period)s has not started yet.", period=name))
+    counted = Span(first, min(end, today))
+    previous = same_span(counted, kind, -1)
     return ReportPeriod(
         name=period_name(first, kind),
         kind=kind,
-        first=first,
-        last=last,
-        partial=last < end,
-        previous_first=previous_first,
-        previous_last=same_day(last, kind, -1),
-        previous_name=period_name(previous_first, kind),
+        first=counted.first,
+        last=counted.last,
+        partial=counted.last < end,
+        previous_first=previous.first,
+        previous_last=previous.last,
+        previous_name=period_name(previous.first, kind),
     )
 
 
@@ -210,19 +230,63 @@ def drag_interval(theme_nps: NpsResult, overall: NpsResult) -> DragInterval | No
     )
 
 
-def day_bounds(first: date, last: date) -> tuple[datetime, datetime]:
-    """The instants from ``first`` 00:00 UTC to just after ``last``."""
-    low = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    high = datetime(last.year, last.month, last.day, tzinfo=UTC) + timedelta(days=1)
-    return low, high
+def period_nps_answers(low: datetime, high: datetime) -> Any:
+    """An alias of Answer and the conditions picking the NPS answers in [low, high).
+
+    Only responses that count in scores (not suspect, not discarded) take part,
+    as on the dashboard.
+    """
+    score = aliased(Answer)
+    return score, and_(
+        score.question_type == "nps",
+        score.number_value.is_not(None),
+        score.answered_at >= low,
+        score.answered_at < high,
+        SurveyResponse.integrity.in_(COUNTED),
+    )
+
+
+def period_respondent_nps(
+    theme_ids: Sequence[int], low: datetime, high: datetime
+) -> dict[int, NpsResult]:
+    """NPS of each theme's respondents who gave their NPS answer in [low, high)."""
+    if not theme_ids:
+        return {}
+    people = respondents(theme_ids)
+    score, in_period = period_nps_answers(low, high)
+    rows = db.session.execute(
+        select(people.c.theme_id, *nps_tallies(score.number_value))
+        .select_from(people)
+        .join(SurveyResponse, SurveyResponse.id == people.c.response_id)
+        .join(score, score.response_id == SurveyResponse.id)
+        .where(in_period)
+        .group_by(people.c.theme_id)
+    ).all()
+    return {row.theme_id: nps_of(row) for row in rows}
+
+
+def period_overall_nps(low: datetime, high: datetime) -> dict[int | None, NpsResult]:
+    """NPS of every survey's NPS answers given in [low, high), by survey id."""
+    score, in_period = period_nps_answers(low, high)
+    rows = db.session.execute(
+        select(SurveyResponse.survey_id, *nps_tallies(score.number_value))
+        .select_from(score)
+        .join(SurveyResponse, SurveyResponse.id == score.response_id)
+        .where(in_period)
+        .group_by(SurveyResponse.survey_id)
+    ).all()
+    results: dict[int | None, NpsResult] = {}
+    for row in rows:
+        results[row.survey_id] = nps_of(row)
+    return results
 
 
 def department_report(
     user: User, department: Department, period: ReportPeriod
 ) -> DepartmentReport:
     """The report of ``department`` over ``period``, as far as ``user`` may read."""
-    now_low, now_high = day_bounds(period.first, period.last)
-    then_low, then_high = day_bounds(period.previous_first, period.previous_last)
+    now_low, now_high = period.span.utc_bounds()
+    then_low, then_high = period.previous_span.utc_bounds()
     when = Answer.answered_at
     visible = visible_themes(user).where(Theme.department_id == department.id)
     theme_ids = select(visible.with_only_columns(Theme.id).subquery().c.id)
@@ -249,8 +313,10 @@ def department_report(
             .options(selectinload(Theme.owner), selectinload(Theme.department))
         )
     }
-    scores = respondent_nps(ranked)
-    overall = overall_nps_by_survey()
+    # The theme's respondents are a subset of everyone counted in the period, so
+    # everyone minus the theme is the rest of the period's respondents.
+    scores = period_respondent_nps(ranked, now_low, now_high)
+    overall = period_overall_nps(now_low, now_high)
     listed = []
     for theme_id in ranked:
         theme = themes[theme_id]
@@ -306,7 +372,7 @@ def event_lines(
             ThemeEventLine(
                 theme=event.theme,
                 at=event.created_at,
-                who=event.actor.name if event.actor else "analysis",
+                who=event.actor.name if event.actor else _l("analysis"),
                 reason=event.reason or "",
             ),
         )

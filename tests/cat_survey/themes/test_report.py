@@ -103,7 +103,7 @@ def test_the_report_ranks_this_periods_themes_and_lists_resolutions(
     ]
     first = report.themes[0]
     assert first.theme.owner.name == staff["a"].name
-    assert first.nps.n == 5
+    assert first.nps.n == 4  # last month's answer is not this period's
     assert first.drag is not None
     assert first.drag.low <= first.drag.drag <= first.drag.high
     assert len(first.quotes) == 2
@@ -112,6 +112,39 @@ def test_the_report_ranks_this_periods_themes_and_lists_resolutions(
     ]
     assert report.came_back == ()
     assert report.answers == 6
+
+
+def test_nps_and_its_drag_count_only_the_periods_answers(
+    staff, departments, report_themes
+):
+    this = department_report(
+        staff["lead"],
+        departments["cx"],
+        parse_period(this_month(), today=utcnow().date()),
+    )
+    growing = this.themes[0]
+    # This month: the theme's 4 detractors; everyone else 2 promoters ("slow
+    # reply") and 1 detractor ("price"). Last month's two answers are left out.
+    assert (growing.nps.promoters, growing.nps.detractors) == (0, 4)
+    overall = nps_from_counts(2, 0, 5)
+    rest = nps_from_counts(2, 0, 1)
+    assert growing.drag is not None
+    assert growing.drag.drag == pytest.approx(overall.score - rest.score)
+    assert growing.drag.low <= growing.drag.drag <= growing.drag.high
+
+    last_month = shift_period(utcnow().date().replace(day=1), "month", -1)
+    before = department_report(
+        staff["lead"],
+        departments["cx"],
+        parse_period(f"{last_month:%Y-%m}", today=utcnow().date()),
+    )
+    by_label = {theme.theme.label: theme for theme in before.themes}
+    # Last month the theme had one answer (NPS 3) and so did "Only last month":
+    # one detractor against one, a drag of 0 with a wide interval.
+    assert by_label["Invoices are wrong"].nps.n == 1
+    drag = by_label["Invoices are wrong"].drag
+    assert drag is not None
+    assert drag.drag == pytest.approx(0.0)
 
 
 def test_a_reopened_theme_is_listed_as_come_back(staff, departments, report_themes):
