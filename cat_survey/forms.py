@@ -1,5 +1,6 @@
 """The base of every form: WTForms with Flask-WTF's CSRF protection turned on."""
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import Field
 from wtforms.validators import ValidationError
@@ -12,4 +13,4 @@ class BaseForm(FlaskForm):
 def plain_text(form: BaseForm, field: Field) -> None:
     """Refuse control characters but line breaks and tabs (PostgreSQL refuses NUL)."""
     if any(ord(char) < 32 and char not in "\n\r\t" for char in field.data or ""):
-        raise ValidationError("Remove the invisible control characters.")
+        raise ValidationError(_("Remove the invisible control characters."))

@@ -5,6 +5,8 @@ the database, filled in by the factory functions below, so a form can only name
 something that exists.
 """
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
     EmailField,
     SelectField,
@@ -24,16 +26,16 @@ from cat_survey.models import Department, Role, User
 # Enough to catch typing slips; the set-password e-mail proves the address works.
 EMAIL_SHAPE = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 ROLE_LABELS = {
-    Role.ADVOCATE: "Advocate (one department's themes)",
-    Role.CX_LEAD: "CX lead (dashboard, every theme, triage)",
-    Role.ADMIN: "Admin (everything, and these screens)",
+    Role.ADVOCATE: _l("Advocate (one department's themes)"),
+    Role.CX_LEAD: _l("CX lead (dashboard, every theme, triage)"),
+    Role.ADMIN: _l("Admin (everything, and these screens)"),
 }
 
 
 def department_choices() -> list[SelectChoice]:
     """Every department by name, with an empty first choice."""
     departments = db.session.scalars(db.select(Department).order_by(Department.name))
-    return [SelectChoice("", "No department (CX leads and admins)")] + [
+    return [SelectChoice("", _l("No department (CX leads and admins)"))] + [
         SelectChoice(department.slug, department.name) for department in departments
     ]
 
@@ -42,27 +44,28 @@ class RoleFields(BaseForm):
     """A role and, for advocates, the department they work for."""
 
     role = SelectField(
-        "Role",
+        _l("Role"),
         choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
     )
-    department = SelectField("Department", choices=[], validate_choice=True)
+    department = SelectField(_l("Department"), choices=[], validate_choice=True)
 
 
 class InviteForm(RoleFields):
     """Who to invite: their e-mail, name, role and department."""
 
     email = EmailField(
-        "E-mail",
+        _l("E-mail"),
         validators=[
             DataRequired(),
             Length(max=320),
             Regexp(
-                EMAIL_SHAPE, message="Enter an e-mail address like ann@example.com."
+                EMAIL_SHAPE,
+                message=_l("Enter an e-mail address like ann@example.com."),
             ),
             plain_text,
         ],
     )
-    name = StringField("Name", validators=[Optional(), Length(max=200), plain_text])
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200), plain_text])
 
 
 class RoleForm(RoleFields):
@@ -94,15 +97,17 @@ class MultiCheckboxField(SelectMultipleField):
 class DepartmentForm(BaseForm):
     """A department's name, description, webhook and advocates."""
 
-    name = StringField("Name", validators=[DataRequired(), Length(max=200), plain_text])
+    name = StringField(
+        _l("Name"), validators=[DataRequired(), Length(max=200), plain_text]
+    )
     description = TextAreaField(
-        "Description", validators=[Optional(), Length(max=2000), plain_text]
+        _l("Description"), validators=[Optional(), Length(max=2000), plain_text]
     )
     webhook_url = URLField(
-        "Webhook URL (http or https; leave empty for none)",
+        _l("Webhook URL (http or https; leave empty for none)"),
         validators=[Optional(), Length(max=500), plain_text],
     )
-    advocates = MultiCheckboxField("Advocates", coerce=int)
+    advocates = MultiCheckboxField(_l("Advocates"), coerce=int)
 
 
 def department_form(department: Department) -> DepartmentForm:
@@ -128,4 +133,9 @@ def advocate_label(user: User, department: Department) -> str:
     """An advocate as a checkbox label: their name, and their department if other."""
     if user.department_id == department.id or user.department is None:
         return f"{user.name} <{user.email}>"
-    return f"{user.name} <{user.email}>, now in {user.department.name}"
+    return _(
+        "%(name)s <%(email)s>, now in %(department)s",
+        name=user.name,
+        email=user.email,
+        department=user.department.name,
+    )

@@ -14,6 +14,9 @@ and examples, which these screens show but do not edit.
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from cat_survey.admin.forms import department_form, invite_form, role_form
@@ -36,21 +39,39 @@ from cat_survey.models import Department, Role, User, utcnow
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 EVENT_LABELS = {
-    "invited": "Invited",
-    "link_sent": "Sent a set-password link",
-    "password_set": "Chose a password",  # nosec B105 - an audit label, not a password
-    "role_changed": "Role changed",
-    "deactivated": "Deactivated",
-    "reactivated": "Reactivated",
-    "department_edited": "Department edited",
-    "advocate_moved": "Advocate moved here",
+    "invited": _l("Invited"),
+    "link_sent": _l("Sent a set-password link"),
+    "password_set": _l("Chose a password"),  # nosec B105 - an audit label
+    "role_changed": _l("Role changed"),
+    "deactivated": _l("Deactivated"),
+    "reactivated": _l("Reactivated"),
+    "department_edited": _l("Department edited"),
+    "advocate_moved": _l("Advocate moved here"),
+}
+#: The department fields an audit row names, as the edit form labels them.
+FIELD_LABELS = {
+    "name": _l("Name"),
+    "description": _l("Description"),
+    "webhook_url": _l("Webhook URL"),
+}
+#: Each role as the accounts table names it.
+ROLE_NAMES = {
+    Role.ADVOCATE: _l("advocate"),
+    Role.CX_LEAD: _l("CX lead"),
+    Role.ADMIN: _l("admin"),
 }
 
 
 @bp.context_processor
 def labels() -> dict[str, object]:
-    """Names the admin templates share: audit labels and the invited test."""
-    return {"event_labels": EVENT_LABELS, "is_invited": is_invited, "Role": Role}
+    """Names the admin templates share: audit and role labels, the invited test."""
+    return {
+        "event_labels": EVENT_LABELS,
+        "field_labels": FIELD_LABELS,
+        "role_names": ROLE_NAMES,
+        "is_invited": is_invited,
+        "Role": Role,
+    }
 
 
 @bp.get("")
@@ -110,7 +131,7 @@ def change_user_role(user_id: int):
         department = department_by_slug(form.department.data)
         done = apply(change_role, account, form.role.data, department)
         if done is not None:
-            flash("Role changed." if done else "Nothing to change.", "info")
+            flash(_("Role changed.") if done else _("Nothing to change."), "info")
     return redirect(url_for("admin.user", user_id=account.id))
 
 
@@ -118,14 +139,14 @@ def change_user_role(user_id: int):
 @roles_required(Role.ADMIN)
 def deactivate(user_id: int):
     """Stop an account: it cannot sign in and its open sessions end."""
-    return change_access(user_id, active=False, message="Account deactivated.")
+    return change_access(user_id, active=False, message=_("Account deactivated."))
 
 
 @bp.post("/users/<int:user_id>/reactivate")
 @roles_required(Role.ADMIN)
 def reactivate(user_id: int):
     """Let a deactivated account sign in again (with its old password)."""
-    return change_access(user_id, active=True, message="Account reactivated.")
+    return change_access(user_id, active=True, message=_("Account reactivated."))
 
 
 @bp.post("/users/<int:user_id>/link")
@@ -183,7 +204,11 @@ def update_department(slug: str):
         advocates=list(advocates),
     )
     if changed is not None:
-        flash(f"Saved: {changed} change(s)." if changed else "Nothing to change.")
+        flash(
+            ngettext("Saved: %(num)d change.", "Saved: %(num)d changes.", changed)
+            if changed
+            else _("Nothing to change.")
+        )
     return redirect(url_for("admin.department", slug=slug))
 
 
@@ -216,7 +241,7 @@ def apply(change: Callable[..., object], *args: object, **kwargs: object):
         result = change(*args, actor=current_user, **kwargs)
     except AccountError as error:
         db.session.rollback()
-        flash(str(error), "error")
+        flash(error.translated(), "error")
         return None
     db.session.commit()
     return result
@@ -225,7 +250,7 @@ def apply(change: Callable[..., object], *args: object, **kwargs: object):
 def refused(error: AccountError, target: str):
     """Flash why a change was refused and go back to ``target``."""
     db.session.rollback()
-    flash(str(error), "error")
+    flash(error.translated(), "error")
     return redirect(target)
 
 
@@ -247,5 +272,5 @@ def department_or_404(slug: str) -> Department:
     """The department of a URL, or a 404 page."""
     record = department_by_slug(slug)
     if record is None:
-        abort(404, description=f"There is no department '{slug}'.")
+        abort(404, description=_("There is no department '%(slug)s'.", slug=slug))
     return record

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.security import generate_password_hash
 from zxcvbn import zxcvbn
@@ -57,7 +58,20 @@ DEPARTMENT_FIELDS = ("name", "description", "webhook_url")
 
 
 class AccountError(Exception):
-    """A change an admin asked for that cannot be made; the message says why."""
+    """A change an admin asked for that cannot be made; the message says why.
+
+    The message is an English template marked with ``gettext_noop`` and its
+    values: the command line prints it as it is, a page shows :meth:`translated`.
+    """
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message % values if values else message)
+        self.message = message
+        self.values = values
+
+    def translated(self) -> str:
+        """The message in the language of the current request."""
+        return gettext(self.message, **self.values)
 
 
 def gettext_noop(message: str) -> str:
@@ -95,7 +109,7 @@ def check_password(password: str, *, user_inputs: Iterable[str] = ()) -> None:
     """Refuse a short or guessable password with an AccountError saying why."""
     problem = password_problem(password, user_inputs=user_inputs)
     if problem is not None:
-        raise AccountError(problem % {"count": MIN_PASSWORD_CHARS})
+        raise AccountError(problem, count=MIN_PASSWORD_CHARS)
 
 
 def audit(
@@ -203,9 +217,13 @@ def checked_role_and_department(
     try:
         checked = Role(role)
     except ValueError:
-        raise AccountError(f"There is no role {role!r}.") from None
+        raise AccountError(
+            gettext_noop("There is no role '%(role)s'."), role=role
+        ) from None
     if checked == Role.ADVOCATE and department is None:
-        raise AccountError("An advocate works for a department: choose one.")
+        raise AccountError(
+            gettext_noop("An advocate works for a department: choose one.")
+        )
     # Leads and admins see every department; a department would mean nothing.
     return checked, department if checked == Role.ADVOCATE else None
 
@@ -225,10 +243,14 @@ def create_user(
     """
     email = email.strip().lower()
     if "@" not in email:
-        raise AccountError(f"{email!r} is not an e-mail address.")
+        raise AccountError(
+            gettext_noop("'%(email)s' is not an e-mail address."), email=email
+        )
     check_password(password, user_inputs=[email, *email.split("@"), name or ""])
     if db.session.scalar(db.select(User.id).filter_by(email=email)) is not None:
-        raise AccountError(f"An account for {email} already exists.")
+        raise AccountError(
+            gettext_noop("An account for %(email)s already exists."), email=email
+        )
     department = None
     if department_slug:
         department = db.session.scalar(
@@ -236,7 +258,10 @@ def create_user(
         )
         if department is None:
             raise AccountError(
-                f"There is no department {department_slug!r}; load the catalog first."
+                gettext_noop(
+                    "There is no department '%(slug)s'; load the catalog first."
+                ),
+                slug=department_slug,
             )
     checked_role, department = checked_role_and_department(role, department)
     user = User(
@@ -271,7 +296,9 @@ def invite_user(
     """Create an account without a password and e-mail its set-password link."""
     email = email.strip().lower()
     if db.session.scalar(db.select(User.id).filter_by(email=email)) is not None:
-        raise AccountError(f"There is already an account for {email}.")
+        raise AccountError(
+            gettext_noop("There is already an account for %(email)s."), email=email
+        )
     checked_role, department = checked_role_and_department(role, department)
     user = User(
         email=email,
@@ -291,7 +318,9 @@ def invite_user(
 def resend_link(user: User, *, actor: User, now: datetime) -> PasswordLink:
     """E-mail a new set-password link; earlier links stop working."""
     if not user.is_active:
-        raise AccountError("Reactivate the account before sending it a link.")
+        raise AccountError(
+            gettext_noop("Reactivate the account before sending it a link.")
+        )
     if is_invited(user):
         # A new marker changes the fingerprint, so older links die.
         user.password_hash = INVITED_PREFIX + secrets.token_hex(16)
@@ -329,7 +358,9 @@ def change_role(
 ) -> bool:
     """Give a user another role or department; False when nothing changed."""
     if user.id == actor.id:
-        raise AccountError("You cannot change your own role; ask another admin.")
+        raise AccountError(
+            gettext_noop("You cannot change your own role; ask another admin.")
+        )
     checked_role, department = checked_role_and_department(role, department)
     if checked_role.value == user.role and department == user.department:
         return False
@@ -348,7 +379,7 @@ def set_active(user: User, active: bool, *, actor: User | None) -> bool:
     the admin, or None for ``users deactivate`` on the server.
     """
     if actor is not None and user.id == actor.id:
-        raise AccountError("You cannot deactivate your own account.")
+        raise AccountError(gettext_noop("You cannot deactivate your own account."))
     if user.is_active == active:
         return False
     user.is_active = active
@@ -364,9 +395,11 @@ def checked_webhook_url(url: str) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AccountError("A webhook address starts with http:// or https://.")
+        raise AccountError(
+            gettext_noop("A webhook address starts with http:// or https://.")
+        )
     if len(url) > 500 or any(char.isspace() for char in url):
-        raise AccountError("That webhook address is not a valid URL.")
+        raise AccountError(gettext_noop("That webhook address is not a valid URL."))
     return url
 
 
@@ -391,19 +424,24 @@ def edit_department(
         "webhook_url": checked_webhook_url(webhook_url),
     }
     if not wanted["name"]:
-        raise AccountError("A department needs a name.")
+        raise AccountError(gettext_noop("A department needs a name."))
     joining = {user.id: user for user in advocates}
     leaving = [user for user in department.advocates if user.id not in joining]
     if leaving:
         names = ", ".join(user.name for user in leaving)
         raise AccountError(
-            f"{names} would have no department: move them on another department's "
-            "page, or change their role on their account page."
+            gettext_noop(
+                "%(names)s would have no department: move them on another "
+                "department's page, or change their role on their account page."
+            ),
+            names=names,
         )
     if strangers := [
         user.name for user in joining.values() if user.role != Role.ADVOCATE
     ]:
-        raise AccountError(f"{', '.join(strangers)} is not an advocate.")
+        raise AccountError(
+            gettext_noop("%(names)s is not an advocate."), names=", ".join(strangers)
+        )
     changes = 0
     for field in DEPARTMENT_FIELDS:
         before = getattr(department, field)

@@ -17,7 +17,7 @@ from helpers import TEST_PASSWORD, csrf_token
 from cat_survey.db import db
 from cat_survey.domain.accounts import INVITED_PREFIX, password_token
 from cat_survey.domain.responses import new_token
-from cat_survey.extensions import LOCALE_COOKIE
+from cat_survey.extensions import ENGLISH_ONLY_TEMPLATES, LOCALE_COOKIE
 from cat_survey.models import (
     Campaign,
     CampaignRecipient,
@@ -189,6 +189,22 @@ PAGES: dict[str, tuple[str | None, str]] = {
 }
 #: Pages whose language is that of the e-mail that links to them.
 EMAIL_LANGUAGE_PAGES = {"unsubscribe.page", "updates.unsubscribe"}
+#: Texts a translated staff page shows in Japanese (its body is not marked English).
+JAPANESE_TEXTS: dict[str, tuple[str, ...]] = {
+    "admin.users": (
+        "<h1>スタッフアカウント</h1>",
+        "スタッフを招待",
+        "役割",
+        "招待する",
+    ),
+    "admin.user": ("役割と部署", "無効にする", "パスワード設定リンクを送る", "履歴"),
+    "admin.departments": ("<h1>部署</h1>", "カスタマーアドボカシーチームの全部署"),
+    "admin.department": (
+        "回答がこの部署に振り分けられる仕組み",
+        "アドボケイト",
+        "保存",
+    ),
+}
 
 
 def test_every_get_route_is_listed_as_a_page_or_not(app: Flask):
@@ -276,9 +292,13 @@ def test_every_page_declares_its_language_and_offers_the_switch(
     assert f'value="{locale}" lang="{locale}" aria-current="true">' in html
     skip = "本文へ移動" if locale == "ja" else "Skip to content"
     assert skip in html
-    # The staff pages' own texts are not translated yet: their body says so.
-    body_in_english = locale == "ja" and role is not None
+    # Pages whose texts are not translated yet say their body is English.
+    area = page.partition(".")[0] + "/"
+    body_in_english = locale == "ja" and area.startswith(ENGLISH_ONLY_TEMPLATES)
     assert ('<main id="main" lang="en">' in html) == body_in_english
+    if locale == "ja" and page in JAPANESE_TEXTS:
+        for text in JAPANESE_TEXTS[page]:
+            assert text in html
 
 
 def test_the_staff_navigation_sign_in_and_error_pages_speak_japanese(

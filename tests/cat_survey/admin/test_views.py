@@ -13,6 +13,7 @@ from helpers import TEST_PASSWORD, csrf_token
 
 from cat_survey.db import db
 from cat_survey.domain.accounts import is_invited, password_token
+from cat_survey.extensions import LOCALE_COOKIE
 from cat_survey.models import (
     AdminEvent,
     Department,
@@ -235,6 +236,20 @@ def test_an_admin_cannot_demote_or_deactivate_themself(admin, people):
     assert db.session.scalars(db.select(AdminEvent)).all() == []
 
 
+def test_refusals_and_confirmations_speak_the_admins_language(admin, people):
+    admin.set_cookie(LOCALE_COOKIE, "ja")
+    me, lead = people["admin"], people["lead"]
+    post(admin, f"/admin/users/{me.id}/deactivate")
+    assert flashes(admin, f"/admin/users/{me.id}") == [
+        "自分のアカウントは無効にできません。"
+    ]
+    post(admin, f"/admin/users/{lead.id}/deactivate")
+    page = admin.get(f"/admin/users/{lead.id}").text
+    assert "アカウントを無効にしました。" in page
+    assert "無効: サインインできません。" in page
+    assert "再び有効にする" in page
+
+
 def department_form(**changes: object) -> dict[str, object]:
     """The Tech department's edit form with its advocate ticked, plus changes."""
     return {
@@ -263,7 +278,7 @@ def test_an_admin_edits_a_department_and_each_change_is_audited(admin, people):
     assert ("webhook_url", "https://hooks.example.com/tech") in edited
     page = admin.get("/admin/departments/tech").text
     assert "Engineering" in page
-    assert "Department edited: webhook url" in page
+    assert "Department edited: Webhook URL" in page
 
 
 @pytest.mark.parametrize(
