@@ -5,6 +5,7 @@ hidden field (base64), so what is sent is exactly what was previewed, without
 keeping the file on the server between the two pages.
 """
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -26,14 +27,14 @@ def survey_choices() -> list[SelectChoice]:
 class CampaignForm(BaseForm):
     """A new campaign: survey, customer file, reminder and sending time."""
 
-    survey = SelectField("Survey", validators=[DataRequired()])
-    customers = FileField("Customer CSV", validators=[FileRequired()])
+    survey = SelectField(_l("Survey"), validators=[DataRequired()])
+    customers = FileField(_l("Customer CSV"), validators=[FileRequired()])
     reminder_days = IntegerField(
-        "Remind customers who have not started after (days)",
+        _l("Remind customers who have not started after (days)"),
         validators=[Optional(), NumberRange(min=1, max=60)],
     )
     send_at = DateTimeLocalField(
-        "Send at (UTC; empty means now)",
+        _l("Send at (UTC; empty means now)"),
         format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"],
         validators=[Optional()],
     )

@@ -10,6 +10,8 @@ import base64
 from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from cat_survey.auth.access import roles_required
@@ -83,7 +85,7 @@ def send():
     """Create the previewed campaign; the worker sends its e-mails when due."""
     form = ConfirmCampaignForm()
     if not form.validate_on_submit():
-        flash("The preview had expired: upload the file again.", "error")
+        flash(_("The preview had expired: upload the file again."), "error")
         return redirect(url_for("campaigns.index"))
     survey = active_survey(form.survey.data) or abort(404)
     name = form.file_name.data or "customers.csv"
@@ -95,15 +97,25 @@ def send():
             datetime.fromisoformat(form.send_at.data) if form.send_at.data else None
         )
     except (InvitationFileError, ValueError):  # binascii.Error is a ValueError
-        abort(400, description="The campaign could not be read: upload it again.")
+        abort(400, description=_("The campaign could not be read: upload it again."))
     result = create_campaign(
         survey, rows, name=name, send_at=send_at, reminder_days=reminder_days,
         created_by=current_user,
     )  # fmt: skip
     db.session.commit()
+    emails = ngettext(
+        "%(num)d e-mail to send", "%(num)d e-mails to send", len(result.recipients)
+    )
+    refused = ngettext(
+        "%(num)d row refused", "%(num)d rows refused", len(result.refused)
+    )
     flash(
-        f"Campaign {result.campaign.id} created: {len(result.recipients)} e-mail(s) "
-        f"to send, {len(result.refused)} row(s) refused.",
+        _(
+            "Campaign %(id)d created: %(emails)s, %(refused)s.",
+            id=result.campaign.id,
+            emails=emails,
+            refused=refused,
+        ),
         "success",
     )
     return redirect(url_for("campaigns.index"))

@@ -116,7 +116,7 @@ def test_a_lead_uploads_previews_and_sends_a_campaign(
     expect(page.get_by_role("heading", name="E-mail in 日本語")).to_be_visible()
     expect(page.get_by_text("当社を友人や同僚に薦める可能性").first).to_be_visible()
     assert axe_violations(page) == []
-    page.get_by_role("button", name="Send to 2 customer(s)").click()
+    page.get_by_role("button", name="Send to 2 customers").click()
 
     created = re.compile(r"Campaign \d+ created: 2 e-mail\(s\) to send")
     expect(page.get_by_text(created)).to_be_visible()

@@ -12,6 +12,7 @@ from helpers import csrf_token
 from cat_survey.db import db
 from cat_survey.domain.campaigns import create_campaign, send_due_campaign_mail
 from cat_survey.domain.responses import load_conversation
+from cat_survey.extensions import LOCALE_COOKIE
 from cat_survey.invitations import read_customer_csv
 from cat_survey.models import (
     Campaign,
@@ -143,7 +144,7 @@ def test_a_lead_previews_then_sends_a_campaign(client, auth, staff, nps_survey):
 
     assert preview.status_code == 200
     assert db.session.scalar(db.select(db.func.count(Campaign.id))) == 0
-    assert "<strong>2</strong> customer(s)" in preview.text
+    assert "<strong>2</strong> customers" in preview.text
     assert "no e-mail address (a campaign needs one)" in preview.text
     assert "How likely are you to recommend us" in preview.text  # English e-mail
     assert "当社を友人や同僚に薦める可能性" in preview.text  # and Japanese
@@ -162,9 +163,22 @@ def test_a_lead_previews_then_sends_a_campaign(client, auth, staff, nps_survey):
     assert (campaign.reminder_days, campaign.created_by_id) == (3, staff["lead"].id)
     index = client.get("/campaigns/")
     # The id, not 1: on PostgreSQL the preview's rolled-back campaign used a number.
-    created = f"Campaign {campaign.id} created: 2 e-mail(s) to send, 1 row(s) refused."
+    created = f"Campaign {campaign.id} created: 2 e-mails to send, 1 row refused."
     assert created in index.text
     assert "customers.csv" in index.text
+
+
+def test_a_lead_who_chose_japanese_previews_in_it(client, auth, staff, nps_survey):
+    auth.login(staff["lead"].email)
+    client.set_cookie(LOCALE_COOKIE, "ja")
+    assert "<h1>メールキャンペーン</h1>" in client.get("/campaigns/").text
+    preview = upload(client, CUSTOMERS.encode(), reminder_days="3")
+    assert preview.status_code == 200
+    assert "顧客 <strong>2</strong> 人に" in preview.text
+    assert "3 日後にリマインダーを1通送ります" in preview.text
+    assert "除外した行: 1 件。" in preview.text
+    assert '<span lang="ja">日本語</span>のメール' in preview.text
+    assert "2 人に送信" in preview.text
 
 
 def test_a_file_without_refs_is_refused_on_the_form(client, auth, staff, nps_survey):
