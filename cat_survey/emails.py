@@ -10,6 +10,10 @@ from collections.abc import Mapping
 
 from flask import current_app
 
+#: The token in the links of a previewed e-mail (a campaign's, a closing-the-loop
+#: message's): a placeholder that opens nothing, never a customer's real link.
+PREVIEW_TOKEN = "preview"  # nosec B105
+
 
 def render_email(name: str, context: Mapping[str, object]) -> str:
     """Render an e-mail template with only ``context``.

@@ -23,8 +23,9 @@ from sqlalchemy import func, select
 
 from cat_survey.db import db
 from cat_survey.domain.campaigns import suppressions
+from cat_survey.domain.flow import gettext_noop
 from cat_survey.domain.theme_workflow import WorkflowError, log_theme_event
-from cat_survey.emails import render_email
+from cat_survey.emails import PREVIEW_TOKEN, render_email
 from cat_survey.models import (
     Answer,
     Invitation,
@@ -39,16 +40,17 @@ from cat_survey.models import (
 )
 from cat_survey.notifications import QUOTE_CHARS, shortened
 
-#: The unsubscribe token shown in previews: a placeholder, never a real link.
-PREVIEW_TOKEN = "preview"  # nosec B105
-
 #: Languages the e-mail is written in; any other respondent reads English.
 LOOP_LOCALES = ("en", "ja")
 SUBJECTS = {
     "en": "What changed after your feedback",
     "ja": "いただいたご意見を受けて変わったこと",
 }
-LANGUAGE_NAMES = {"en": "English", "ja": "Japanese"}
+#: What a person must still write, by the language they left empty.
+MISSING_CHANGE = {
+    "en": gettext_noop("Say what changed in English: some respondents read it."),
+    "ja": gettext_noop("Say what changed in Japanese: some respondents read it."),
+}
 MAX_CHANGE_LENGTH = 2000
 
 
@@ -189,19 +191,19 @@ def check_changes(
 ) -> None:
     """Refuse a message the workflow does not allow, or one missing a language."""
     if theme.status != ThemeStatus.RESOLVED:
-        raise WorkflowError("Only a resolved theme can tell its respondents.")
+        raise WorkflowError(
+            gettext_noop("Only a resolved theme can tell its respondents.")
+        )
     if not audience.recipients:
-        raise WorkflowError("Nobody in this theme can be written to.")
+        raise WorkflowError(gettext_noop("Nobody in this theme can be written to."))
     for locale in audience.locales:
         text = (what_changed.get(locale) or "").strip()
         if not text:
-            raise WorkflowError(
-                f"Say what changed in {LANGUAGE_NAMES[locale]}: "
-                "some respondents read it."
-            )
+            raise WorkflowError(MISSING_CHANGE[locale])
         if len(text) > MAX_CHANGE_LENGTH:
             raise WorkflowError(
-                f"Keep what changed under {MAX_CHANGE_LENGTH} characters."
+                gettext_noop("Keep what changed under %(limit)d characters."),
+                limit=MAX_CHANGE_LENGTH,
             )
 
 

@@ -13,10 +13,10 @@ from cat_survey.db import db
 from cat_survey.domain.campaigns import (
     MailReport,
     create_campaign,
-    in_quiet_hours,
     send_due_campaign_mail,
     suppress,
 )
+from cat_survey.domain.campaigns.rules import in_quiet_hours
 from cat_survey.invitations import read_customer_csv
 from cat_survey.models import CampaignRecipient, Notification, Survey
 
@@ -131,9 +131,9 @@ def test_a_recipient_claimed_by_another_worker_is_not_queued_again(
 ):
     # Another worker claims the row between this pass's read and its UPDATE.
     plan(nps_survey, ONE, send_at=NOW, now=NOW)
-    import cat_survey.domain.campaigns as campaigns
+    import cat_survey.domain.campaigns.sending as sending
 
-    real_quiet = campaigns.in_quiet_hours
+    real_quiet = sending.in_quiet_hours
 
     def claimed_elsewhere(*args, **kwargs) -> bool:
         db.session.execute(
@@ -141,7 +141,7 @@ def test_a_recipient_claimed_by_another_worker_is_not_queued_again(
         )
         return real_quiet(*args, **kwargs)
 
-    monkeypatch.setattr(campaigns, "in_quiet_hours", claimed_elsewhere)
+    monkeypatch.setattr(sending, "in_quiet_hours", claimed_elsewhere)
     assert send_due_campaign_mail(now=NOW).invited == 0
     assert queued_to() == []
 
