@@ -1,17 +1,25 @@
 """The customer's unsubscribe page, reached from every campaign e-mail.
 
-Opening the link changes nothing (mail scanners open links too); the page asks for
-one press. The same address answers the one-click POST that mail clients send for
-the ``List-Unsubscribe-Post`` header (RFC 8058), which carries no CSRF token: the
-unguessable token in the URL is what proves the e-mail was received.
+It is the shared page of ``cat_survey.unsubscribe_page``: one press (or a mail
+client's one-click POST, which carries no CSRF token) puts the address on the
+suppression list.
 """
 
-from flask import Blueprint, abort, g, render_template, request
+from flask import Blueprint, abort
+from flask_babel import lazy_gettext as _l
 
 from cat_survey.domain.campaigns import recipient_by_token, unsubscribe
 from cat_survey.extensions import csrf
+from cat_survey.unsubscribe_page import UnsubscribeTexts, unsubscribe_page
 
 bp = Blueprint("unsubscribe", __name__)
+
+SURVEY_EMAILS = UnsubscribeTexts(
+    title=_l("Survey e-mails"),
+    ask=_l("Press the button and we will not send you survey e-mails any more."),
+    button=_l("Unsubscribe"),
+    done=_l("You are unsubscribed. We will not send you survey e-mails any more."),
+)
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
@@ -19,9 +27,9 @@ bp = Blueprint("unsubscribe", __name__)
 def page(token: str):
     """A button to stop survey e-mails; after the press, a confirmation."""
     recipient = recipient_by_token(token) or abort(404)
-    g.locale = recipient.locale
-    if request.method == "POST":
-        unsubscribe(token)
-        return render_template("unsubscribe/page.html", done=True)
-    done = recipient.unsubscribed_at is not None
-    return render_template("unsubscribe/page.html", done=done)
+    return unsubscribe_page(
+        SURVEY_EMAILS,
+        locale=recipient.locale,
+        unsubscribed=recipient.unsubscribed_at is not None,
+        unsubscribe=lambda: unsubscribe(token),
+    )
