@@ -261,6 +261,23 @@ def test_a_detractor_finishes_with_javascript_off_through_plain_form_posts(
     }
 
 
+def test_without_javascript_an_unanswered_score_puts_focus_on_its_error(
+    page_without_js: Page, app_ctx: None
+):
+    page = page_without_js
+    start(page)
+    question(page, NPS_PROMPT).wait_for()
+    page.get_by_role("button", name="Send").press("Enter")
+
+    error = page.locator("#value-error")
+    expect(error).to_be_visible()
+    expect(error).to_be_focused()
+    # The group names the error as its description, so it is read with the scale.
+    expect(question(page, NPS_PROMPT)).to_have_accessible_description(
+        re.compile(re.escape(error.inner_text().strip()))
+    )
+
+
 def test_the_survey_link_resumes_an_unfinished_conversation(page: Page, app_ctx: None):
     start(page)
     question(page, NPS_PROMPT).get_by_text("3", exact=True).click()
