@@ -18,6 +18,12 @@ first and clusters second:
 An answer routed through its theme therefore reaches exactly the department it
 would reach alone.
 
+A theme can hold one stance as well: given each answer's ``stances`` (say
+"praise" or "problem", from its sentiment), the answers of a department are
+themed apart by stance, so that praise of the support team and complaints about
+it become two themes, each with its own label, quotes and sentiment, instead of
+one half-praise "support team" theme whose mean sentiment says nothing.
+
 Examples
 --------
 >>> from analysis.routing import DepartmentRouter
@@ -79,12 +85,20 @@ class RoutedTheme(Theme):
         Mean routing confidence of the theme's answers.
     route_terms : tuple of str
         Words that most often decided its answers' routing.
+    stance : str or None
+        The stance every answer of the theme has, when stances were given.
     """
 
     department: str | None = None
     best_guess: str = ""
     confidence: float = 0.0
     route_terms: tuple[str, ...] = ()
+    stance: str | None = None
+
+
+#: The answers themed together: a department (None: triage) and a stance (None
+#: when no stances were given).
+Group = tuple[str | None, str | None]
 
 
 @dataclass(frozen=True)
@@ -102,9 +116,10 @@ class RoutedThemes:
     departments : list of str or None
         The department each answer reaches: its theme's, or for an unclear answer
         its own routing (``None``: triage).
-    models : dict
-        The fitted :class:`ThemeModel` of each department (key ``None``: triage),
-        to place later answers with ``predict`` after routing them.
+    models : dict of Group to ThemeModel
+        The fitted :class:`ThemeModel` of each ``(department, stance)`` group
+        (department ``None``: triage; stance ``None`` without stances), to place
+        later answers with ``predict`` after routing them.
     term_centroids : dict of int to {term: weight}
         Each theme's term centroid by id: the next run's ``previous``.
     representations : dict of str to str
@@ -115,7 +130,7 @@ class RoutedThemes:
     labels: np.ndarray
     similarities: np.ndarray
     departments: list[str | None]
-    models: dict[str | None, ThemeModel] = field(default_factory=dict)
+    models: dict[Group, ThemeModel] = field(default_factory=dict)
     term_centroids: dict[int, dict[str, float]] = field(default_factory=dict)
     representations: dict[str, str] = field(default_factory=dict)
 
@@ -125,6 +140,7 @@ def fit_routed_themes(
     router: Router,
     *,
     ratings: Sequence[int | None] | None = None,
+    stances: Sequence[str | None] | None = None,
     embeddings: np.ndarray | Sequence[np.ndarray | None] | None = None,
     previous: Mapping[int, Mapping[str, float]] | None = None,
     **model_params: Any,
@@ -140,6 +156,9 @@ def fit_routed_themes(
         (:class:`analysis.routing.DepartmentRouter`).
     ratings : sequence of int or None, optional
         NPS rating per answer (see :meth:`ThemeModel.fit`).
+    stances : sequence of str or None, optional
+        The stance of each answer (e.g. "praise" or "problem"); answers of one
+        department and different stances never share a theme.
     embeddings : array of shape (n_answers, dim), optional
         Stored sentence embeddings, one row per answer.
     previous : mapping of int to {term: weight}, optional
@@ -156,26 +175,31 @@ def fit_routed_themes(
     Raises
     ------
     ValueError
-        If no department has enough text for a theme, or ``ratings`` or
-        ``embeddings`` does not have one entry per answer.
+        If no department has enough text for a theme, or ``ratings``,
+        ``stances`` or ``embeddings`` does not have one entry per answer.
     """
     texts = [str(t) for t in texts]
-    for name, values in (("ratings", ratings), ("embeddings", embeddings)):
+    for name, values in (
+        ("ratings", ratings),
+        ("stances", stances),
+        ("embeddings", embeddings),
+    ):
         if values is not None and len(values) != len(texts):
             raise ValueError(
                 f"{name} has {len(values)} entries but there are {len(texts)} texts"
             )
     decisions = list(router.route(texts))
-    groups: dict[str | None, list[int]] = {}
+    groups: dict[Group, list[int]] = {}
     for index, decision in enumerate(decisions):
-        groups.setdefault(decision.department, []).append(index)
+        stance = None if stances is None else stances[index]
+        groups.setdefault((decision.department, stance), []).append(index)
     n_themes = model_params.pop("n_themes", "auto")
     labels = np.full(len(texts), UNCLEAR, dtype=np.intp)
     similarities = np.zeros(len(texts))
-    found: list[tuple[Theme, dict[str, float], np.ndarray, str | None]] = []
-    models: dict[str | None, ThemeModel] = {}
+    found: list[tuple[Theme, dict[str, float], np.ndarray, Group]] = []
+    models: dict[Group, ThemeModel] = {}
     representations: dict[str, str] = {}
-    for department, rows in groups.items():
+    for group, rows in groups.items():
         share = n_themes
         if n_themes != "auto":
             share = max(1, round(int(n_themes) * len(rows) / len(texts)))
@@ -189,15 +213,15 @@ def fit_routed_themes(
                 else [embeddings[i] for i in rows],
             )
         except ValueError:
-            continue  # too little text in this department: its answers stay unclear
-        models[department] = model
+            continue  # too little text in this group: its answers stay unclear
+        models[group] = model
         representations.update(model.representations_)
         rows_array = np.array(rows)
         similarities[rows_array] = model.similarities_
         for local, theme in enumerate(model.themes_):
             members = rows_array[model.labels_ == local]
             labels[members] = len(found)
-            found.append((theme, model.term_centroids_[theme.id], members, department))
+            found.append((theme, model.term_centroids_[theme.id], members, group))
     if not found:
         raise ValueError("themes need at least two answers with known words")
     order = sorted(range(len(found)), key=lambda t: -found[t][0].size)
@@ -220,9 +244,10 @@ def fit_routed_themes(
         RoutedTheme(
             **{**asdict(theme), "id": ids[t], "label": names[t]},
             department=department,
+            stance=stance,
             **_routing_evidence([decisions[i] for i in members], department),
         )
-        for t, (theme, _, members, department) in enumerate(found)
+        for t, (theme, _, members, (department, stance)) in enumerate(found)
     ]
     departments = [
         themes[label].department if label >= 0 else decision.department

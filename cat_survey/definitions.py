@@ -53,10 +53,16 @@ SURVEY_FIELDS = {
 ONE_RESPONSE_RULES = ("browser", "invitation")
 QUESTION_FIELDS = {
     "id", "type", "prompt", "help", "required", "when", "min", "max", "labels",
-    "options", "max_length", "placeholder", "consent",
+    "options", "max_length", "placeholder", "consent", "asks_for",
 }  # fmt: skip
 #: The option of a ``consent: true`` question that means "yes, you may contact me".
 CONSENT_YES = "yes"
+#: What a free-text question asks for (``asks_for:``): "praise" ("what do you
+#: value most?"), "problem" ("what should we fix first?", "what would you
+#: change?") or "any" (the default: "anything else?"). Analysis reads an answer's
+#: rating in that light: a promoter's answer to "what should we fix?" is a
+#: request, not praise (cat_survey.analyze.sentiment).
+ASKS_FOR = ("praise", "problem", "any")
 
 
 @dataclass(frozen=True)
@@ -115,6 +121,8 @@ class Question:
     item: int | None = None
     # The customer's permission to be contacted: the option ``CONSENT_YES`` grants it.
     consent: bool = False
+    # What a text question asks for: one of ASKS_FOR.
+    asks_for: str = "any"
 
     @property
     def is_scale(self) -> bool:
@@ -582,8 +590,28 @@ class DefinitionReader:
             id=qid, type=qtype, prompt=prompt or Text(()), **common,
             **self.type_fields(raw, qid, qtype),
             consent=self.read_consent(raw, qid, qtype),
+            asks_for=self.read_asks_for(raw, qid, qtype),
         )  # fmt: skip
         return [question]
+
+    def read_asks_for(self, raw: dict, qid: str, qtype: str) -> str:
+        """``asks_for:`` says whether a text question asks for praise or problems."""
+        if "asks_for" not in raw:
+            return "any"
+        asks_for = raw["asks_for"]
+        if qtype != "text":
+            self.problem(
+                raw, "asks_for", f"only a text question asks for praise or problems, "
+                f"not a {qtype} question", question=qid,
+            )  # fmt: skip
+            return "any"
+        if asks_for not in ASKS_FOR:
+            self.problem(
+                raw, "asks_for", f"expected one of {', '.join(ASKS_FOR)}, "
+                f"got {asks_for!r}", question=qid,
+            )  # fmt: skip
+            return "any"
+        return str(asks_for)
 
     def read_consent(self, raw: dict, qid: str, qtype: str) -> bool:
         """``consent: true`` marks the question whose "yes" lets us contact them."""

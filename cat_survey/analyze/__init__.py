@@ -22,10 +22,13 @@
    ``archived`` with an event when no theme took them. A theme left with no
    answers at all is archived as well; a kept theme whose label changes gets a
    ``relabelled`` event.
-4. **Sentiment** (:func:`answer_sentiments`): each answer is scored by
-   :mod:`analysis.sentiment`'s model adapted to this deployment, with the
-   answers' own NPS ratings as weak labels, and flagged where its text
-   contradicts its rating; a theme's sentiment is the mean of its answers'.
+4. **Sentiment** (:func:`answer_sentiments`, before the themes): each answer
+   is scored by :mod:`analysis.sentiment`'s model adapted to this deployment,
+   with weak labels read from the answers' own NPS ratings in the light of what
+   their question asks for (a promoter's "what should we fix?" is no praise),
+   and flagged where its text contradicts its rating. Praise and problems are
+   themed apart, so a theme holds one stance and its sentiment (the mean of its
+   answers') says something.
 5. It stores memberships, quotes and monthly counts, reopens resolved themes that
    keep growing, and gives each routed theme its department's least busy
    advocate as owner (a theme a person reassigned keeps their choice).
@@ -38,7 +41,8 @@ only the themes and months it touched, so it is idempotent and safe to run every
 minute, even twice at once.
 
 The package, in the order a run uses it: :mod:`~cat_survey.analyze.scope` (which
-answers), :mod:`~cat_survey.analyze.fitting` (themes and sentiment),
+answers), :mod:`~cat_survey.analyze.sentiment` (answer sentiment and stance),
+:mod:`~cat_survey.analyze.fitting` (themes),
 :mod:`~cat_survey.analyze.lineage` (identity), :mod:`~cat_survey.analyze.records`
 (theme rows, memberships, counts), :mod:`~cat_survey.analyze.routing`
 (departments), :mod:`~cat_survey.analyze.stored` (the stored run and model),
@@ -49,10 +53,8 @@ run_analysis`` keeps working.
 
 from cat_survey.analyze.assign import assign_new_answers
 from cat_survey.analyze.fitting import (
-    AnswerSentiment,
     FittedThemes,
     RoutedPlacer,
-    answer_sentiments,
     fit_themes,
     predict_themes,
     theme_representation,
@@ -106,6 +108,12 @@ from cat_survey.analyze.scope import (
     settled_cursor,
     text_answers,
 )
+from cat_survey.analyze.sentiment import (
+    AnswerSentiment,
+    answer_sentiments,
+    rating_in_light,
+    weak_label,
+)
 from cat_survey.analyze.stored import latest_run
 
 __all__ = [
@@ -144,6 +152,7 @@ __all__ = [
     "month_of",
     "notify_new_themes",
     "predict_themes",
+    "rating_in_light",
     "recount",
     "refresh_sizes_and_months",
     "replace_links",
@@ -159,4 +168,5 @@ __all__ = [
     "theme_lineage",
     "theme_representation",
     "theme_route",
+    "weak_label",
 ]

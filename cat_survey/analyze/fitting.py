@@ -1,4 +1,4 @@
-"""Fitting themes: the representation, the routed theme models, sentiment."""
+"""Fitting themes: the representation and the routed theme models."""
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -12,14 +12,8 @@ from analysis.embeddings import (
     EmbeddingUnavailable,
     resolve_representation,
 )
-from analysis.routed_themes import fit_routed_themes
+from analysis.routed_themes import Group, fit_routed_themes
 from analysis.routing import DepartmentRouter
-from analysis.sentiment import (
-    default_model,
-    disagreements,
-    sentiment_scores,
-    with_weak_labels,
-)
 from analysis.themes import UNCLEAR, ThemeModel
 from cat_survey.analyze.scope import AnalysisError, TextAnswer
 from cat_survey.embeddings import configured_encoder
@@ -57,55 +51,23 @@ def theme_representation() -> tuple[str, Any]:
     return chosen, configured_encoder() if chosen == "semantic" else None
 
 
-@dataclass(frozen=True)
-class AnswerSentiment:
-    """Each answer's sentiment (-1..1) and whether its text contradicts its rating."""
-
-    scores: np.ndarray
-    disagrees: np.ndarray
-
-
-def answer_sentiments(
-    answers: Sequence[TextAnswer], representation: str, encoder: Any
-) -> AnswerSentiment:
-    """Score every answer with the sentiment model adapted to these ratings.
-
-    The shipped model is refitted with each rated answer as a weak label (a
-    detractor's answer counts as a little evidence of a complaint, a promoter's
-    of praise), so it learns how this deployment's customers complain. An
-    answer is flagged as contradicting its rating only when both the shipped
-    model (which has not learned to agree with the ratings) and the adapted one
-    (which knows this deployment's words) read it the opposite way: either alone
-    flagged plain complaints such as "long hold time before support picked up".
-    """
-    texts = [answer.text for answer in answers]
-    ratings = [answer.nps for answer in answers]
-    base = default_model(
-        representation=representation,
-        model=encoder.name if encoder is not None else None,
-    )
-    adapted = with_weak_labels(texts, ratings, model=base)
-    flags = np.zeros(len(texts), dtype=bool)
-    both = {found.index for found in disagreements(texts, ratings, model=base)}
-    both &= {found.index for found in disagreements(texts, ratings, model=adapted)}
-    flags[sorted(both)] = True
-    return AnswerSentiment(sentiment_scores(texts, model=adapted), flags)
-
-
 class RoutedPlacer:
     """Places later answers as the run grouped them: route each, then its model.
 
-    What ``--assign-new`` unpickles: the run's router and each department's
-    fitted :class:`ThemeModel`, with the run's theme index of every department
-    theme. An answer routed to a department whose model has no theme for it,
-    or to no fitted department, stays unclear until the next run.
+    What ``--assign-new`` unpickles: the run's router and the fitted
+    :class:`ThemeModel` of each (department, stance) group, with the run's
+    theme index of every group theme. A routed answer joins the closest theme
+    of its department's groups (praise and problems of one topic are themed
+    apart, and the closer centre tells which of the two it is). An answer
+    routed to a department whose models have no theme for it, or to no fitted
+    department, stays unclear until the next run.
     """
 
     def __init__(
         self,
         router: DepartmentRouter,
-        models: Mapping[str | None, ThemeModel],
-        themes_of: Mapping[str | None, list[int]],
+        models: Mapping[Group, ThemeModel],
+        themes_of: Mapping[Group, list[int]],
     ) -> None:
         self.router = router
         self.models = dict(models)
@@ -126,17 +88,22 @@ class RoutedPlacer:
         rows_of: dict[str | None, list[int]] = defaultdict(list)
         for row, decision in enumerate(self.router.route(list(texts))):
             rows_of[decision.department].append(row)
-        for department, rows in rows_of.items():
-            model = self.models.get(department)
-            if model is None:
+        for group, model in self.models.items():
+            rows = np.array(rows_of.get(group[0], []), dtype=np.intp)
+            if not rows.size:
                 continue
             local, similarity = model.predict_with_similarity(
                 [texts[row] for row in rows],
                 None if embeddings is None else embeddings[rows],
             )
-            index = np.array(self.themes_of[department] + [UNCLEAR], dtype=np.intp)
-            labels[rows] = index[np.asarray(local)]  # local -1 picks the UNCLEAR
-            similarities[rows] = similarity
+            index = np.array(self.themes_of[group] + [UNCLEAR], dtype=np.intp)
+            found = index[np.asarray(local)]  # local -1 picks the UNCLEAR
+            # The group whose theme centre is closest wins.
+            better = (found != UNCLEAR) & (
+                (labels[rows] == UNCLEAR) | (similarity > similarities[rows])
+            )
+            labels[rows[better]] = found[better]
+            similarities[rows[better]] = np.asarray(similarity)[better]
         return labels, similarities
 
 
@@ -150,18 +117,20 @@ def fit_themes(
     n_themes: int | str,
     seed: int,
     verbose: bool,
+    stances: Sequence[str] | None = None,
 ) -> FittedThemes:
     """Route every answer, then theme each department's answers on their own.
 
     A theme therefore holds answers of one department (those the router was
-    unsure of form triage themes), and the one place that knows the analysis
-    API is here.
+    unsure of form triage themes) and, given ``stances``, of one stance; the one
+    place that knows the analysis API is here.
     """
     texts = [answer.text for answer in answers]
     routed = fit_routed_themes(
         texts,
         router,
         ratings=[answer.nps for answer in answers],
+        stances=stances,
         embeddings=vectors,
         n_themes=n_themes,
         representation=representation,
@@ -169,14 +138,15 @@ def fit_themes(
         random_state=seed,
         verbose=verbose,
     )
-    themes_of: dict[str | None, list[int]] = {}
-    for department, model in routed.models.items():
-        rows = np.array(
-            [i for i, d in enumerate(routed.departments) if d == department],
-            dtype=np.intp,
-        )
+    groups = [
+        (department, None if stances is None else stances[i])
+        for i, department in enumerate(routed.departments)
+    ]
+    themes_of: dict[Group, list[int]] = {}
+    for group, model in routed.models.items():
+        rows = np.array([i for i, g in enumerate(groups) if g == group], dtype=np.intp)
         local = np.asarray(model.labels_)
-        themes_of[department] = [
+        themes_of[group] = [
             int(routed.labels[rows[np.flatnonzero(local == t)[0]]])
             for t in range(len(model.themes_))
         ]

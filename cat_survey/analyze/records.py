@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import func
 
 from analysis.themes import UNCLEAR
-from cat_survey.analyze.fitting import AnswerSentiment, FittedThemes
+from cat_survey.analyze.fitting import FittedThemes
 from cat_survey.analyze.lineage import Lineage
 from cat_survey.analyze.scope import CHUNK, Labels, Similarities, TextAnswer, month_of
+from cat_survey.analyze.sentiment import AnswerSentiment
 from cat_survey.db import db
 from cat_survey.domain.theme_workflow import log_theme_event, status_label
 from cat_survey.models import (

@@ -3,11 +3,7 @@
 from datetime import date
 
 from analysis.themes import UNCLEAR
-from cat_survey.analyze.fitting import (
-    answer_sentiments,
-    fit_themes,
-    theme_representation,
-)
+from cat_survey.analyze.fitting import fit_themes, theme_representation
 from cat_survey.analyze.lineage import (
     MIN_CENTROID_SIMILARITY,
     centroid_similarity,
@@ -37,6 +33,7 @@ from cat_survey.analyze.scope import (
     settled_cursor,
     text_answers,
 )
+from cat_survey.analyze.sentiment import answer_sentiments
 from cat_survey.analyze.stored import library_versions, prune_stored_models, seal_model
 from cat_survey.db import db
 from cat_survey.domain.theme_workflow import reopen_if_growing
@@ -73,6 +70,14 @@ def run_analysis(
     # Before memberships change: a reassigned theme's answers are training data.
     taught = correction_ids()
     router = build_router(taught, representation=representation, encoder=encoder)
+    # Before themes: praise and problems about one topic are themed apart.
+    sentiment = answer_sentiments(
+        [a.text for a in answers],
+        [a.nps for a in answers],
+        [a.asks_for for a in answers],
+        representation=representation,
+        model=encoder.name if encoder is not None else None,
+    )
     fitted = fit_themes(
         answers,
         router=router,
@@ -82,8 +87,8 @@ def run_analysis(
         n_themes=n_themes,
         seed=seed,
         verbose=verbose,
+        stances=sentiment.stances,
     )
-    sentiment = answer_sentiments(answers, representation, encoder)
     survey_id = survey.id if survey else None
     scope = db.session.scalars(
         db.select(Theme).where(

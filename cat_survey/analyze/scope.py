@@ -1,4 +1,8 @@
-"""Answers in a run's scope: which free-text answers, with which NPS rating."""
+"""Answers in a run's scope: which free-text answers, with which NPS rating.
+
+Each answer also carries what its question asks for (``asks_for:`` in the
+survey definition), read from the survey version the customer answered.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,12 +13,14 @@ from numpy.typing import NDArray
 from sqlalchemy import and_, func
 from sqlalchemy.orm import aliased
 
+from cat_survey.catalog import definition_of
 from cat_survey.db import db
 from cat_survey.domain.suspects import COUNTED
 from cat_survey.models import (
     Answer,
     Survey,
     SurveyResponse,
+    SurveyVersion,
     ThemeAnswer,
     utcnow,
 )
@@ -48,6 +54,8 @@ class TextAnswer:
     text: str
     answered_at: datetime
     nps: int | None
+    # What its question asks for: "praise", "problem" or "any" (Question.asks_for).
+    asks_for: str = "any"
 
 
 def text_answers(
@@ -60,7 +68,14 @@ def text_answers(
     """Free-text answers in scope, each with its response's NPS rating if any."""
     nps = aliased(Answer)
     query = (
-        db.select(Answer.id, Answer.text_value, Answer.answered_at, nps.number_value)
+        db.select(
+            Answer.id,
+            Answer.text_value,
+            Answer.answered_at,
+            nps.number_value,
+            SurveyResponse.survey_version_id,
+            Answer.question_id,
+        )
         .join(SurveyResponse, Answer.response_id == SurveyResponse.id)
         .outerjoin(
             nps, and_(nps.response_id == Answer.response_id, nps.question_type == "nps")
@@ -84,9 +99,10 @@ def text_answers(
             ~db.select(ThemeAnswer).where(ThemeAnswer.answer_id == Answer.id).exists()
         )
     rows = db.session.execute(query).all()
+    asks_for = questions_ask_for({version for *_, version, _ in rows})
     seen: set[int] = set()
     answers = []
-    for answer_id, text, answered_at, rating in rows:
+    for answer_id, text, answered_at, rating, version, question_id in rows:
         if answer_id not in seen:  # one row per answer even if a survey asks NPS twice
             seen.add(answer_id)
             answers.append(
@@ -95,9 +111,25 @@ def text_answers(
                     text,
                     answered_at,
                     None if rating is None else int(rating),
+                    asks_for.get((version, question_id), "any"),
                 )
             )
     return answers
+
+
+def questions_ask_for(version_ids: set[int]) -> dict[tuple[int, str], str]:
+    """What each text question of these survey versions asks for, by (version, id)."""
+    found = {}
+    for start in range(0, len(version_ids), CHUNK):
+        chunk = sorted(version_ids)[start : start + CHUNK]
+        versions = db.session.scalars(
+            db.select(SurveyVersion).where(SurveyVersion.id.in_(chunk))
+        )
+        for version in versions:
+            for question in definition_of(version).questions:
+                if question.type == "text":
+                    found[version.id, question.id] = question.asks_for
+    return found
 
 
 def find_survey(slug: str | None) -> Survey | None:

@@ -40,7 +40,7 @@ from cat_survey.db import affected_rows, db
 from cat_survey.models import AnalysisRun
 
 #: What every sealed model starts with; a new layout gets a new number.
-MODEL_FORMAT = b"cat-survey theme model 1\n"
+MODEL_FORMAT = b"cat-survey theme model 2\n"
 #: Bytes of the HMAC-SHA256 seal after the format line.
 SEAL_SIZE = hashlib.sha256().digest_size
 #: The libraries whose version must match for a pickled model to be trusted.
@@ -124,12 +124,12 @@ def without_answer_texts(model: RoutedPlacer) -> RoutedPlacer:
     and classifier.
     """
     models = {}
-    for department, fitted in model.models.items():
+    for group, fitted in model.models.items():
         bare = type(fitted)(**fitted.get_params())
         for name in PLACING_ATTRIBUTES:
             if hasattr(fitted, name):
                 setattr(bare, name, getattr(fitted, name))
-        models[department] = bare
+        models[group] = bare
     return RoutedPlacer(without_stop_words(model.router), models, model.themes_of)
 
 

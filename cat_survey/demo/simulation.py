@@ -3,13 +3,13 @@
 Pure: no database, and no clock beyond the default of :func:`demo_comments`.
 Everything takes a seeded ``Random`` and ``now`` (the end of the simulated year), so
 the same seed and instant always give the same responses. The seeding stores them
-(:mod:`cat_survey.demo.seeding`) and :func:`demo_comments` hands their free text,
-labelled with its department, to benchmarks.
+(:mod:`cat_survey.demo.seeding`) and :func:`demo_answers` hands their free text,
+labelled with its department and voice, to benchmarks.
 """
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from random import Random
@@ -129,6 +129,8 @@ EXIT_REASON_TOPICS = {
 EXIT_REASONS = {"price": 30, "missing_features": 25, "reliability": 20,
                 "hard_to_use": 12, "support": 15, "competitor": 20,
                 "no_longer_needed": 10}  # fmt: skip
+#: The voice of a "No, all good so far." answer (about no department).
+ALL_GOOD_VOICE = "all good"
 # The voice of each known follow-up, given what its prompt asks.
 VOICES = {
     "fix_first": "complaint",
@@ -383,6 +385,9 @@ class Respondent:
         # The department each free-text answer is about (None for "all good" and
         # competitor names): the ground truth that themes and routing are scored on.
         self.departments: dict[str, str | None] = {}
+        # The voice each free-text answer was written in ("complaint", "praise",
+        # "suggest", "all good"...): the truth that sentiment is scored on.
+        self.voices: dict[str, str] = {}
 
     def walk(self, definition: SurveyDefinition) -> list[tuple[Question, AnswerValue]]:
         """Answer every question the flow engine asks, in order, until done."""
@@ -468,6 +473,7 @@ class Respondent:
             text = self.commenter.competitor(locale=locale, occasion=self.occasion)
         elif voice == "light":
             if self.rng.random() < 0.35:
+                voice = ALL_GOOD_VOICE
                 text = self.commenter.all_good(locale=locale)
             else:
                 voice = "praise" if self.rng.random() < 0.4 else "suggest"
@@ -478,6 +484,7 @@ class Respondent:
             text = self.comment(voice, question.id)
         else:
             text = self.comment(voice, question.id)
+        self.voices[question.id] = voice
         if question.max_length:
             text = text[: question.max_length]
         return text
@@ -591,6 +598,7 @@ class SimulatedResponse:
     partial: bool
     channel: str
     departments: Mapping[str, str | None]
+    voices: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def last_answered_at(self) -> datetime:
@@ -639,6 +647,7 @@ def simulated_responses(
             partial=partial,
             channel=weighted(rng, CHANNELS),
             departments=respondent.departments,
+            voices=respondent.voices,
         )
 
 
@@ -647,18 +656,37 @@ def simulated_responses(
 SURVEYS_DIR = surveys_dir()
 
 
-def demo_comments(
+@dataclass(frozen=True)
+class DemoAnswer:
+    """One simulated free-text answer with what is known to be true about it.
+
+    ``department`` is what it is about (None: all good, a competitor's name),
+    ``voice`` how it was written ("complaint", "praise", "suggest", "wish",
+    "ask", "competitor", "all good"), ``nps`` the response's NPS rating if its
+    survey asks one.
+    """
+
+    text: str
+    department: str | None
+    voice: str
+    survey: str
+    question_id: str
+    nps: int | None
+
+
+def demo_answers(
     *,
     count: int,
     seed: int = 7,
     surveys_dir: str | Path = SURVEYS_DIR,
     now: datetime | None = None,
-) -> list[tuple[str, str | None]]:
-    """Free-text answers as :func:`seed_demo` writes them, with their department.
+) -> list[DemoAnswer]:
+    """Free-text answers as :func:`seed_demo` writes them, with their truth.
 
     No database or app is needed: the survey files are read directly and walked by
     the same simulated respondents as the seeding (:func:`simulated_respondents`),
-    so themes and routing can be scored against what each answer is really about.
+    so themes, routing and sentiment can be scored against what each answer is
+    really about and how it was written.
 
     Parameters
     ----------
@@ -673,9 +701,8 @@ def demo_comments(
 
     Returns
     -------
-    list of (str, str or None)
-        ``(text, department slug)`` in the order answered; the slug is ``None`` for
-        answers about no department ("No, all good so far.", a competitor's name).
+    list of DemoAnswer
+        In the order answered.
     """
     if count <= 0:
         return []
@@ -684,15 +711,42 @@ def demo_comments(
     # About three text answers in four responses; simulate plenty and stop early.
     total = max(10, count * 3)
     rng = Random(seed)  # nosec B311 - reproducible fake data, not a secret
-    comments: list[tuple[str, str | None]] = []
+    found: list[DemoAnswer] = []
     for response in simulated_responses(rng, definitions, total=total, now=now):
+        ratings = [a.value for a in response.answers if a.question.type == "nps"]
+        nps = ratings[0] if ratings and isinstance(ratings[0], int) else None
         for answer in response.answers:
             question, text = answer.question, answer.value
             if question.type == "text" and isinstance(text, str) and text.strip():
-                comments.append((text, response.departments.get(question.id)))
-                if len(comments) == count:
-                    return comments
-    return comments
+                found.append(
+                    DemoAnswer(
+                        text,
+                        response.departments.get(question.id),
+                        response.voices.get(question.id, ""),
+                        response.slug,
+                        question.id,
+                        nps,
+                    )
+                )
+                if len(found) == count:
+                    return found
+    return found
+
+
+def demo_comments(
+    *,
+    count: int,
+    seed: int = 7,
+    surveys_dir: str | Path = SURVEYS_DIR,
+    now: datetime | None = None,
+) -> list[tuple[str, str | None]]:
+    """``(text, department slug)`` of :func:`demo_answers` (same parameters).
+
+    The slug is ``None`` for answers about no department ("No, all good so far.",
+    a competitor's name).
+    """
+    answers = demo_answers(count=count, seed=seed, surveys_dir=surveys_dir, now=now)
+    return [(answer.text, answer.department) for answer in answers]
 
 
 def survey_definitions(

@@ -127,3 +127,31 @@ def test_ratings_and_embeddings_must_match_the_answers(
         fit_routed_themes(["a", "b"], router, ratings=[3])
     with pytest.raises(ValueError, match="embeddings has 1 entries"):
         fit_routed_themes(["a", "b"], router, embeddings=np.zeros((1, 3)))
+
+
+def test_given_stances_a_theme_holds_answers_of_one_stance(
+    answers: list[str], router: DepartmentRouter
+) -> None:
+    # Every third answer "praises" (any split will do: stances are an input).
+    stances = ["praise" if i % 3 == 0 else "problem" for i in range(len(answers))]
+    routed = fit_routed_themes(answers, router, stances=stances, representation="tfidf")
+    alone = [decision.department for decision in router.route(answers)]
+    assert routed.departments == alone
+    assert {theme.stance for theme in routed.themes} == {"praise", "problem"}
+    for index, theme in enumerate(routed.themes):
+        members = np.flatnonzero(routed.labels == index)
+        assert {stances[i] for i in members} == {theme.stance}
+        assert {alone[i] for i in members} == {theme.department}
+    assert {stance for _, stance in routed.models} == {"praise", "problem"}
+    labels = [theme.label for theme in routed.themes]
+    assert len(set(labels)) == len(labels)
+
+
+def test_without_stances_a_department_is_one_group(routed: RoutedThemes) -> None:
+    assert {stance for _, stance in routed.models} == {None}
+    assert {theme.stance for theme in routed.themes} == {None}
+
+
+def test_stances_must_match_the_answers(router: DepartmentRouter) -> None:
+    with pytest.raises(ValueError, match="stances has 1 entries"):
+        fit_routed_themes(["a", "b"], router, stances=["praise"])

@@ -521,34 +521,46 @@ def test_answers_are_embedded_once_across_runs(semantic, answered):
 # ---------------------------------------------------------------- sentiment
 
 
-def test_complaints_read_negative_and_a_contradicting_rating_is_flagged(answered):
-    praised_crash = CRASHES[0]  # a promoter who still reports the crash
-    answered([praised_crash], nps=10)
+def test_complaints_read_negative_and_a_contradicting_rating_is_flagged(
+    answered, make_response
+):
+    crash = CRASHES[0]
+    # A promoter asked what they value most who reports the crash: the text
+    # contradicts the rating. A promoter asked what to fix first who reports it
+    # answers the question: no contradiction.
+    make_response(nps=10, value_most=crash, support_csat=2)
+    answered([crash], nps=10)
     report = run_analysis(n_themes=3)
     themes = themes_by_department()
     assert report.themes == 3
     for theme in themes.values():
         assert theme.sentiment < 0, theme.label  # all three topics are complaints
-    # The same words from a detractor and from a promoter: only the promoter's
-    # rating contradicts them, and the text alone decides the score.
+    # The same words from a detractor and from promoters: the text alone decides
+    # the score, the rating and the question whether they disagree.
     nps = aliased(Answer)
     same_words = db.session.execute(
-        db.select(nps.number_value, ThemeAnswer.disagrees, ThemeAnswer.sentiment)
+        db.select(
+            nps.number_value,
+            Answer.question_id,
+            ThemeAnswer.disagrees,
+            ThemeAnswer.sentiment,
+        )
         .select_from(ThemeAnswer)
         .join(Answer, Answer.id == ThemeAnswer.answer_id)
         .join(nps, (nps.response_id == Answer.response_id) & (nps.question_id == "nps"))
-        .where(Answer.text_value == praised_crash)
-        .order_by(nps.number_value)
+        .where(Answer.text_value == crash)
+        .order_by(nps.number_value, Answer.question_id)
     ).all()
-    assert [(rating, flag) for rating, flag, _ in same_words] == [
-        (3, False),
-        (10, True),
+    assert [(rating, question, flag) for rating, question, flag, _ in same_words] == [
+        (3, "fix_first", False),
+        (10, "fix_first", False),
+        (10, "value_most", True),
     ]
-    assert same_words[0].sentiment == pytest.approx(same_words[1].sentiment)
-    assert same_words[1].sentiment < 0
+    assert len({round(row.sentiment, 6) for row in same_words}) == 1
+    assert same_words[0].sentiment < 0
     scored = db.session.scalar(
         db.select(db.func.count())
         .select_from(ThemeAnswer)
         .where(ThemeAnswer.disagrees.is_not(None))
     )
-    assert scored == 25 - report.unclear
+    assert scored == 26 - report.unclear

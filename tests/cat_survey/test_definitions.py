@@ -395,3 +395,50 @@ def test_the_shipped_surveys_ask_for_consent_with_a_marked_question():
     for slug in ("relationship-nps", "exit-interview"):
         definition = load_definition(SURVEYS_DIR / f"{slug}.yaml")
         assert definition.consent_question is not None, slug
+
+
+def test_a_text_question_says_what_it_asks_for_and_defaults_to_any():
+    source = textwrap.dedent("""\
+        slug: s
+        title: t
+        questions:
+          - {id: nps, type: nps, prompt: p}
+          - {id: fix, type: text, prompt: fix, asks_for: problem}
+          - {id: like, type: text, prompt: like, asks_for: praise}
+          - {id: more, type: text, prompt: more}
+        """)
+    definition = parse_definition(source)
+    asks = {q.id: q.asks_for for q in definition.questions if q.type == "text"}
+    assert asks == {"fix": "problem", "like": "praise", "more": "any"}
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("{id: c, type: text, prompt: p, asks_for: complaints}",
+         "field 'asks_for': expected one of praise, problem, any, got 'complaints'"),
+        ("{id: c, type: nps, prompt: p, asks_for: praise}",
+         "field 'asks_for': only a text question asks for praise or problems, "
+         "not a nps question"),
+    ],
+)  # fmt: skip
+def test_an_asks_for_that_cannot_be_read_is_located(question, message):
+    source = f"slug: s\ntitle: t\nquestions:\n  - {question}\n"
+    with pytest.raises(DefinitionError) as raised:
+        parse_definition(source, file="x.yaml")
+    assert [str(p) for p in raised.value.problems] == [
+        f"x.yaml:4: question 'c': {message}"
+    ]
+
+
+def test_the_shipped_follow_ups_say_what_they_ask_for():
+    asks = {
+        (slug, question.id): question.asks_for
+        for slug in ("relationship-nps", "onboarding-csat", "exit-interview")
+        for question in load_definition(SURVEYS_DIR / f"{slug}.yaml").questions
+    }
+    assert asks["relationship-nps", "fix_first"] == "problem"
+    assert asks["relationship-nps", "value_most"] == "praise"
+    assert asks["onboarding-csat", "hardest_part"] == "problem"
+    assert asks["onboarding-csat", "onboarding_comment"] == "any"
+    assert asks["exit-interview", "leave_reason"] == "problem"
