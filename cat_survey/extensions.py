@@ -36,7 +36,7 @@ LOCALE_COOKIE = "cat_survey_locale"
 #: Template folders whose texts are not translated yet. Their pages keep the
 #: navigation and switch in the chosen language and mark the body as English
 #: (``<main lang="en">``), so a screen reader reads each part in its language.
-ENGLISH_ONLY_TEMPLATES = ("reports/", "themes/")
+ENGLISH_ONLY_TEMPLATES = ("reports/",)
 
 
 def chosen_locale(offered: tuple[str, ...] = UI_LOCALES) -> str | None:

@@ -18,12 +18,14 @@ theme's answers with their new department when it retrains the router.
 """
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cat_survey.db import affected_rows, db
+from cat_survey.domain.flow import gettext_noop
 from cat_survey.models import (
     Answer,
     Department,
@@ -59,21 +61,45 @@ NEXT_STATUSES: dict[ThemeStatus, tuple[ThemeStatus, ...]] = {
     ThemeStatus.SUPERSEDED: (),
     ThemeStatus.ARCHIVED: (),
 }
+#: Each status as people read it, in English (the audit reasons ``flask analyze``
+#: writes); pages show them translated (the labels are catalog messages).
 STATUS_LABELS = {
-    ThemeStatus.NEW: "New",
-    ThemeStatus.ACKNOWLEDGED: "Acknowledged",
-    ThemeStatus.IN_PROGRESS: "In progress",
-    ThemeStatus.RESOLVED: "Resolved",
-    ThemeStatus.WONT_FIX: "Won't fix",
-    ThemeStatus.SUPERSEDED: "Superseded",
-    ThemeStatus.ARCHIVED: "Archived",
+    ThemeStatus.NEW: gettext_noop("New"),
+    ThemeStatus.ACKNOWLEDGED: gettext_noop("Acknowledged"),
+    ThemeStatus.IN_PROGRESS: gettext_noop("In progress"),
+    ThemeStatus.RESOLVED: gettext_noop("Resolved"),
+    ThemeStatus.WONT_FIX: gettext_noop("Won't fix"),
+    ThemeStatus.SUPERSEDED: gettext_noop("Superseded"),
+    ThemeStatus.ARCHIVED: gettext_noop("Archived"),
 }
 #: A resolved theme reopens once it grew by this many answers, or by 10%.
 REOPEN_MIN_GROWTH = 3
 
 
 class WorkflowError(ValueError):
-    """A change the workflow refuses; the message is written for the user."""
+    """A change the workflow refuses; the message is written for the user.
+
+    As with ``flow.AnswerError``, ``str(error)`` is the English text, and
+    ``template`` with ``params`` let a page show it in the reader's language
+    (:meth:`translated`). A ``ThemeStatus`` param reads as its label in lower
+    case ("in progress"), translated along with the message.
+    """
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(self.translated(lambda message: message))
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The message through ``gettext`` (Flask-Babel's, on a page)."""
+        values = {
+            name: gettext(STATUS_LABELS[value]).lower()
+            if isinstance(value, ThemeStatus)
+            else value
+            for name, value in self.params.items()
+        }
+        message = gettext(self.template)
+        return message % values if values else message
 
 
 def status_label(status: str) -> str:
@@ -107,15 +133,18 @@ def change_status(
     try:
         target = ThemeStatus(status)
     except ValueError:
-        raise WorkflowError(f"{status!r} is not a theme status.") from None
+        raise WorkflowError(
+            gettext_noop("%(status)r is not a theme status."), status=status
+        ) from None
     if target not in NEXT_STATUSES[current]:
         raise WorkflowError(
-            f"A theme that is {status_label(current).lower()} cannot become "
-            f"{status_label(target).lower()}."
+            gettext_noop("A theme that is %(current)s cannot become %(target)s."),
+            current=current,
+            target=target,
         )
     reason = _cleaned(reason)
     if target == ThemeStatus.WONT_FIX and not reason:
-        raise WorkflowError("Say why this theme won't be fixed.")
+        raise WorkflowError(gettext_noop("Say why this theme won't be fixed."))
     kind = (
         ThemeEventKind.REOPENED
         if current in CLOSED_STATUSES
@@ -133,8 +162,11 @@ def change_status(
     if affected_rows(changed) != 1:
         db.session.refresh(theme)
         raise WorkflowError(
-            "Someone else changed this theme's status a moment ago: it is now "
-            f"{status_label(theme.status).lower()}. Nothing was changed."
+            gettext_noop(
+                "Someone else changed this theme's status a moment ago: it is now "
+                "%(status)s. Nothing was changed."
+            ),
+            status=ThemeStatus(theme.status),
         )
     # The row is written; the loaded object agrees without writing it again.
     for name, value in values.items():
@@ -185,9 +217,14 @@ def reassign(
     """
     reason = _cleaned(reason)
     if not reason:
-        raise WorkflowError("Say why the theme belongs to that department.")
+        raise WorkflowError(
+            gettext_noop("Say why the theme belongs to that department.")
+        )
     if theme.department_id == department.id:
-        raise WorkflowError(f"The theme is already with {department.name}.")
+        raise WorkflowError(
+            gettext_noop("The theme is already with %(department)s."),
+            department=department.name,
+        )
     previous = theme.department.slug if theme.department else None
     theme.department = department
     theme.needs_triage = False
@@ -234,11 +271,17 @@ def assign_owner(theme: Theme, owner: User, *, actor: User) -> ThemeEvent:
     after a rename.
     """
     if theme.department_id is None:
-        raise WorkflowError("Route the theme to a department before assigning it.")
+        raise WorkflowError(
+            gettext_noop("Route the theme to a department before assigning it.")
+        )
     if owner.department_id != theme.department_id or not owner.is_active:
-        raise WorkflowError("The owner must be an active member of its department.")
+        raise WorkflowError(
+            gettext_noop("The owner must be an active member of its department.")
+        )
     if theme.owner_id == owner.id:
-        raise WorkflowError(f"{owner.name} already owns this theme.")
+        raise WorkflowError(
+            gettext_noop("%(person)s already owns this theme."), person=owner.name
+        )
     previous = theme.owner.name if theme.owner else None
     theme.owner = owner
     return log_theme_event(
@@ -264,13 +307,19 @@ def record_follow_up(
         )
     )
     if not in_theme:
-        raise WorkflowError("That respondent has no answer in this theme.")
+        raise WorkflowError(
+            gettext_noop("That respondent has no answer in this theme.")
+        )
     if not response.contact_consent:
-        raise WorkflowError("That respondent did not agree to be contacted.")
+        raise WorkflowError(
+            gettext_noop("That respondent did not agree to be contacted.")
+        )
     if not response.identity_verified:
         raise WorkflowError(
-            "That respondent's name and reference came from a public link anyone "
-            "can type, so there is nobody known to contact."
+            gettext_noop(
+                "That respondent's name and reference came from a public link "
+                "anyone can type, so there is nobody known to contact."
+            )
         )
     follow_up = FollowUp(
         response_id=response.id,

@@ -7,6 +7,7 @@ The workflow checks every rule again; these forms only give early, clear errors.
 
 from collections.abc import Sequence
 
+from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
@@ -27,17 +28,17 @@ class StatusForm(BaseForm):
     """The theme's next status, and why (required for won't fix)."""
 
     status = SelectField(
-        "New status",
+        _l("New status"),
         # Only analysis retires a theme: a person never picks those statuses.
         choices=[
-            SelectChoice(status.value, label)
+            SelectChoice(status.value, _l(label))
             for status, label in STATUS_LABELS.items()
             if status not in RETIRED_STATUSES
         ],
         validators=[InputRequired()],
     )
     reason = TextAreaField(
-        "Reason",
+        _l("Reason"),
         id="status-reason",
         validators=[Length(max=MAX_REASON_LENGTH), plain_text],
     )
@@ -45,25 +46,25 @@ class StatusForm(BaseForm):
     def validate_reason(self, field: TextAreaField) -> None:
         """A theme that won't be fixed needs a reason."""
         if self.status.data == ThemeStatus.WONT_FIX and not (field.data or "").strip():
-            raise ValidationError("Say why this theme won't be fixed.")
+            raise ValidationError(_l("Say why this theme won't be fixed."))
 
 
 class AssignForm(BaseForm):
     """The person of the theme's department who owns it."""
 
-    owner = SelectField("Owner", id="assign-owner", validators=[DataRequired()])
+    owner = SelectField(_l("Owner"), id="assign-owner", validators=[DataRequired()])
 
 
 class ReassignForm(BaseForm):
     """The department a theme belongs to, and why."""
 
     department = SelectField(
-        "Department",
+        _l("Department"),
         id="reassign-department",
-        validators=[DataRequired("Choose a department.")],
+        validators=[DataRequired(_l("Choose a department."))],
     )
     reason = TextAreaField(
-        "Why it belongs there",
+        _l("Why it belongs there"),
         id="reassign-reason",
         validators=[DataRequired(), Length(max=MAX_REASON_LENGTH), plain_text],
     )
@@ -74,18 +75,20 @@ class FollowUpForm(BaseForm):
     """That an advocate contacted a respondent, with an optional note."""
 
     response_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    note = TextAreaField("Note", validators=[Length(max=MAX_REASON_LENGTH), plain_text])
+    note = TextAreaField(
+        _l("Note"), validators=[Length(max=MAX_REASON_LENGTH), plain_text]
+    )
 
 
 class LoopForm(BaseForm):
     """What changed, in each language the theme's respondents read."""
 
     what_changed_en = TextAreaField(
-        "What changed (English)",
+        _l("What changed (English)"),
         validators=[Length(max=MAX_REASON_LENGTH), plain_text],
     )
     what_changed_ja = TextAreaField(
-        "What changed (Japanese)",
+        _l("What changed (Japanese)"),
         validators=[Length(max=MAX_REASON_LENGTH), plain_text],
     )
 
@@ -101,7 +104,7 @@ def status_form(theme: Theme) -> StatusForm:
     """A status form offering only the moves the workflow allows from here."""
     form = StatusForm()
     form.status.choices = [
-        SelectChoice(status.value, STATUS_LABELS[status])
+        SelectChoice(status.value, _l(STATUS_LABELS[status]))
         for status in next_statuses(theme.status)
     ]
     return form
@@ -110,7 +113,7 @@ def status_form(theme: Theme) -> StatusForm:
 def assign_form(theme: Theme, members: Sequence[User]) -> AssignForm:
     """An owner form over the department's ``members``, the current owner chosen."""
     form = AssignForm(owner=str(theme.owner_id) if theme.owner_id else "")
-    form.owner.choices = [SelectChoice("", "Choose a person")] + [
+    form.owner.choices = [SelectChoice("", _l("Choose a person"))] + [
         SelectChoice(str(member.id), member.name) for member in members
     ]
     return form
@@ -128,7 +131,7 @@ def reassign_form(
     even where the router has a guess (a preselected guess gets sent unread).
     """
     form = ReassignForm(next=next_url)
-    form.department.choices = [SelectChoice("", "Choose a department")] + [
+    form.department.choices = [SelectChoice("", _l("Choose a department"))] + [
         SelectChoice(slug, name) for slug, name in departments if slug != exclude
     ]
     return form

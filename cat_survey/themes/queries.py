@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -510,7 +511,7 @@ def sparkline_counts(
 
 def spelled(counts: Sequence[MonthCount]) -> str:
     """Monthly counts in words, oldest first, for alt text ("2024-05: 3, ...")."""
-    return ", ".join(f"{m.label}: {m.count}" for m in counts) or "none yet"
+    return ", ".join(f"{m.label}: {m.count}" for m in counts) or _("none yet")
 
 
 # ---------------------------------------------------------------- answers

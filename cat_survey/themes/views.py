@@ -20,6 +20,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -87,25 +90,30 @@ bp = Blueprint("themes", __name__, url_prefix="/themes")
 STAFF = (Role.ADVOCATE, Role.CX_LEAD, Role.ADMIN)
 LEADS = (Role.CX_LEAD, Role.ADMIN)
 EVENT_LABELS = {
-    ThemeEventKind.CREATED: "Found by analysis",
-    ThemeEventKind.ROUTED: "Routed",
-    ThemeEventKind.TRIAGE: "Sent to triage",
-    ThemeEventKind.REASSIGNED: "Reassigned",
-    ThemeEventKind.ASSIGNED: "Owner changed",
-    ThemeEventKind.STATUS_CHANGED: "Status changed",
-    ThemeEventKind.REOPENED: "Reopened",
-    ThemeEventKind.FOLLOWED_UP: "Followed up with a respondent",
-    ThemeEventKind.LOOP_CLOSED: "Told respondents what changed",
-    ThemeEventKind.RELABELLED: "Relabelled",
-    ThemeEventKind.SUPERSEDED: "Superseded by",
-    ThemeEventKind.ARCHIVED: "Archived",
+    ThemeEventKind.CREATED: _l("Found by analysis"),
+    ThemeEventKind.ROUTED: _l("Routed"),
+    ThemeEventKind.TRIAGE: _l("Sent to triage"),
+    ThemeEventKind.REASSIGNED: _l("Reassigned"),
+    ThemeEventKind.ASSIGNED: _l("Owner changed"),
+    ThemeEventKind.STATUS_CHANGED: _l("Status changed"),
+    ThemeEventKind.REOPENED: _l("Reopened"),
+    ThemeEventKind.FOLLOWED_UP: _l("Followed up with a respondent"),
+    ThemeEventKind.LOOP_CLOSED: _l("Told respondents what changed"),
+    ThemeEventKind.RELABELLED: _l("Relabelled"),
+    ThemeEventKind.SUPERSEDED: _l("Superseded by"),
+    ThemeEventKind.ARCHIVED: _l("Archived"),
 }
 
 
 @bp.context_processor
 def labels() -> dict[str, object]:
     """Names of statuses and events for the theme templates."""
-    return {"status_label": status_label, "EVENT_LABELS": EVENT_LABELS}
+    return {"status_label": translated_status, "EVENT_LABELS": EVENT_LABELS}
+
+
+def translated_status(status: str) -> str:
+    """A status as the reader reads it ("対応中"); other values unchanged."""
+    return _(status_label(status))
 
 
 @bp.get("")
@@ -235,7 +243,9 @@ def detail(theme_id: int):
 def trend_chart(theme_id: int):
     """The chart of the theme's answers per month."""
     theme = theme_or_404(current_user, theme_id)
-    return svg_response(trend_chart_svg(theme_trend(theme), title="Answers per month"))
+    return svg_response(
+        trend_chart_svg(theme_trend(theme), title=_("Answers per month"))
+    )
 
 
 @bp.get("/<int:theme_id>/sparkline.svg")
@@ -268,7 +278,10 @@ def set_status(theme_id: int):
         actor=current_user,
         reason=form.reason.data,
     ):
-        flash(f"Status changed to {status_label(theme.status)}.", "info")
+        flash(
+            _("Status changed to %(status)s.", status=translated_status(theme.status)),
+            "info",
+        )
     flash_errors(form)
     return redirect(url_for("themes.detail", theme_id=theme_id))
 
@@ -282,7 +295,7 @@ def set_owner(theme_id: int):
     if form.validate_on_submit():
         owner = db.session.get(User, int(form.owner.data))
         if owner is not None and act(assign_owner, theme, owner, actor=current_user):
-            flash(f"{owner.name} now owns this theme.", "info")
+            flash(_("%(person)s now owns this theme.", person=owner.name), "info")
     flash_errors(form)
     return redirect(url_for("themes.detail", theme_id=theme_id))
 
@@ -301,7 +314,13 @@ def reassign_theme(theme_id: int):
         if act(
             reassign, theme, department, actor=current_user, reason=form.reason.data
         ):
-            flash(f"The theme now belongs to {department.name}.", "info")
+            flash(
+                _(
+                    "The theme now belongs to %(department)s.",
+                    department=department.name,
+                ),
+                "info",
+            )
     flash_errors(form)
     if visible_theme(current_user, theme_id) is None:
         return redirect(url_for("themes.my_themes"))
@@ -318,11 +337,11 @@ def follow_up(theme_id: int):
     if form.validate_on_submit():
         response = theme_response(theme, form.response_id.data)
         if response is None:
-            flash("That respondent has no answer in this theme.", "error")
+            flash(_("That respondent has no answer in this theme."), "error")
         elif act(
             record_follow_up, theme, response, actor=current_user, note=form.note.data
         ):
-            flash("Follow-up recorded.", "info")
+            flash(_("Follow-up recorded."), "info")
     flash_errors(form)
     return redirect(url_for("themes.detail", theme_id=theme_id, _anchor="answers"))
 
@@ -347,18 +366,21 @@ def close_loop(theme_id: int):
                 )
                 db.session.commit()
                 flash(
-                    f"Queued {count} {'e-mail' if count == 1 else 'e-mails'} "
-                    "telling respondents what changed.",
+                    ngettext(
+                        "Queued %(num)d e-mail telling respondents what changed.",
+                        "Queued %(num)d e-mails telling respondents what changed.",
+                        count,
+                    ),
                     "info",
                 )
                 return redirect(url_for("themes.detail", theme_id=theme_id))
             audience, previews = preview_loop_emails(theme, form.what_changed())
         except WorkflowError as error:
             db.session.rollback()
-            flash(str(error), "error")
+            flash(error.translated(_), "error")
         except IntegrityError:  # another advocate sent it a moment ago
             db.session.rollback()
-            flash("These respondents were told already.", "error")
+            flash(_("These respondents were told already."), "error")
             return redirect(url_for("themes.detail", theme_id=theme_id))
     flash_errors(form)
     return render_template(
@@ -376,7 +398,7 @@ def act(change: Callable[..., object], *args: object, **kwargs: object) -> bool:
         change(*args, **kwargs)
     except WorkflowError as error:
         db.session.rollback()
-        flash(str(error), "error")
+        flash(error.translated(_), "error")
         return False
     db.session.commit()
     return True
@@ -413,7 +435,7 @@ def trend_chart_svg(trend: Sequence[MonthCount], *, title: str) -> bytes:
     return bar_svg(
         [m.label for m in trend],
         [m.count for m in trend],
-        x_label="Answers",
+        x_label=_("Answers"),
         title=title,
     )
 
@@ -423,5 +445,6 @@ def sparkline_chart_svg(counts: Sequence[MonthCount]) -> bytes:
     from analysis.charts import sparkline_svg
 
     return sparkline_svg(
-        [m.count for m in counts], title=f"Answers per month: {spelled(counts)}"
+        [m.count for m in counts],
+        title=_("Answers per month: %(months)s", months=spelled(counts)),
     )

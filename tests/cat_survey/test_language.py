@@ -208,6 +208,14 @@ JAPANESE_TEXTS: dict[str, tuple[str, ...]] = {
     "studio.index": ("<h1>アンケートスタジオ</h1>", "新しいアンケート", "バージョン"),
     "studio.new": ("<h1>新しいアンケート</h1>", "チェック", "新しいバージョンを公開"),
     "studio.edit": ("すべてのアンケート", "YAML をエクスポート", "プレビュー"),
+    "themes.my_themes": ("<h1>担当テーマ</h1>", "テーマレポート", "影響度 = 件数"),
+    "themes.detail": ('<h2 id="history-heading">変更履歴</h2>', "ステータスを変更"),
+    "themes.triage": ("<h1>トリアージ</h1>", "トリアージするものはありません。"),
+    "themes.report": ("<h1>テーマレポート: ", "主なテーマ", "PDF をダウンロード"),
+    "themes.close_loop": (
+        "<h1>回答者に改善内容を伝える</h1>",
+        "先にテーマを解決済みにしてください。",
+    ),
 }
 
 

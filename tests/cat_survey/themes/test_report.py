@@ -213,3 +213,21 @@ def test_the_weekly_digest_links_to_the_departments_report(app, staff, make_them
     link = f"{app.config['BASE_URL']}/themes/report?department=cx"
     assert link in row.body
     assert link in row.payload["html"]
+
+
+def test_the_report_speaks_japanese_to_a_person_who_chose_it(
+    client, auth, staff, report_themes
+):
+    staff["a"].locale = "ja"
+    db.session.commit()
+    auth.login(staff["a"].email)
+    page = client.get(f"/themes/report?period={this_month()}").text
+    assert '<html lang="ja">' in page
+    assert '<main id="main" lang="en">' not in page
+    assert "<h1>テーマレポート: Customer experience、" in page
+    assert '<h2 id="top-heading">主なテーマ</h2>' in page
+    assert "NPS 押し下げ幅（95% 区間）" in page
+    assert "PDF をダウンロード" in page
+    pdf = client.get(f"/themes/report.pdf?period={this_month()}")
+    assert pdf.status_code == 200
+    assert pdf.data.startswith(b"%PDF-")

@@ -501,3 +501,43 @@ def test_the_list_describes_each_sparkline_in_words(client, auth, staff, cx_them
 
 def test_every_kind_of_theme_event_has_a_label_on_the_audit_trail():
     assert set(EVENT_LABELS) == set(ThemeEventKind)
+
+
+# ---------------------------------------------------------------- in Japanese
+
+
+def test_a_person_who_chose_japanese_reads_the_theme_pages_in_japanese(
+    client, auth, staff, cx_theme, make_theme
+):
+    staff["a"].locale = staff["lead"].locale = "ja"
+    db.session.commit()
+    make_theme(None, label="Unsure theme", needs_triage=True)
+    auth.login(staff["a"].email)
+    mine = client.get("/themes").text
+    assert '<html lang="ja">' in mine
+    assert '<main id="main" lang="en">' not in mine
+    assert "<h1>担当テーマ</h1>" in mine
+    assert "1 件のテーマ（影響度の高い順）" in mine
+    assert "NPS 不足分は、このテーマの回答者の NPS がほかの回答者より" in mine
+    assert '<span class="status status-new">新規</span>' in mine
+
+    url = f"/themes/{cx_theme.id}"
+    post(client, f"{url}/status", {"status": "acknowledged", "reason": ""})
+    page = client.get(url).text
+    assert '<main id="main" lang="en">' not in page
+    assert "ステータスを「確認済み」に変更しました。" in page
+    assert '<h2 id="history-heading">変更履歴</h2>' in page
+    assert '<h2 id="answers-heading">すべての回答</h2>' in page
+    assert "<dt>担当者</dt>" in page
+    assert "連絡に同意していません" in page  # Ben, who kept his answer private
+    assert "新規 → 確認済み" in page  # the audit trail's event, in Japanese
+
+    post(client, f"{url}/status", {"status": "new", "reason": ""})
+    refused = client.get(url).text
+    assert "「確認済み」のテーマを「新規」にはできません。" in refused
+
+    auth.login(staff["lead"].email)
+    triage = client.get("/themes/triage").text
+    assert "<h1>トリアージ</h1>" in triage
+    assert "部署の決定を待つテーマ 1 件（影響度の高い順）" in triage
+    assert "その部署の担当である理由" in triage
