@@ -4,6 +4,8 @@ import pytest
 from flask import Flask
 from helpers import AuthActions
 
+from cat_survey.extensions import LOCALE_COOKIE
+
 
 def test_a_missing_page_is_the_apps_own_page_without_staff_links_for_customers(client):
     response = client.get("/no-such-page")
@@ -60,3 +62,18 @@ def test_a_server_error_shows_a_calm_page_without_the_exception(failing_app):
     assert api.status_code == 500
     assert api.get_json()["error"]["status"] == 500
     assert "secret detail" not in api.text
+
+
+def test_an_error_page_explains_itself_in_the_readers_language(client):
+    english = client.get("/no-such-page").text
+    assert "The requested URL was not found on the server." in english
+    client.set_cookie(LOCALE_COOKIE, "ja")
+    japanese = client.get("/no-such-page").text
+    assert "お探しのページは見つかりませんでした。" in japanese
+    assert "The requested URL was not found" not in japanese
+
+
+def test_a_description_an_abort_wrote_itself_is_shown_as_given(client):
+    # The set-password page aborts with its own words, not Werkzeug's.
+    page = client.get("/auth/set-password/not-a-token").text
+    assert "This link has expired or was already used." in page
