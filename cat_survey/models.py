@@ -28,10 +28,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from cat_survey.db import Model, UTCDateTime
+from cat_survey.tally_days import install_triggers
 
 
 def utcnow() -> datetime:
@@ -246,8 +248,25 @@ class SurveyResponse(Model):
 
     __table_args__ = (
         enum_check("status", ResponseStatus),
-        # The dashboard groups complete responses by period, survey and segment.
-        Index("ix_survey_response_scores", "status", "completed_at", "survey_id"),
+        # The dashboard groups complete responses by period, survey and segment;
+        # over a narrow range it reads them from this index alone.
+        Index(
+            "ix_survey_response_scores",
+            "status",
+            "completed_at",
+            "survey_id",
+            "integrity",
+            "segment",
+        ),
+        # Responses started in a period, read from this index alone.
+        Index(
+            "ix_survey_response_started",
+            "started_at",
+            "status",
+            "integrity",
+            "survey_id",
+            "segment",
+        ),
         # The newest change is the dashboard's cache key: one index lookup.
         Index("ix_survey_response_updated_at", "updated_at"),
         enum_check("integrity", ResponseIntegrity),
@@ -738,3 +757,34 @@ class Suppression(Model):
     reason: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+class TallyDay(Model):
+    """How many times the answers of one UTC day changed, counted by triggers.
+
+    Database triggers on responses and answers keep it (cat_survey/tally_days.py);
+    a cached period's counts (``ScoreTally``) are valid while the sum of its
+    days' generations is the one they were counted at.
+    """
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    generation: Mapped[int] = mapped_column(default=0)
+
+
+class ScoreTally(Model):
+    """The dashboard's counts of one finished period for one scope, cached.
+
+    ``scope`` is a hash of the filters other than the dates; ``tallies`` holds
+    the period's raw counts of every series (cat_survey/reports/tallies.py).
+    """
+
+    scope: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    period_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    generation: Mapped[int]
+    tallies: Mapped[dict[str, Any]] = mapped_column(JSON)
+    counted_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+
+# db.create_all() installs the triggers that keep TallyDay; migrations do too.
+event.listen(Model.metadata, "after_create", install_triggers)

@@ -14,9 +14,9 @@ from cat_survey.forms import BaseForm
 from cat_survey.models import ResponseIntegrity, SurveyResponse
 from cat_survey.reports.queries import (
     Filters,
-    group_conditions,
+    period_start,
     response_time,
-    window,
+    scope_conditions,
 )
 
 DECISIONS = {
@@ -40,22 +40,35 @@ class Excluded:
 
 def excluded_responses(filters: Filters) -> Excluded:
     """How many responses the filters cover but the scores leave out, by state."""
-    when = response_time()
-    low, high = window(filters)
+    counts = excluded_by_period(filters).values()
+    suspects = sum(suspect for suspect, _ in counts)
+    return Excluded(suspect=suspects, discarded=sum(d for _, d in counts))
+
+
+def excluded_by_period(filters: Filters) -> dict[str, tuple[int, int]]:
+    """(suspect, discarded) responses per period that the scores leave out."""
+    when = response_time(filters)
     suspect = SurveyResponse.integrity == ResponseIntegrity.SUSPECT.value
-    row = db.session.execute(
+    scoped = (
         select(
-            func.count(),
-            func.coalesce(func.sum(case((suspect, 1), else_=0)), 0),
-        ).where(
-            when >= low,
-            when < high,
-            SurveyResponse.integrity.not_in(COUNTED),
-            *group_conditions(filters, counted_only=False),
+            period_start(when, filters.period).label("period"),
+            case((suspect, 1), else_=0).label("suspect"),
         )
-    ).one()
-    total, suspects = int(row[0]), int(row[1])
-    return Excluded(suspect=suspects, discarded=total - suspects)
+        .where(
+            *scope_conditions(filters, when, counted_only=False),
+            SurveyResponse.integrity.not_in(COUNTED),
+        )
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(
+            scoped.c.period, func.count().label("total"), func.sum(scoped.c.suspect)
+        ).group_by(scoped.c.period)
+    ).all()
+    return {
+        period: (int(suspects), int(total) - int(suspects))
+        for period, total, suspects in rows
+    }
 
 
 class ReviewForm(BaseForm):

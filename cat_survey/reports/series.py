@@ -11,9 +11,11 @@ a partial period against the same days of the period before it, never a whole
 period against a part of one. The clock is read once per request, by the view,
 and handed down as ``now``.
 
-The page and its six chart requests need the same query results, so each app
-keeps recent results and rendered charts in small LRUs keyed by the filters, the
-day and a cheap data version (:func:`cat_survey.reports.queries.data_version`):
+Finished periods' counts are kept in the database and only the others are
+counted per request (:mod:`cat_survey.reports.tallies`). The page and its six
+chart requests need the same results, so each app also keeps recent results
+and rendered charts in small LRUs keyed by the filters, the day and a cheap
+data version (:func:`cat_survey.reports.queries.data_version`):
 the queries run once per page, not once per chart, and a new answer or response
 gives a new key, so a cached chart is never stale data, only an unused entry.
 """
@@ -37,17 +39,13 @@ from cat_survey.reports.queries import (
     PeriodCoverage,
     PeriodNps,
     Span,
-    ces_series,
     coverage,
-    csat_series,
     data_start,
     data_version,
     nps_over_spans,
-    nps_overview,
-    response_counts,
-    sus_series,
-    umux_lite_series,
 )
+from cat_survey.reports.review import Excluded
+from cat_survey.reports.tallies import dashboard_series
 
 SERIES_TITLES = {
     "nps": "Net Promoter Score",
@@ -236,6 +234,7 @@ class DashboardData:
     series: Mapping[str, Sequence[Any]]
     coverages: tuple[PeriodCoverage, ...]
     change: NpsChange | None
+    excluded: Excluded
 
     def empty(self, name: str) -> bool:
         """Whether a score's series has no answers in any period."""
@@ -244,20 +243,18 @@ class DashboardData:
         return not any(period.result.n for period in self.series[name])
 
 
-LOADERS: dict[str, Callable[[Filters], Sequence[Any]]] = {
-    "csat": csat_series,
-    "ces": ces_series,
-    "sus": sus_series,
-    "umux_lite": umux_lite_series,
-    "responses": response_counts,
-}
-
-
 def load_data(filters: Filters, today: date) -> DashboardData:
-    """Run every series' query once (NPS and its breakdown in one statement)."""
-    overview = nps_overview(filters)
-    loaded = {"nps": overview.series, "breakdown": overview.breakdown} | {
-        name: loader(filters) for name, loader in LOADERS.items()
+    """Every series' counts: finished periods kept, the others counted once."""
+    counted = dashboard_series(filters, today=today)
+    overview = counted.overview
+    loaded = {
+        "nps": overview.series,
+        "breakdown": overview.breakdown,
+        "csat": counted.csat,
+        "ces": counted.ces,
+        "sus": counted.sus,
+        "umux_lite": counted.umux_lite,
+        "responses": counted.responses,
     }
     coverages = coverage(filters, today=today, data_start=data_start(filters))
     return DashboardData(
@@ -266,6 +263,7 @@ def load_data(filters: Filters, today: date) -> DashboardData:
         series=loaded,
         coverages=coverages,
         change=latest_change(overview.series, coverages, filters),
+        excluded=counted.excluded,
     )
 
 
@@ -801,6 +799,8 @@ class Dashboard:
     #: Score panels with no answers in the range, each with the sentence it shows.
     empty: Mapping[str, str]
     partial: tuple[PeriodCoverage, ...]
+    #: Responses in range that the scores leave out (suspect or discarded).
+    excluded: Excluded
 
 
 def build_dashboard(filters: Filters, *, now: datetime) -> Dashboard:
@@ -824,4 +824,5 @@ def build_dashboard(filters: Filters, *, now: datetime) -> Dashboard:
             if data.empty(name)
         },
         partial=tuple(c for c in data.coverages if c.partial),
+        excluded=data.excluded,
     )

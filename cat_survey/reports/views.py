@@ -29,7 +29,7 @@ from cat_survey.exports import csv_response
 from cat_survey.models import Role
 from cat_survey.reports.forms import DashboardFilterForm
 from cat_survey.reports.queries import NO_VALUE, Filters
-from cat_survey.reports.review import DECISIONS, ReviewForm, excluded_responses
+from cat_survey.reports.review import DECISIONS, ReviewForm
 from cat_survey.reports.series import (
     CHART_SERIES,
     SERIES_TITLES,
@@ -88,7 +88,7 @@ def dashboard():
         form=form,
         page=page,
         titles=SERIES_TITLES,
-        excluded=excluded_responses(form.filters()),
+        excluded=page.excluded,
         campaigns=campaign_stats(limit=DASHBOARD_CAMPAIGNS),
     )
 
