@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 
 from cat_survey.catalog import definition_of
 from cat_survey.domain.flow import AnswerError
-from cat_survey.domain.lifecycle import Availability, availability_of_slug
+from cat_survey.domain.lifecycle import Availability, survey_availability
 from cat_survey.domain.responses import (
     AnswerConflict,
     Conversation,
@@ -90,9 +90,8 @@ def conversation_or_404(token: str) -> Conversation:
     return conversation
 
 
-def refuse_outside_dates(slug: str) -> None:
+def refuse_outside_dates(slug: str, state: Availability) -> None:
     """Abort with 410 Gone once the survey has closed, 403 before it opens."""
-    state = availability_of_slug(slug)
     if state is Availability.CLOSED:
         abort(410, _("The survey '%(slug)s' has closed.", slug=slug))
     if state is Availability.NOT_YET_OPEN:
@@ -113,7 +112,7 @@ def start(slug: str):
     survey = active_survey(slug)
     if survey is None:
         abort(404, _("No active survey '%(slug)s'.", slug=slug))
-    refuse_outside_dates(slug)
+    refuse_outside_dates(slug, survey_availability(survey))
     body = json_body()
     locale = body.get("locale")
     if locale in UI_LOCALES:
@@ -166,7 +165,7 @@ def answer(token: str):
     """Answer one question; 422 with the reason and nothing changed if invalid."""
     conversation = conversation_or_404(token)
     if not conversation.completed:
-        refuse_outside_dates(conversation.definition.slug)
+        refuse_outside_dates(conversation.definition.slug, conversation.availability())
     body = json_body()
     question_id = body.get("question_id")
     count_conversation_step("answer", conversation.definition.slug)

@@ -9,7 +9,6 @@ page (the web) or answers 410 Gone (the API); answers given before stay stored.
 import enum
 from datetime import datetime
 
-from cat_survey.db import db
 from cat_survey.models import Survey, utcnow
 
 
@@ -36,13 +35,3 @@ def availability(
 def survey_availability(survey: Survey, now: datetime | None = None) -> Availability:
     """Whether this survey takes answers now."""
     return availability(survey.opens_at, survey.closes_at, now)
-
-
-def availability_of_slug(slug: str, now: datetime | None = None) -> Availability:
-    """Whether the survey of this slug takes answers now (open if unknown)."""
-    dates = db.session.execute(
-        db.select(Survey.opens_at, Survey.closes_at).where(Survey.slug == slug)
-    ).first()
-    if dates is None:
-        return Availability.OPEN
-    return availability(dates.opens_at, dates.closes_at, now)

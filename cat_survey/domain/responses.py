@@ -29,6 +29,7 @@ from cat_survey.domain.flow import (
     gettext_noop,
     position,
 )
+from cat_survey.domain.lifecycle import Availability, availability
 from cat_survey.models import (
     Answer,
     Invitation,
@@ -55,6 +56,7 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Each model is mapped onto a Table; DeclarativeBase only promises a FromClause.
 RESPONSES = cast(Table, SurveyResponse.__table__)
 VERSIONS = cast(Table, SurveyVersion.__table__)
+SURVEYS = cast(Table, Survey.__table__)
 ANSWERS = cast(Table, Answer.__table__)
 #: A response, its version's checksum and its answers (one row per answer).
 CONVERSATION_ROWS = (
@@ -68,12 +70,15 @@ CONVERSATION_ROWS = (
         RESPONSES.c.completed_at,
         RESPONSES.c.survey_version_id,
         VERSIONS.c.checksum,
+        SURVEYS.c.opens_at,
+        SURVEYS.c.closes_at,
         ANSWERS.c.question_id,
         ANSWERS.c.number_value,
         ANSWERS.c.text_value,
         ANSWERS.c.choice_values,
     )
     .join(VERSIONS, VERSIONS.c.id == RESPONSES.c.survey_version_id)
+    .join(SURVEYS, SURVEYS.c.id == RESPONSES.c.survey_id)
     .outerjoin(ANSWERS, ANSWERS.c.response_id == RESPONSES.c.id)
     .where(RESPONSES.c.token == bindparam("token"))
     .order_by(ANSWERS.c.position)
@@ -167,12 +172,22 @@ class ResponseRow:
 
 @dataclass(frozen=True)
 class Conversation:
-    """A response together with its definition, its answers and where it stands."""
+    """A response together with its definition, its answers and where it stands.
+
+    ``opens_at`` and ``closes_at`` are the survey's dates, read with the response
+    so that an answer needs no query of its own to know the survey still takes it.
+    """
 
     response: ResponseRow
     definition: SurveyDefinition
     answers: dict[str, AnswerValue]
     position: Position
+    opens_at: datetime | None
+    closes_at: datetime | None
+
+    def availability(self, now: datetime | None = None) -> Availability:
+        """Whether the survey takes answers now (its open and close dates)."""
+        return availability(self.opens_at, self.closes_at, now)
 
     @property
     def token(self) -> str:
@@ -320,7 +335,14 @@ def start_conversation(
     response = ResponseRow(
         response_id, row["token"], row["locale"], hidden, row["status"], False, None
     )
-    return Conversation(response, definition, {}, position(definition, {}, hidden))
+    return Conversation(
+        response,
+        definition,
+        {},
+        position(definition, {}, hidden),
+        survey.opens_at,
+        survey.closes_at,
+    )
 
 
 class SurveyNotPublished(LookupError):
@@ -384,7 +406,12 @@ def load_conversation(token: str | None) -> Conversation | None:
         if row.question_id is not None
     }
     return Conversation(
-        response, definition, answers, position(definition, answers, response.hidden)
+        response,
+        definition,
+        answers,
+        position(definition, answers, response.hidden),
+        first.opens_at,
+        first.closes_at,
     )
 
 
@@ -403,8 +430,14 @@ def conversation_of(response: SurveyResponse) -> Conversation:
     definition = definition_of(response.version)
     answers = {answer.question_id: answer.value for answer in response.answers}
     row = ResponseRow.of(response)
+    survey = response.survey
     return Conversation(
-        row, definition, answers, position(definition, answers, row.hidden)
+        row,
+        definition,
+        answers,
+        position(definition, answers, row.hidden),
+        survey.opens_at,
+        survey.closes_at,
     )
 
 
@@ -470,7 +503,7 @@ def record_answer(
         # Rows this request read were changed or deleted by another one.
         db.session.rollback()
         raise AnswerConflict(ANSWERS_CHANGED) from None
-    return Conversation(after, conversation.definition, answers, now_at)
+    return replace(conversation, response=after, answers=answers, position=now_at)
 
 
 def answerable_question(conversation: Conversation, question_id: Any) -> Question:

@@ -27,7 +27,6 @@ from cat_survey.domain.campaigns import preselected_score
 from cat_survey.domain.flow import AnswerError
 from cat_survey.domain.lifecycle import (
     Availability,
-    availability_of_slug,
     survey_availability,
 )
 from cat_survey.domain.responses import (
@@ -221,9 +220,9 @@ def closed_page(survey: Survey, locale: str | None = None):
 
 def closed_page_of(conversation: Conversation):
     """The closed page of an unfinished conversation's survey, or None while open."""
-    slug = conversation.definition.slug
-    if availability_of_slug(slug) is Availability.OPEN:
+    if conversation.availability() is Availability.OPEN:
         return None
+    slug = conversation.definition.slug
     survey = db.session.scalars(db.select(Survey).filter_by(slug=slug)).one()
     return closed_page(survey, conversation.locale)
 
