@@ -33,17 +33,25 @@ from cat_survey.auth.access import (
 )
 from cat_survey.db import db
 from cat_survey.domain.theme_workflow import (
+    STATUS_LABELS,
     WorkflowError,
     assign_owner,
     change_status,
     department_members,
     reassign,
     record_follow_up,
-    status_label,
 )
 from cat_survey.exports import csv_response
 from cat_survey.forms import BaseForm
-from cat_survey.models import Department, Role, Theme, ThemeEventKind, User, utcnow
+from cat_survey.models import (
+    Department,
+    Role,
+    Theme,
+    ThemeEventKind,
+    ThemeStatus,
+    User,
+    utcnow,
+)
 from cat_survey.svg import svg_response
 from cat_survey.themes.closing import (
     loop_audience,
@@ -112,8 +120,11 @@ def labels() -> dict[str, object]:
 
 
 def translated_status(status: str) -> str:
-    """A status as the reader reads it ("対応中"); other values unchanged."""
-    return _(status_label(status))
+    """A status as the reader reads it ("対応中"); other values (names) unchanged."""
+    try:
+        return _(STATUS_LABELS[ThemeStatus(status)])
+    except ValueError:
+        return status
 
 
 @bp.get("")

@@ -16,7 +16,7 @@ from cat_survey.models import (
     ThemeEvent,
     ThemeEventKind,
 )
-from cat_survey.themes.views import EVENT_LABELS
+from cat_survey.themes.views import EVENT_LABELS, translated_status
 
 XSS_ANSWER = "<script>alert(1)</script>"
 XSS_LABEL = '<img src=x onerror="alert(2)">Billing'
@@ -541,3 +541,10 @@ def test_a_person_who_chose_japanese_reads_the_theme_pages_in_japanese(
     assert "<h1>トリアージ</h1>" in triage
     assert "部署の決定を待つテーマ 1 件（影響度の高い順）" in triage
     assert "その部署の担当である理由" in triage
+
+
+def test_the_audit_trail_translates_statuses_but_never_a_persons_name(app):
+    with app.test_request_context(headers={"Accept-Language": "ja"}):
+        assert translated_status("in_progress") == "対応中"
+        # An owner's name passes through, even one that is also a catalog message.
+        assert translated_status("Search") == "Search"
