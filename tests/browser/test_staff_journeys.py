@@ -75,6 +75,8 @@ def test_a_lead_lands_on_the_dashboard_goes_everywhere_and_runs_triage(
     expect(nav(page).get_by_role("link", name="ダッシュボード")).to_be_visible()
     nav(page).get_by_role("link", name="トリアージ").click()
     expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.get_by_role("heading", level=1)).to_have_text("トリアージ")
+    expect(page.get_by_role("columnheader", name="振り分け先")).to_be_visible()
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
