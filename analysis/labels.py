@@ -13,10 +13,12 @@ hedge, and it holds two to six words wherever the answers allow:
   that no installed package ships), closed word classes decide, so no phrase
   begins or ends on a particle, an adverb or a light verb ("up has not gone",
   "cash withdrawal still", "international transfers take"), none holds a question
-  cut from its wh-word ("long does it take"), and none ends inside a hyphenated
-  word ("find the auto-top"). Japanese clauses are runs of morphemes
-  (:func:`analysis.text.morphemes`) joined as written, ending on a base form or a
-  negation (商品が届かない), so never a broken bigram.
+  cut from its wh-word ("long does it take") or a conjunction ("money but the
+  balance", "message that my transfer"), none ends inside a hyphenated word
+  ("find the auto-top") or a phrasal verb ("card to top" of "card to top up"),
+  and words of time alone are no topic ("couple days ago"). Japanese clauses
+  are runs of morphemes (:func:`analysis.text.morphemes`) joined as written,
+  ending on a base form or a negation (商品が届かない), so never a broken bigram.
 * **Score**: the squared share of the theme's answers that contain the phrase (a
   label must speak for most of its theme) times the class-based TF-IDF weight of its
   stems and stem pairs (it must be specific to the theme). A phrase of one content
@@ -137,6 +139,25 @@ _AUXILIARIES = frozenset(
     }
 )
 _SUBJECTS = frozenset({"i", "you", "he", "she", "it", "we", "they", "there", "this"})
+# Conjunctions that join two thoughts ("money but the balance" is two halves) or
+# open a clause that a phrase would cut ("message that my transfer", "card if i
+# live"): a label never holds one.
+_CONJUNCTIONS = frozenset(
+    {"but", "because", "although", "though", "however", "unless", "whereas"}
+    | {"that", "which", "who", "whom", "whose", "if", "whether", "when", "while"}
+)
+# Particles that finish a phrasal verb: a phrase ending just before one cuts the
+# verb in two ("card to top" of "card to top up", "send it" of "send it back").
+_VERB_PARTICLES = frozenset({"up", "down", "out", "off", "back", "away"})
+# Words of time say when, not what: "couple days ago" or "weeks" is no topic.
+_TIME_STEMS = frozenset(
+    stem(word)
+    for word in (
+        *("ago", "second", "minute", "hour", "day", "week", "month", "year"),
+        *("time", "times", "couple", "morning", "afternoon", "evening", "night"),
+        *("weekend", "today", "yesterday", "tomorrow", "tonight", "date"),
+    )
+)
 _PRONOUNS = _SUBJECTS | frozenset({"me", "him", "her", "us", "them", "that", "my"})
 # A label names its theme when it matches it this many times better than any other
 # (1 would let near-ties through: on banking77, label quality 0.635 with 1, 0.687
@@ -371,7 +392,7 @@ def _phrase_candidates(
         if count < 2:
             continue
         span_stems = list(dict.fromkeys(stem(w) for w in span if is_content_word(w)))
-        topical = [s for s in span_stems if s not in _NEGATION_STEMS]
+        topical = [s for s in span_stems if s not in _NEGATION_STEMS | _TIME_STEMS]
         if not topical:
             continue
         weight = sum(weights.get(s, 0.0) for s in span_stems)
@@ -436,6 +457,8 @@ def _spans(words: list[str], hyphened: list[bool]) -> set[tuple[str, ...]]:
             if content > _LABEL_STEMS:
                 break
             span = words[i : j + 1]
+            if j + 1 < len(words) and words[j + 1] in _VERB_PARTICLES:
+                continue  # "card to top" of "card to top up"
             if words[j] not in NEGATIONS and well_formed(span):
                 spans.add(tuple(span))
     return spans
@@ -449,9 +472,10 @@ def well_formed(words: Sequence[str]) -> bool:
     ("still", "today"), a light verb ("take", "using") or a pointing adjective
     ("new"); it does not begin on a particle ("up has not gone") or a verb that
     frames what follows ("think someone is using"); it ends on a particle only
-    right after a content word ("top up", not "put it back"); and it holds no
-    auxiliary before a subject pronoun, a question cut from its wh-word ("long
-    does it take").
+    right after a content word ("top up", not "put it back"); it holds no
+    conjunction, which would join two thoughts or cut a clause ("money but the
+    balance", "message that my transfer"); and it holds no auxiliary before a
+    subject pronoun, a question cut from its wh-word ("long does it take").
 
     Examples
     --------
@@ -461,8 +485,8 @@ def well_formed(words: Sequence[str]) -> bool:
     (True, True)
     >>> [well_formed(p.split()) for p in ("cash withdrawal still", "up has not gone",
     ...  "international transfers take", "countries can i use", "training for new",
-    ...  "put it back", "the card", "card for")]
-    [False, False, False, False, False, False, False, False]
+    ...  "put it back", "the card", "card for", "money but the balance")]
+    [False, False, False, False, False, False, False, False, False]
     """
     if not words or not any(is_content_word(w) for w in words):
         return False
@@ -475,6 +499,8 @@ def well_formed(words: Sequence[str]) -> bool:
     if not is_content_word(first) or not is_content_word(last):
         return False
     if last in _PARTICLES and (len(words) < 2 or not is_content_word(words[-2])):
+        return False
+    if _CONJUNCTIONS.intersection(words):
         return False
     return not any(a in _AUXILIARIES and b in _SUBJECTS for a, b in pairwise(words))
 

@@ -1,6 +1,8 @@
 """Benchmark: theme quality on real customer language, against same-run baselines.
 
-Run ``python bench/bench_themes_quality.py [SEEDS]`` (default ``0``). Data, read in
+Run ``python bench/bench_themes_quality.py [SEEDS] [--labels-only]`` (seeds such
+as ``0,1,2``, default ``0``; ``--labels-only`` fits only the two k = 77 models on
+banking77 and prints their label quality, without baselines or SemEval). Data, read in
 place and never copied: banking77's training set (10,003 banking queries, 77
 intents) and SemEval-2014 restaurant sentences with a single aspect category (5
 categories), both under ``../shared/datasets/``.
@@ -19,7 +21,9 @@ each method's ratio to its baseline:
 Label quality on banking77 (semantic, k = 77): each label is read as a query against
 TF-IDF profiles of the intents (the intent's name and its examples); the share of
 answers, weighted by theme size, whose theme's label picks the theme's majority
-intent; duplicate labels; one-word labels.
+intent; duplicate labels; one-word labels; the same share over the themes whose
+majority intent holds at least half of their answers (pure) and over the rest
+(mixed), which a label cannot name as a whole.
 
 Targets: banking77 k=77 ARI >= 0.50 semantic, >= 0.35 tfidf; SemEval k=5 ARI >= 0.30
 semantic; label quality >= 0.80, 0 duplicates, <= 10% one-word labels.
@@ -140,15 +144,20 @@ def label_quality(model: ThemeModel, texts: list[str], truth: list[str]) -> None
     vectorizer = TfidfVectorizer(stop_words="english", sublinear_tf=True)
     matrix = normalize(vectorizer.fit_transform(profiles))
     right = total = 0
+    # Named and total answers in pure and in mixed themes.
+    by_purity = {"pure": [0, 0], "mixed": [0, 0]}
     for index, theme in enumerate(model.themes_):
         members = [truth[i] for i in np.flatnonzero(model.labels_ == index)]
-        majority = Counter(members).most_common(1)[0][0]
+        majority, count = Counter(members).most_common(1)[0]
         scores = (normalize(vectorizer.transform([theme.label])) @ matrix.T).toarray()[
             0
         ]
         picked = intents[int(scores.argmax())] if scores.max() > 0 else None
         right += theme.size * (picked == majority)
         total += theme.size
+        kind = by_purity["pure" if count >= len(members) / 2 else "mixed"]
+        kind[0] += theme.size * (picked == majority)
+        kind[1] += theme.size
     labels = [theme.label for theme in model.themes_]
     duplicates = len(labels) - len(set(labels))
     one_word = sum(len(label.split()) == 1 for label in labels) / len(labels)
@@ -158,12 +167,38 @@ def label_quality(model: ThemeModel, texts: list[str], truth: list[str]) -> None
         f"{coverage:.1%}), {duplicates} duplicate labels, {one_word:.1%} one-word "
         "labels  (targets >= 0.80, 0, <= 10%)"
     )
+    print(
+        "  by purity: "
+        + ", ".join(
+            f"{kind} {named / max(size, 1):.3f} of {size / total:.0%} of answers"
+            for kind, (named, size) in by_purity.items()
+        )
+    )
     print("  first labels: " + "; ".join(labels[:25]))
+
+
+def label_runs(
+    texts: list[str], truth: list[str], vectors: np.ndarray, model: str, seed: int
+) -> None:
+    """Label quality alone: both representations at the true k (``--labels-only``)."""
+    for rep in ("semantic", "tfidf"):
+        fitted, elapsed = fit(
+            texts,
+            n_themes=77,
+            representation=rep,
+            model=model,
+            random_state=seed,
+            embeddings=vectors,
+        )
+        print(f"\n== banking77 {rep} k=77, seed {seed} ({elapsed:.0f} s)")
+        label_quality(fitted, texts, truth)
 
 
 def main() -> int:
     """Run every comparison and print the ratios."""
-    seeds = [int(s) for s in (sys.argv[1] if len(sys.argv) > 1 else "0").split(",")]
+    labels_only = "--labels-only" in sys.argv
+    arguments = [a for a in sys.argv[1:] if a != "--labels-only"]
+    seeds = [int(s) for s in (arguments[0] if arguments else "0").split(",")]
     model = model_folder()
     bank = read(BANKING77)
     texts, truth = [r["text"] for r in bank], [r["category"] for r in bank]
@@ -179,6 +214,9 @@ def main() -> int:
     vectors = cached_embeddings(texts, model)
     r_vectors = cached_embeddings([r["text"] for r in sentences], model)[single]
     for seed in seeds:
+        if labels_only:
+            label_runs(texts, truth, vectors, model, seed)
+            continue
         print(f"\n== banking77, seed {seed}")
         table = Table()
         tfidf = TfidfVectorizer().fit_transform(texts)

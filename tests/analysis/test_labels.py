@@ -23,6 +23,9 @@ FRAGMENTS = [
     "stuck since a couple",
     "card for",
     "the card",
+    "money but the balance",
+    "message that my transfer",
+    "card if i live",
 ]
 
 PHRASES = [
@@ -83,6 +86,28 @@ def test_candidates_drop_trailing_adverbs_and_light_verbs() -> None:
     assert "cash withdrawal still" not in candidates
     assert "international transfers take" not in candidates
     assert all(well_formed(c.replace("-", " ").split()) for c in candidates)
+
+
+def test_no_candidate_cuts_a_phrasal_verb() -> None:
+    answers = [
+        "Can I use my bank card to top up?",
+        "which card to top up with",
+        "I used a foreign card to top up my account",
+    ]
+    candidates = label_candidates(answers)
+    assert candidates
+    assert not any(c.endswith("top") for c in candidates), candidates
+
+
+def test_words_of_time_alone_are_no_label() -> None:
+    answers = [
+        "My bank transfer from a couple days ago",
+        "bank transfer sent a couple days ago is missing",
+        "sent a transfer a couple days ago, still waiting",
+    ]
+    candidates = label_candidates(answers)
+    assert "transfer" in candidates[0], candidates
+    assert not {"couple days ago", "couple days", "days ago"} & set(candidates)
 
 
 def test_a_taken_label_is_told_apart_by_a_term_that_is_a_phrase() -> None:
