@@ -14,7 +14,7 @@ English.
 
 from collections.abc import Callable
 
-from flask import Flask, before_render_template, g, request
+from flask import Flask, before_render_template, g, has_request_context, request
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
@@ -36,7 +36,7 @@ LOCALE_COOKIE = "cat_survey_locale"
 #: Template folders whose texts are not translated yet. Their pages keep the
 #: navigation and switch in the chosen language and mark the body as English
 #: (``<main lang="en">``), so a screen reader reads each part in its language.
-ENGLISH_ONLY_TEMPLATES = ("reports/",)
+ENGLISH_ONLY_TEMPLATES: tuple[str, ...] = ()
 
 
 def chosen_locale(offered: tuple[str, ...] = UI_LOCALES) -> str | None:
@@ -54,6 +54,9 @@ def preferred_locale(offered: tuple[str, ...] = UI_LOCALES) -> str | None:
 
 def select_locale() -> str:
     """The page's own language (a conversation's), else the person's preference."""
+    if not has_request_context():
+        # Commands, the worker and benchmarks: English unless force_locale says.
+        return "en"
     return g.get("locale") or preferred_locale() or "en"
 
 

@@ -9,6 +9,9 @@ outdated URL gets a message beside the field instead of an empty or broken page.
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext as _lp
 from wtforms import BooleanField, DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Optional, ValidationError
@@ -37,6 +40,20 @@ from cat_survey.reports.queries import (
 #: Dates outside these are typos, and would overflow the date arithmetic.
 EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 FALSE_VALUES = (False, "", "0", "false", "no", "off")
+#: Each period as the filter's options name it.
+PERIOD_CHOICES = {
+    "week": _l("Week"),
+    "month": _l("Month"),
+    "quarter": _l("Quarter"),
+    "year": _l("Year"),
+}
+#: Periods counted in a sentence ("two months").
+PERIOD_PLURALS = {
+    "week": _l("weeks"),
+    "month": _l("months"),
+    "quarter": _l("quarters"),
+    "year": _l("years"),
+}
 
 
 def hidden_field_names() -> list[str]:
@@ -68,20 +85,22 @@ class DashboardFilterForm(BaseForm):
     class Meta:
         csrf = False
 
-    survey = SelectField("Survey", default="", validate_choice=False)
+    survey = SelectField(_l("Survey"), default="", validate_choice=False)
     period = SelectField(
-        "Period",
-        choices=[SelectChoice(period, period.capitalize()) for period in PERIODS],
+        _l("Period"),
+        choices=[SelectChoice(period, PERIOD_CHOICES[period]) for period in PERIODS],
         default="month",
         validate_choice=False,
-        validators=[AnyOf(PERIODS, message="Choose week, month, quarter or year.")],
+        validators=[AnyOf(PERIODS, message=_l("Choose week, month, quarter or year."))],
     )
-    start = DateField("From", name="from", validators=[Optional()])
-    end = DateField("To", name="to", validators=[Optional()])
-    segment = SelectField("Segment", default="", validate_choice=False)
-    breakdown = SelectField("Break down by", default="segment", validate_choice=False)
+    start = DateField(_lp("date range", "From"), name="from", validators=[Optional()])
+    end = DateField(_l("To"), name="to", validators=[Optional()])
+    segment = SelectField(_l("Segment"), default="", validate_choice=False)
+    breakdown = SelectField(
+        _l("Break down by"), default="segment", validate_choice=False
+    )
     include_partial = BooleanField(
-        "Include partial responses", false_values=FALSE_VALUES
+        _l("Include partial responses"), false_values=FALSE_VALUES
     )
 
     @classmethod
@@ -92,13 +111,16 @@ class DashboardFilterForm(BaseForm):
         form = cls(formdata=args)
         form.now = now
         form.surveys = dict(survey_choices())
-        form.survey.choices = choices({"": "All surveys", **form.surveys})
+        form.survey.choices = choices({"": _("All surveys"), **form.surveys})
         segments = known_segments()
         if form.segment.data and form.segment.data not in segments:
             segments.append(form.segment.data)
-        form.segment.choices = choices({"": "All segments"} | {s: s for s in segments})
-        breakdowns = {"segment": "Segment", "survey": "Survey"} | {
-            f"hidden:{name}": f"Hidden field: {name}" for name in hidden_field_names()
+        form.segment.choices = choices(
+            {"": _("All segments")} | {s: s for s in segments}
+        )
+        breakdowns = {"segment": _("Segment"), "survey": _("Survey")} | {
+            f"hidden:{name}": _("Hidden field: %(name)s", name=name)
+            for name in hidden_field_names()
         }
         # An unknown value stays selected, so the page shows what the URL asked.
         breakdowns.setdefault(form.breakdown.data, form.breakdown.data)
@@ -108,12 +130,14 @@ class DashboardFilterForm(BaseForm):
     def validate_survey(self, field: SelectField) -> None:
         """The survey must exist."""
         if field.data and field.data not in self.surveys:
-            raise ValidationError(f"There is no survey '{field.data}'.")
+            raise ValidationError(_("There is no survey '%(slug)s'.", slug=field.data))
 
     def validate_segment(self, field: SelectField) -> None:
         """The segment must be one that responses carry."""
         if field.data and not segment_exists(field.data):
-            raise ValidationError(f"No response has the segment '{field.data}'.")
+            raise ValidationError(
+                _("No response has the segment '%(name)s'.", name=field.data)
+            )
 
     def validate_breakdown(self, field: SelectField) -> None:
         """Survey, segment or ``hidden:<field>``."""
@@ -121,13 +145,18 @@ class DashboardFilterForm(BaseForm):
             field.data or ""
         ):
             raise ValidationError(
-                "Break down by survey, segment or hidden:<field> "
-                "(for example hidden:plan)."
+                _(
+                    "Break down by survey, segment or hidden:<field> "
+                    "(for example hidden:plan)."
+                )
             )
         if field.data.removeprefix("hidden:") in PERSONAL_FIELDS:
             raise ValidationError(
-                f"{field.data} identifies a person: break down by a field that "
-                "describes a group of customers (for example hidden:plan)."
+                _(
+                    "%(field)s identifies a person: break down by a field that "
+                    "describes a group of customers (for example hidden:plan).",
+                    field=field.data,
+                )
             )
 
     def validate(self, extra_validators: Mapping | None = None) -> bool:
@@ -137,7 +166,11 @@ class DashboardFilterForm(BaseForm):
         for field in (self.start, self.end):
             if field.data and not EARLIEST <= field.data <= LATEST:
                 field.errors.append(
-                    f"Choose a date between {EARLIEST.year} and {LATEST.year}."
+                    _(
+                        "Choose a date between %(first)d and %(last)d.",
+                        first=EARLIEST.year,
+                        last=LATEST.year,
+                    )
                 )
                 return False
         period = self.period.data
@@ -146,13 +179,18 @@ class DashboardFilterForm(BaseForm):
             period_of(end, period), period, 1 - DEFAULT_PERIOD_COUNT[period]
         )
         if start > end:
-            self.end.errors.append("“To” must be on or after “From”.")
+            self.end.errors.append(_("“To” must be on or after “From”."))
             return False
         count = len(periods_between(start, end, period))
         if count > MAX_PERIODS:
             self.start.errors.append(
-                f"That range has {count} {period}s; choose at most {MAX_PERIODS} "
-                "(a shorter range or a longer period)."
+                _(
+                    "That range has %(count)d %(periods)s; choose at most %(most)d "
+                    "(a shorter range or a longer period).",
+                    count=count,
+                    periods=PERIOD_PLURALS[period],
+                    most=MAX_PERIODS,
+                )
             )
             return False
         self.start.data, self.end.data = start, end

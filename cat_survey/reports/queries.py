@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, Select, case, func, select
 
 from analysis.periods import (
@@ -54,6 +55,7 @@ from analysis.scores import (
     nps_from_counts,
 )
 from cat_survey.db import db
+from cat_survey.domain.flow import gettext_noop
 from cat_survey.domain.suspects import COUNTED
 from cat_survey.models import Answer, ResponseStatus, Survey, SurveyResponse
 from cat_survey.score_sql import nps_tallies
@@ -175,10 +177,18 @@ class PeriodCoverage:
     def note(self) -> str:
         """What a reader should know about the coverage, "" for a whole period."""
         if self.covered is None:
-            return self.reason
+            return self.reason_words()
         if self.partial:
-            return f"partial period: {self.covered.words()} ({self.reason})"
+            return gettext(
+                "partial period: %(span)s (%(reason)s)",
+                span=self.covered.words(),
+                reason=self.reason_words(),
+            )
         return ""
+
+    def reason_words(self) -> str:
+        """Why the period is partial or empty, in the language of the request."""
+        return "; ".join(gettext(part) for part in self.reason.split("; ") if part)
 
 
 def coverage(
@@ -196,18 +206,22 @@ def coverage(
         whole = Span(start, period_end(start, filters.period))
         limits = [
             (whole.first, ""),
-            (filters.start, "the range starts inside it"),
-            (data_start or whole.first, "the first response came later"),
+            (filters.start, gettext_noop("the range starts inside it")),
+            (data_start or whole.first, gettext_noop("the first response came later")),
         ]
         first, first_reason = max(limits, key=lambda limit: limit[0])
         ends = [
             (whole.last, ""),
-            (filters.end, "the range ends inside it"),
-            (today, "it is not over yet"),
+            (filters.end, gettext_noop("the range ends inside it")),
+            (today, gettext_noop("it is not over yet")),
         ]
         last, last_reason = min(ends, key=lambda limit: limit[0])
         if first > last:
-            empty = "not begun yet" if start > today else "before the first response"
+            empty = (
+                gettext_noop("not begun yet")
+                if start > today
+                else gettext_noop("before the first response")
+            )
             coverages.append(PeriodCoverage(whole, None, empty))
             continue
         reason = "; ".join(r for r in (first_reason, last_reason) if r)

@@ -29,6 +29,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from analysis.charts import TrendPoint, bar_svg, nps_trend_svg, trend_svg
 from analysis.periods import same_span
@@ -48,13 +51,20 @@ from cat_survey.reports.review import Excluded
 from cat_survey.reports.tallies import dashboard_series
 
 SERIES_TITLES = {
-    "nps": "Net Promoter Score",
-    "breakdown": "NPS breakdown",
-    "csat": "Customer satisfaction (CSAT)",
-    "ces": "Customer effort (CES)",
-    "sus": "System Usability Scale (SUS)",
+    "nps": _l("Net Promoter Score"),
+    "breakdown": _l("NPS breakdown"),
+    "csat": _l("Customer satisfaction (CSAT)"),
+    "ces": _l("Customer effort (CES)"),
+    "sus": _l("System Usability Scale (SUS)"),
     "umux_lite": "UMUX-Lite",
-    "responses": "Responses and completion",
+    "responses": _l("Responses and completion"),
+}
+#: Each period as a word in a sentence ("NPS by month").
+PERIOD_NAMES = {
+    "week": _l("week"),
+    "month": _l("month"),
+    "quarter": _l("quarter"),
+    "year": _l("year"),
 }
 #: Series drawn as a chart; "responses" is a table only.
 CHART_SERIES = ("nps", "breakdown", "csat", "ces", "sus", "umux_lite")
@@ -142,32 +152,61 @@ class NpsChange:
         if before.score is None or after.score is None:
             raise ValueError("an NPS change compares two periods with answers")
         difference = self.comparison.difference
-        moved = "rose" if difference > 0 else "fell" if difference < 0 else "stayed"
-        text = (
-            f"NPS {moved} from {points(before.score)} in {self.previous.label} "
-            f"to {points(after.score)} in {self.current.label} "
-            f"({'+' if difference > 0 else ''}{points(difference)} points); "
-        )
-        if self.previous_span and self.current_span:
-            text += (
-                f"like with like, because a period is partial: "
-                f"{self.current.label} from {self.current_span.words()} against "
-                f"the same span of {self.previous.label}, "
-                f"{self.previous_span.words()}; "
+        values = {
+            "before": points(before.score),
+            "previous": self.previous.label,
+            "after": points(after.score),
+            "current": self.current.label,
+            "difference": f"{'+' if difference > 0 else ''}{points(difference)}",
+        }
+        if difference > 0:
+            text = _(
+                "NPS rose from %(before)s in %(previous)s to %(after)s in "
+                "%(current)s (%(difference)s points); ",
+                **values,
             )
-        margin = f"±{points(self.comparison.margin_of_error)} points"
-        p_value = p_value_text(self.comparison.p_value)
-        if self.comparison.significant:
-            text += (
-                f"the change is larger than the margin of error ({margin}, {p_value})."
+        elif difference < 0:
+            text = _(
+                "NPS fell from %(before)s in %(previous)s to %(after)s in "
+                "%(current)s (%(difference)s points); ",
+                **values,
             )
         else:
-            text += (
-                f"the change is within the margin of error ({margin}, {p_value}), "
-                "so it may be noise."
+            text = _(
+                "NPS stayed from %(before)s in %(previous)s to %(after)s in "
+                "%(current)s (%(difference)s points); ",
+                **values,
+            )
+        if self.previous_span and self.current_span:
+            text += _(
+                "like with like, because a period is partial: %(current)s from "
+                "%(current_span)s against the same span of %(previous)s, "
+                "%(previous_span)s; ",
+                current=self.current.label,
+                current_span=self.current_span.words(),
+                previous=self.previous.label,
+                previous_span=self.previous_span.words(),
+            )
+        margin = _("±%(margin)s points", margin=points(self.comparison.margin_of_error))
+        p_value = p_value_text(self.comparison.p_value)
+        if self.comparison.significant:
+            text += _(
+                "the change is larger than the margin of error "
+                "(%(margin)s, %(p_value)s).",
+                margin=margin,
+                p_value=p_value,
+            )
+        else:
+            text += _(
+                "the change is within the margin of error (%(margin)s, %(p_value)s), "
+                "so it may be noise.",
+                margin=margin,
+                p_value=p_value,
             )
         if before.small_sample or after.small_sample:
-            text += " Small sample: one of the periods has fewer than 30 answers."
+            text += " " + _(
+                "Small sample: one of the periods has fewer than 30 answers."
+            )
         return text
 
 
@@ -288,7 +327,7 @@ def rounded(value: float | None) -> float | None:
 
 def note(n: int, *extra: str) -> str:
     """What a reader should know about a row: no answers, small sample, ..."""
-    notes = ["no answers" if n == 0 else "small sample" if n < 30 else "", *extra]
+    notes = [_("no answers") if n == 0 else _("small sample") if n < 30 else "", *extra]
     return "; ".join(text for text in notes if text)
 
 
@@ -313,28 +352,62 @@ def interval(
 
 def scope_words(filters: Filters) -> str:
     """The filters that narrow the data, for titles ("survey x, segment y")."""
-    parts = [f"survey {filters.survey}"] if filters.survey else []
+    parts = [_("survey %(slug)s", slug=filters.survey)] if filters.survey else []
     if filters.segment:
-        parts.append(f"segment {filters.segment}")
+        parts.append(_("segment %(name)s", name=filters.segment))
     if filters.include_partial:
-        parts.append("partial responses included")
+        parts.append(_("partial responses included"))
     return f" ({', '.join(parts)})" if parts else ""
+
+
+def period_words(filters: Filters) -> str:
+    """The filters' period as a word of the request's language ("month")."""
+    return str(PERIOD_NAMES[filters.period])
+
+
+def breakdown_words(filters: Filters) -> str:
+    """The breakdown in words ("segment", "survey", "hidden field plan")."""
+    if field := filters.hidden_field:
+        return _("hidden field %(name)s", name=field)
+    return _("survey") if filters.breakdown == "survey" else _("segment")
+
+
+def by_period(score: str, filters: Filters) -> str:
+    """A title such as "CSAT by month (segment smb)"."""
+    return _(
+        "%(score)s by %(period)s%(scope)s",
+        score=score,
+        period=period_words(filters),
+        scope=scope_words(filters),
+    )
 
 
 def compared_note(index: int, change: NpsChange | None) -> str:
     """How a period's row takes part in the NPS change sentence, if it does."""
     if change is None or index not in (change.previous_index, change.current_index):
         return ""
-    which = "previous" if index == change.previous_index else "latest"
+    previous = index == change.previous_index
     if not change.like_for_like:
-        return f"{which} period (compared)"
-    shown = change.previous if which == "previous" else change.current
-    span = change.previous_span if which == "previous" else change.current_span
+        return (
+            _("previous period (compared)")
+            if previous
+            else _("latest period (compared)")
+        )
+    shown = change.previous if previous else change.current
+    span = change.previous_span if previous else change.current_span
     if span is None or shown.result.score is None:
         raise ValueError("a like-for-like change has both spans and both scores")
-    return (
-        f"{which} period, compared over {span.words()}: "
-        f"NPS {points(shown.result.score)}, n={shown.result.n}"
+    values = {"span": span.words(), "score": points(shown.result.score)}
+    if previous:
+        return _(
+            "previous period, compared over %(span)s: NPS %(score)s, n=%(n)d",
+            n=shown.result.n,
+            **values,
+        )
+    return _(
+        "latest period, compared over %(span)s: NPS %(score)s, n=%(n)d",
+        n=shown.result.n,
+        **values,
     )
 
 
@@ -360,19 +433,19 @@ def nps_table(data: DashboardData) -> Table:
             )
         )
     return Table(
-        f"NPS by {filters.period}{scope_words(filters)}",
+        by_period("NPS", filters),
         (
-            "Period",
+            _("Period"),
             "n",
-            "Promoters",
-            "Passives",
-            "Detractors",
+            _("Promoters"),
+            _("Passives"),
+            _("Detractors"),
             "NPS",
-            "Margin of error (±)",
-            "95% CI low",
-            "95% CI high",
-            "Covered",
-            "Note",
+            _("Margin of error (±)"),
+            _("95% CI low"),
+            _("95% CI high"),
+            _("Covered"),
+            _("Note"),
         ),
         tuple(rows),
     )
@@ -401,20 +474,25 @@ def breakdown_table(data: DashboardData) -> Table:
             )
         )
     return Table(
-        f"NPS by {filters.breakdown_label}, {filters.start} to {filters.end}, "
-        f"largest drag first{scope_words(filters)}",
+        _(
+            "NPS by %(breakdown)s, %(start)s to %(end)s, largest drag first%(scope)s",
+            breakdown=breakdown_words(filters),
+            start=filters.start,
+            end=filters.end,
+            scope=scope_words(filters),
+        ),
         (
-            filters.breakdown_label.capitalize(),
+            breakdown_words(filters).capitalize(),
             "n",
-            "Promoters",
-            "Passives",
-            "Detractors",
+            _("Promoters"),
+            _("Passives"),
+            _("Detractors"),
             "NPS",
-            "Margin of error (±)",
-            "Low (NPS - margin)",
-            "High (NPS + margin)",
-            "Drag (points)",
-            "Note",
+            _("Margin of error (±)"),
+            _("Low (NPS - margin)"),
+            _("High (NPS + margin)"),
+            _("Drag (points)"),
+            _("Note"),
         ),
         tuple(rows),
     )
@@ -441,17 +519,17 @@ def csat_table(data: DashboardData) -> Table:
             )
         )
     return Table(
-        f"CSAT by {filters.period}{scope_words(filters)}",
+        by_period("CSAT", filters),
         (
-            "Period",
+            _("Period"),
             "n",
-            "Satisfied (% 4-5)",
-            "Margin of error (±)",
-            "Low (% - margin)",
-            "High (% + margin)",
-            "Mean (1-5)",
-            "Covered",
-            "Note",
+            _("Satisfied (% 4-5)"),
+            _("Margin of error (±)"),
+            _("Low (% - margin)"),
+            _("High (% + margin)"),
+            _("Mean (1-5)"),
+            _("Covered"),
+            _("Note"),
         ),
         tuple(rows),
     )
@@ -480,17 +558,17 @@ def ces_table(data: DashboardData) -> Table:
             )
         )
     return Table(
-        f"CES by {filters.period}{scope_words(filters)}",
+        by_period("CES", filters),
         (
-            "Period",
+            _("Period"),
             "n",
-            "Mean (1-7)",
-            "Margin of error (±)",
-            "95% CI low",
-            "95% CI high",
-            "Agree (% 5-7)",
-            "Covered",
-            "Note",
+            _("Mean (1-7)"),
+            _("Margin of error (±)"),
+            _("95% CI low"),
+            _("95% CI high"),
+            _("Agree (% 5-7)"),
+            _("Covered"),
+            _("Note"),
         ),
         tuple(rows),
     )
@@ -503,16 +581,16 @@ def mean_table(name: str) -> Callable[[DashboardData], Table]:
     def table(data: DashboardData) -> Table:
         filters, low, high = data.filters, *SCALES[name]
         return Table(
-            f"{score} by {filters.period}{scope_words(filters)}",
+            by_period(score, filters),
             (
-                "Period",
+                _("Period"),
                 "n",
-                f"Mean {score} (0-100)",
-                "Margin of error (±)",
-                "95% CI low",
-                "95% CI high",
-                "Covered",
-                "Note",
+                _("Mean %(score)s (0-100)", score=score),
+                _("Margin of error (±)"),
+                _("95% CI low"),
+                _("95% CI high"),
+                _("Covered"),
+                _("Note"),
             ),
             tuple(
                 (
@@ -538,15 +616,19 @@ def counts_table(data: DashboardData) -> Table:
     """Responses started per period, complete, partial and the completion rate."""
     filters = data.filters
     return Table(
-        f"Responses started by {filters.period}{scope_words(filters)}",
+        _(
+            "Responses started by %(period)s%(scope)s",
+            period=period_words(filters),
+            scope=scope_words(filters),
+        ),
         (
-            "Period",
-            "Started",
-            "Complete",
-            "Partial",
-            "Completion rate (%)",
-            "Covered",
-            "Note",
+            _("Period"),
+            _("Started"),
+            _("Complete"),
+            _("Partial"),
+            _("Completion rate (%)"),
+            _("Covered"),
+            _("Note"),
         ),
         tuple(
             (
@@ -593,7 +675,7 @@ def nps_chart(data: DashboardData) -> bytes:
     ]
     return nps_trend_svg(
         trend,
-        title=f"Net Promoter Score by {filters.period}{scope_words(filters)}",
+        title=by_period(_("Net Promoter Score"), filters),
         previous_index=None if change is None else change.previous_index,
     )
 
@@ -602,13 +684,20 @@ def breakdown_chart(data: DashboardData) -> bytes:
     """Each group's NPS with its margin of error, the group that drags most first."""
     filters, groups = data.filters, data.series["breakdown"]
     shown = list(groups[:MAX_BARS])
-    more = f" (first {MAX_BARS} of {len(groups)})" if len(groups) > MAX_BARS else ""
+    more = ""
+    if len(groups) > MAX_BARS:
+        first = _("first %(shown)d of %(total)d", shown=MAX_BARS, total=len(groups))
+        more = f" ({first})"
     return bar_svg(
         [group.group for group in shown],
         [group.result.score for group in shown],
         errors=[group.result.margin_of_error for group in shown],
         x_label="NPS",
-        title=f"NPS by {filters.breakdown_label}, largest drag first{more}",
+        title=_(
+            "NPS by %(breakdown)s, largest drag first%(more)s",
+            breakdown=breakdown_words(filters),
+            more=more,
+        ),
         value_range=SCALES["breakdown"],
     )
 
@@ -630,7 +719,7 @@ def csat_chart(data: DashboardData) -> bytes:
         trend,
         y_label="CSAT (% satisfied)",
         y_range=SCALES["csat"],
-        title=f"CSAT by {filters.period}{scope_words(filters)}",
+        title=by_period("CSAT", filters),
     )
 
 
@@ -651,7 +740,7 @@ def ces_chart(data: DashboardData) -> bytes:
         trend,
         y_label="CES (mean, 1-7)",
         y_range=SCALES["ces"],
-        title=f"CES by {filters.period}{scope_words(filters)}",
+        title=by_period("CES", filters),
     )
 
 
@@ -675,7 +764,7 @@ def mean_chart(name: str) -> Callable[[DashboardData], bytes]:
             trend,
             y_label=f"{score} (0-100)",
             y_range=SCALES[name],
-            title=f"{score} by {filters.period}{scope_words(filters)}",
+            title=by_period(score, filters),
             baseline=SUS_AVERAGE if name == "sus" else None,
         )
 
@@ -775,7 +864,9 @@ def cached_chart(name: str, filters: Filters, *, now: datetime) -> Chart:
     if name not in CHARTS:
         raise KeyError(name)
     today, version = utc_today(now), data_version()
-    key = (name, filters, today, version)
+    # The titles are in the language of the request, so the language is part of
+    # what a cached chart depends on.
+    key = (name, filters, today, version, str(get_locale()))
     etag = hashlib.sha256(repr(key).encode()).hexdigest()[:32]
     cache = chart_cache()
     svg = cache.get(key)
@@ -819,7 +910,7 @@ def build_dashboard(filters: Filters, *, now: datetime) -> Dashboard:
         change=data.change,
         totals=totals,
         empty={
-            name: f"No {short} answers in this period."
+            name: _("No %(score)s answers in this period.", score=short)
             for name, short in SHORT_NAMES.items()
             if data.empty(name)
         },

@@ -20,21 +20,25 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from cat_survey.auth.access import roles_required
 from cat_survey.domain.campaigns import campaign_stats
 from cat_survey.domain.suspects import NotSuspect, decide, suspect_responses
+from cat_survey.domain.theme_workflow import status_label
 from cat_survey.exports import csv_response
 from cat_survey.models import Role
-from cat_survey.reports.forms import DashboardFilterForm
+from cat_survey.reports.forms import PERIOD_PLURALS, DashboardFilterForm
 from cat_survey.reports.queries import NO_VALUE, Filters
 from cat_survey.reports.review import DECISIONS, ReviewForm
 from cat_survey.reports.series import (
     CHART_SERIES,
     SERIES_TITLES,
+    breakdown_words,
     build_dashboard,
     cached_chart,
+    period_words,
     series_table,
     utc_today,
 )
@@ -67,8 +71,23 @@ def filters_or_400() -> Filters:
     """The request's filters, or a 400 page that says what is wrong with them."""
     form = DashboardFilterForm.from_args(request.args, now=request_now())
     if not form.validate():
-        abort(400, description=f"These filters cannot be used. {form.error_summary()}")
+        abort(
+            400,
+            description=_(
+                "These filters cannot be used. %(problems)s",
+                problems=form.error_summary(),
+            ),
+        )
     return form.filters()
+
+
+def filter_words(filters: Filters) -> dict[str, str]:
+    """The period and breakdown of the filters as words of the page's language."""
+    return {
+        "period": period_words(filters),
+        "periods": str(PERIOD_PLURALS[filters.period]),
+        "breakdown": breakdown_words(filters),
+    }
 
 
 #: Campaigns the dashboard lists (the Campaigns page lists all).
@@ -88,6 +107,7 @@ def dashboard():
         form=form,
         page=page,
         titles=SERIES_TITLES,
+        words=filter_words(form.filters()),
         excluded=page.excluded,
         campaigns=campaign_stats(limit=DASHBOARD_CAMPAIGNS),
     )
@@ -109,6 +129,8 @@ def themes():
         filters=filters,
         changes=changes,
         no_value=NO_VALUE,
+        words=filter_words(filters),
+        status_label=status_label,
     )
 
 
@@ -117,7 +139,7 @@ def themes():
 def chart(series: str):
     """One chart as SVG, answered from the cache while the data is unchanged."""
     if series not in CHART_SERIES:
-        abort(404, description=f"There is no chart '{series}'.")
+        abort(404, description=_("There is no chart '%(name)s'.", name=series))
     rendered = cached_chart(series, filters_or_400(), now=request_now())
     return svg_response(rendered.svg, etag=rendered.etag)
 
@@ -127,7 +149,7 @@ def chart(series: str):
 def export(series: str):
     """One series' table as a CSV download."""
     if series not in SERIES_TITLES:
-        abort(404, description=f"There is no series '{series}'.")
+        abort(404, description=_("There is no series '%(name)s'.", name=series))
     filters = filters_or_400()
     table = series_table(series, filters, now=request_now())
     filename = f"{series}-{filters.period}-{filters.start}-{filters.end}.csv"
@@ -150,13 +172,16 @@ def review_suspect(response_id: int):
     """Release a suspect response (it counts again) or discard it; audited."""
     form = ReviewForm()
     if not form.validate():
-        abort(400, description="Choose to release or to discard the response.")
+        abort(400, description=_("Choose to release or to discard the response."))
     try:
         decide(response_id, DECISIONS[form.decision.data], current_user)
     except NotSuspect:
         # Usually another lead decided a moment ago: the list shows what is left.
-        flash(f"Response {response_id} is not waiting for review.", "error")
+        flash(_("Response %(id)d is not waiting for review.", id=response_id), "error")
     else:
-        verb = "released" if form.decision.data == "release" else "discarded"
-        flash(f"Response {response_id} {verb}.", "success")
+        if form.decision.data == "release":
+            done = _("Response %(id)d released.", id=response_id)
+        else:
+            done = _("Response %(id)d discarded.", id=response_id)
+        flash(done, "success")
     return redirect(url_for("reports.suspects"))

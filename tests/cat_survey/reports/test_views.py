@@ -14,6 +14,7 @@ from analysis.periods import (
     shift_period,
 )
 from cat_survey.db import db
+from cat_survey.extensions import LOCALE_COOKIE
 from cat_survey.models import Campaign, CampaignRecipient, Survey, User, utcnow
 from cat_survey.reports import series as series_module
 from cat_survey.reports import views as views_module
@@ -97,6 +98,26 @@ def test_the_page_says_a_small_change_may_be_noise(client, lead, add_response):
     assert "NPS rose from 25 in 2024-02 to 28.6 in 2024-03 (+3.6 points)" in page
     assert "within the margin of error" in page
     assert "so it may be noise" in page
+
+
+def test_a_lead_who_chose_japanese_reads_the_dashboard_in_japanese(
+    client, lead, quarter
+):
+    client.set_cookie(LOCALE_COOKIE, "ja")
+    page = client.get(f"/dashboard?{Q1}").text
+
+    assert "<h1>顧客体験ダッシュボード</h1>" in page
+    assert "NPS は 2024-02 の 0 から 2024-03 の 63.6 に上がりました" in page
+    assert "変化は誤差の範囲を超えています" in page
+    assert '<th scope="col">推奨者</th>' in page
+    assert '<th scope="col">批判者</th>' in page
+    assert "月ごとの NPS" in page
+    assert "セグメント別の NPS" in page
+    # A chart's titles follow the language too, and are cached per language.
+    chart = client.get(f"/dashboard/chart/nps.svg?{Q1}").text
+    assert "ネットプロモータースコア" in chart
+    client.set_cookie(LOCALE_COOKIE, "en")
+    assert "Net Promoter Score" in client.get(f"/dashboard/chart/nps.svg?{Q1}").text
 
 
 def test_every_chart_is_an_image_with_a_captioned_table_under_it(
