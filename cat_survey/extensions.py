@@ -14,11 +14,10 @@ English.
 
 from collections.abc import Callable
 
-from flask import Flask, before_render_template, g, has_request_context, request
+from flask import Flask, g, has_request_context, request
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
-from jinja2 import Template
 
 from cat_survey.ratelimits import init_rate_limits
 
@@ -33,10 +32,6 @@ UI_LOCALES = ("en", "ja")
 LANGUAGE_NAMES = {"en": "English", "ja": "日本語"}
 #: The cookie that remembers a customer's choice (staff keep it on their account).
 LOCALE_COOKIE = "cat_survey_locale"
-#: Template folders whose texts are not translated yet. Their pages keep the
-#: navigation and switch in the chosen language and mark the body as English
-#: (``<main lang="en">``), so a screen reader reads each part in its language.
-ENGLISH_ONLY_TEMPLATES: tuple[str, ...] = ()
 
 
 def chosen_locale(offered: tuple[str, ...] = UI_LOCALES) -> str | None:
@@ -65,14 +60,6 @@ def locale_context() -> dict:
     return {"page_locale": str(get_locale()), "language_names": LANGUAGE_NAMES}
 
 
-def mark_english_only(
-    sender: Flask, template: Template, context: dict, **extra: object
-) -> None:
-    """Tell ``base.html`` that a page's body is English whatever the language."""
-    if (template.name or "").startswith(ENGLISH_ONLY_TEMPLATES):
-        context["content_locale"] = "en"
-
-
 def init_extensions(
     app: Flask, *, load_user: Callable[[str], UserMixin | None]
 ) -> None:
@@ -82,5 +69,4 @@ def init_extensions(
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.context_processor(locale_context)
-    before_render_template.connect(mark_english_only, app)
     init_rate_limits(app)
