@@ -155,6 +155,12 @@ def period_start(timestamp: Any, period: str) -> ColumnElement[str]:
     return func.substr(timestamp, 1, 5).concat(first_month).concat("-01")
 
 
+def span_words(span: Span) -> str:
+    """Days in words of the request's language: "2024-10-01 to 2024-11-30"."""
+    first, last = span.first.isoformat(), span.last.isoformat()
+    return gettext("%(first)s to %(last)s", first=first, last=last)
+
+
 @dataclass(frozen=True)
 class PeriodCoverage:
     """Which days of one period the dashboard's numbers cover.
@@ -181,7 +187,7 @@ class PeriodCoverage:
         if self.partial:
             return gettext(
                 "partial period: %(span)s (%(reason)s)",
-                span=self.covered.words(),
+                span=span_words(self.covered),
                 reason=self.reason_words(),
             )
         return ""

@@ -46,6 +46,7 @@ from cat_survey.reports.queries import (
     data_start,
     data_version,
     nps_over_spans,
+    span_words,
 )
 from cat_survey.reports.review import Excluded
 from cat_survey.reports.tallies import dashboard_series
@@ -183,9 +184,9 @@ class NpsChange:
                 "%(current_span)s against the same span of %(previous)s, "
                 "%(previous_span)s; ",
                 current=self.current.label,
-                current_span=self.current_span.words(),
+                current_span=span_words(self.current_span),
                 previous=self.previous.label,
-                previous_span=self.previous_span.words(),
+                previous_span=span_words(self.previous_span),
             )
         margin = _("±%(margin)s points", margin=points(self.comparison.margin_of_error))
         p_value = p_value_text(self.comparison.p_value)
@@ -333,7 +334,7 @@ def note(n: int, *extra: str) -> str:
 
 def covered_words(coverage_of: PeriodCoverage) -> str:
     """The days a period's row counts, for the "Covered" column."""
-    return coverage_of.covered.words() if coverage_of.covered else "—"
+    return span_words(coverage_of.covered) if coverage_of.covered else "—"
 
 
 def clipped(value: float | None, low: float, high: float) -> float | None:
@@ -397,7 +398,7 @@ def compared_note(index: int, change: NpsChange | None) -> str:
     span = change.previous_span if previous else change.current_span
     if span is None or shown.result.score is None:
         raise ValueError("a like-for-like change has both spans and both scores")
-    values = {"span": span.words(), "score": points(shown.result.score)}
+    values = {"span": span_words(span), "score": points(shown.result.score)}
     if previous:
         return _(
             "previous period, compared over %(span)s: NPS %(score)s, n=%(n)d",

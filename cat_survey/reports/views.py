@@ -30,7 +30,7 @@ from cat_survey.domain.theme_workflow import status_label
 from cat_survey.exports import csv_response
 from cat_survey.models import Role
 from cat_survey.reports.forms import PERIOD_PLURALS, DashboardFilterForm
-from cat_survey.reports.queries import NO_VALUE, Filters
+from cat_survey.reports.queries import NO_VALUE, Filters, span_words
 from cat_survey.reports.review import DECISIONS, ReviewForm
 from cat_survey.reports.series import (
     CHART_SERIES,
@@ -58,6 +58,7 @@ def format_cell(value: object) -> str:
 
 
 bp.add_app_template_filter(format_cell, "cell")
+bp.add_app_template_filter(span_words, "span")
 
 
 def request_now() -> datetime:

@@ -113,6 +113,7 @@ def test_a_lead_who_chose_japanese_reads_the_dashboard_in_japanese(
     assert '<th scope="col">批判者</th>' in page
     assert "月ごとの NPS" in page
     assert "セグメント別の NPS" in page
+    assert "2024-02-05〜2024-02-29" in page  # a partial period's days
     # A chart's titles follow the language too, and are cached per language.
     chart = client.get(f"/dashboard/chart/nps.svg?{Q1}").text
     assert "ネットプロモータースコア" in chart
