@@ -1,4 +1,4 @@
-"""Benchmark: the whole CX dashboard page over 1,000,000 answers in SQLite.
+"""Benchmark: the CX dashboard page over 1,000,000 answers, SQLite or PostgreSQL.
 
 Builds an SQLite file from the models (so the indexes in ``cat_survey/models.py``
 are the ones measured), bulk-inserts 250,000 responses to the relationship survey
@@ -25,6 +25,8 @@ month, which alone is counted again). Issue #13 asks for the page under 1 s.
 
 Run: ``.venv/bin/python bench/bench_dashboard.py [--answers N] [--keep PATH]``;
 with ``--keep`` an existing file of the same size is reused instead of refilled.
+``--postgresql URL`` measures a database made on that PostgreSQL server instead
+(loaded with COPY, then VACUUM ANALYZE), e.g. the one ``scripts/postgres.sh`` starts.
 """
 
 import argparse
@@ -41,7 +43,7 @@ from functools import partial
 from pathlib import Path
 from random import Random
 
-from sqlalchemy import delete, text
+from sqlalchemy import create_engine, delete, make_url, text
 
 from cat_survey import create_app
 from cat_survey.catalog import load_survey_file
@@ -79,8 +81,20 @@ def stamp(moment: datetime) -> str:
     return moment.isoformat(sep=" ", timespec="microseconds")
 
 
-def fill(path: Path, answers: int, *, seed: int = 0) -> tuple[int, float]:
-    """Bulk-insert responses and answers with executemany; return (responses, s)."""
+RESPONSE_COLUMNS = (
+    "id, survey_id, survey_version_id, token, status, segment, hidden, locale, "
+    "channel, contact_consent, identity_verified, started_at, updated_at, completed_at"
+)
+ANSWER_COLUMNS = (
+    "response_id, question_id, question_type, position, number_value, text_value, "
+    "answered_at"
+)
+
+
+def make_rows(
+    answers: int, survey_id: int, version_id: int, *, seed: int = 0
+) -> tuple[list[tuple], list[tuple]]:
+    """The responses and answers to load: four answers each, one in ten partial."""
     rng = Random(seed)
     responses = answers // ANSWERS_PER_RESPONSE
     span = (date(2025, 1, 1) - FIRST_DAY).total_seconds()
@@ -89,14 +103,6 @@ def fill(path: Path, answers: int, *, seed: int = 0) -> tuple[int, float]:
         segment: json.dumps({"segment": segment} if segment else {})
         for segment in SEGMENTS
     }
-    began = time.perf_counter()
-    connection = sqlite3.connect(path)
-    # A throwaway file: no journal, no fsync (the app turns WAL back on).
-    connection.execute("PRAGMA journal_mode=OFF")
-    connection.execute("PRAGMA synchronous=OFF")
-    survey_id, version_id = connection.execute(
-        "SELECT survey_id, id FROM survey_version ORDER BY id DESC LIMIT 1"
-    ).fetchone()
     response_rows, answer_rows = [], []
     for response_id in range(1, responses + 1):
         segment = rng.choice(SEGMENTS)
@@ -126,6 +132,20 @@ def fill(path: Path, answers: int, *, seed: int = 0) -> tuple[int, float]:
                 (response_id, "contact_consent", "choice", 3, None, "no", when),
             ]
         )  # fmt: skip
+    return response_rows, answer_rows
+
+
+def fill(path: Path, answers: int, *, seed: int = 0) -> tuple[int, float]:
+    """Bulk-insert responses and answers with executemany; return (responses, s)."""
+    began = time.perf_counter()
+    connection = sqlite3.connect(path)
+    # A throwaway file: no journal, no fsync (the app turns WAL back on).
+    connection.execute("PRAGMA journal_mode=OFF")
+    connection.execute("PRAGMA synchronous=OFF")
+    survey_id, version_id = connection.execute(
+        "SELECT survey_id, id FROM survey_version ORDER BY id DESC LIMIT 1"
+    ).fetchone()
+    response_rows, answer_rows = make_rows(answers, survey_id, version_id, seed=seed)
     # Indexes are dropped during the load and rebuilt after: one sort each instead
     # of a million random inserts, the way a bulk load is done. So are the
     # triggers that mark changed days: no counts are kept yet.
@@ -137,21 +157,68 @@ def fill(path: Path, answers: int, *, seed: int = 0) -> tuple[int, float]:
         for name, _, kind in indexes:
             connection.execute(f'DROP {kind.upper()} "{name}"')
         connection.executemany(
-            "INSERT INTO survey_response (id, survey_id, survey_version_id, token, "
-            "status, segment, hidden, locale, channel, contact_consent, "
-            "identity_verified, started_at, updated_at, completed_at) "
+            f"INSERT INTO survey_response ({RESPONSE_COLUMNS}) "
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             response_rows,
         )
         connection.executemany(
-            "INSERT INTO answer (response_id, question_id, question_type, position, "
-            "number_value, text_value, answered_at) VALUES (?,?,?,?,?,?,?)",
+            f"INSERT INTO answer ({ANSWER_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
             answer_rows,
         )
         for _, sql, _ in indexes:
             connection.execute(sql)
     connection.close()
-    return responses, time.perf_counter() - began
+    return len(response_rows), time.perf_counter() - began
+
+
+def fill_postgresql(answers: int, *, seed: int = 0) -> tuple[int, float]:
+    """Load responses and answers with COPY, then VACUUM ANALYZE; (responses, s)."""
+    began = time.perf_counter()
+    survey_id, version_id = db.session.execute(
+        text("SELECT survey_id, id FROM survey_version ORDER BY id DESC LIMIT 1")
+    ).one()
+    db.session.commit()
+    response_rows, answer_rows = make_rows(answers, survey_id, version_id, seed=seed)
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute("SET TIME ZONE 'UTC'")
+        # No counts are kept yet: the triggers that mark changed days stay off.
+        for table in ("survey_response", "answer"):
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+        for table, columns, rows in (
+            ("survey_response", RESPONSE_COLUMNS, response_rows),
+            ("answer", ANSWER_COLUMNS, answer_rows),
+        ):
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        for table in ("survey_response", "answer"):
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('survey_response', 'id'), "
+            "(SELECT max(id) FROM survey_response))"
+        )
+        connection.commit()
+        # What autovacuum does for a running server: statistics for the planner and
+        # a visibility map, so that index-only scans need not visit the table.
+        connection.driver_connection.autocommit = True  # VACUUM needs no transaction
+        cursor.execute("VACUUM ANALYZE")
+        connection.driver_connection.autocommit = False
+    finally:
+        connection.close()
+    return len(response_rows), time.perf_counter() - began
+
+
+def postgresql_database(server: str) -> str:
+    """A fresh database ``cat_survey_bench`` on the server ``server`` names."""
+    url = make_url(server)
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text('DROP DATABASE IF EXISTS "cat_survey_bench"'))
+        connection.execute(text('CREATE DATABASE "cat_survey_bench"'))
+    admin.dispose()
+    return url.set(database="cat_survey_bench").render_as_string(hide_password=False)
 
 
 def answer_count(path: Path) -> int | None:
@@ -208,16 +275,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=1_000_000)
     parser.add_argument("--keep", type=Path, help="write the database here and keep it")
+    parser.add_argument(
+        "--postgresql",
+        metavar="URL",
+        help="a PostgreSQL server (postgresql+psycopg://...): a database "
+        "cat_survey_bench is made on it and measured instead of SQLite",
+    )
     options = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as folder:
         path = options.keep or Path(folder) / "bench.sqlite"
-        reuse = path.exists() and answer_count(path) == options.answers
-        if not reuse:
+        postgresql = options.postgresql
+        reuse = (
+            not postgresql and path.exists() and answer_count(path) == options.answers
+        )
+        if not reuse and not postgresql:
             path.unlink(missing_ok=True)
+        url = postgresql_database(postgresql) if postgresql else f"sqlite:///{path}"
         app = create_app(
             {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+                "SQLALCHEMY_DATABASE_URI": url,
                 "SECRET_KEY": "bench",
                 "INSTANCE_PATH": folder,
                 "TESTING": True,
@@ -231,8 +308,11 @@ def main(argv: list[str] | None = None) -> int:
                 db.create_all()
                 load_survey_file(SURVEY_FILE)
                 db.session.commit()
-                db.engine.dispose()
-                responses, seconds = fill(path, options.answers)
+                if postgresql:
+                    responses, seconds = fill_postgresql(options.answers)
+                else:
+                    db.engine.dispose()
+                    responses, seconds = fill(path, options.answers)
                 print(
                     f"filled {responses:,} responses / {responses * 4:,} answers "
                     f"in {seconds:.1f} s"
