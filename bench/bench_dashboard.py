@@ -202,9 +202,11 @@ def fill_postgresql(answers: int, *, seed: int = 0) -> tuple[int, float]:
         connection.commit()
         # What autovacuum does for a running server: statistics for the planner and
         # a visibility map, so that index-only scans need not visit the table.
-        connection.driver_connection.autocommit = True  # VACUUM needs no transaction
+        driver = connection.driver_connection
+        assert driver is not None  # a checked-out connection has its driver's
+        driver.autocommit = True  # VACUUM runs outside a transaction
         cursor.execute("VACUUM ANALYZE")
-        connection.driver_connection.autocommit = False
+        driver.autocommit = False
     finally:
         connection.close()
     return len(response_rows), time.perf_counter() - began
