@@ -1,6 +1,7 @@
 """Sign-in and sign-out pages for staff."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from cat_survey.auth.access import (
@@ -35,13 +36,13 @@ def login():
         try:
             user = authenticate(form.email.data, form.password.data, ip=client_ip())
         except LockedOut:
-            message = "Too many failed sign-ins. Please wait a few minutes."
+            message = _("Too many failed sign-ins. Please wait a few minutes.")
             flash(message, "error")
             return render_template("auth/login.html", form=form), 429
         if user is not None:
             start_session(user)
             return redirect(safe_next_url(form.next.data) or home_for(user))
-        flash("That e-mail and password do not match an account.", "error")
+        flash(_("That e-mail and password do not match an account."), "error")
     return render_template("auth/login.html", form=form)
 
 
@@ -52,7 +53,7 @@ def logout():
     current_user.session_version += 1
     db.session.commit()
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -61,11 +62,11 @@ def choose_password(token: str):
     """The page an invited (or reset) staff member chooses their password on."""
     user = user_for_token(token, now=utcnow())
     if user is None:
-        abort(404, description="This link has expired or was already used.")
+        abort(404, description=_("This link has expired or was already used."))
     form = SetPasswordForm(account_words=account_words(user))
     if form.validate_on_submit():
         set_password(user, form.password.data, actor=user)
         db.session.commit()
-        flash("Your password is set. Please sign in.", "info")
+        flash(_("Your password is set. Please sign in."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/set_password.html", form=form, user=user)
