@@ -12,6 +12,7 @@ from datetime import timedelta
 from analysis.csv_input import CsvTable, InputError, parse_csv
 from cat_survey.catalog import definition_of
 from cat_survey.db import db
+from cat_survey.domain.flow import gettext_noop
 from cat_survey.domain.responses import clean_hidden, new_token, published_version
 from cat_survey.exports import csv_text
 from cat_survey.models import Invitation, Survey, SurveyResponse, utcnow
@@ -24,10 +25,22 @@ COLUMN_ALIASES = {"name": "first_name"}
 
 @dataclass(frozen=True)
 class Refused:
-    """A CSV row that did not become an invitation, and why."""
+    """A CSV row that did not become an invitation, and why.
+
+    ``reason`` is the English text the command line prints; ``template`` (marked
+    with ``gettext_noop``) and ``values`` let a page show it translated.
+    """
 
     line: int
     reason: str
+    template: str = ""
+    values: tuple[tuple[str, object], ...] = ()
+
+    @classmethod
+    def of(cls, line: int, template: str, **values: object) -> "Refused":
+        """A refusal of row ``line`` from a message template and its values."""
+        reason = template % values if values else template
+        return cls(line, reason, template, tuple(values.items()))
 
 
 @dataclass(frozen=True)
@@ -120,11 +133,13 @@ def create_invitations(
         ref = row.get("ref") or row.get("customer_ref") or ""
         email = row.get("email", "")
         if not ref:
-            refused.append(Refused(line, "no customer ref"))
+            refused.append(Refused.of(line, gettext_noop("no customer ref")))
         elif ref in seen:
-            refused.append(Refused(line, f"ref {ref!r} appears twice in the file"))
+            appears_twice = gettext_noop("ref '%(ref)s' appears twice in the file")
+            refused.append(Refused.of(line, appears_twice, ref=ref))
         elif email and not EMAIL.match(email):
-            refused.append(Refused(line, f"{email!r} is not an e-mail address"))
+            not_an_email = gettext_noop("'%(email)s' is not an e-mail address")
+            refused.append(Refused.of(line, not_an_email, email=email))
         elif ref[:200] in already_open:
             seen.add(ref)
             invitations.append(already_open[ref[:200]])

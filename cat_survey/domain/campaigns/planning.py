@@ -8,7 +8,7 @@ Every row it keeps becomes an ``Invitation`` and a ``CampaignRecipient``; nothin
 is sent yet.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from cat_survey.catalog import definition_of
@@ -24,6 +24,7 @@ from cat_survey.domain.campaigns.rules import (
     normalised_email,
 )
 from cat_survey.domain.campaigns.suppression import suppressions
+from cat_survey.domain.flow import gettext_noop
 from cat_survey.domain.responses import new_token, published_version
 from cat_survey.invitations import COLUMN_ALIASES, Refused, create_invitations
 from cat_survey.models import Campaign, CampaignRecipient, Survey, User, utcnow
@@ -90,7 +91,7 @@ def create_campaign(
         expires_days=LINK_DAYS + max((send_at - now).days, 0),
     )
     refused_at = {refusal.line - 2 for refusal in batch.refused}
-    refused += [Refused(kept[r.line - 2][0], r.reason) for r in batch.refused]
+    refused += [replace(r, line=kept[r.line - 2][0]) for r in batch.refused]
     accepted = [row for index, (_, row) in enumerate(kept) if index not in refused_at]
     recipients = []
     for row, invitation in zip(accepted, batch.invitations, strict=True):
@@ -139,27 +140,51 @@ def screen_rows(
         timezone = row.get("timezone", "")
         earlier = contacted.get(email) or contacted.get(ref)
         if not ref:
-            reason = "no customer ref"
+            refusal = Refused.of(line, gettext_noop("no customer ref"))
         elif not email:
-            reason = "no e-mail address (a campaign needs one)"
+            no_email = gettext_noop("no e-mail address (a campaign needs one)")
+            refusal = Refused.of(line, no_email)
         elif locale and locale not in definition.locales:
-            reason = f"locale {locale!r} is not one of {', '.join(definition.locales)}"
+            refusal = Refused.of(
+                line,
+                gettext_noop("locale '%(locale)s' is not one of %(locales)s"),
+                locale=locale,
+                locales=", ".join(definition.locales),
+            )
         elif timezone and not known_timezone(timezone):
-            reason = f"unknown time zone {timezone!r} (use a name like Asia/Tokyo)"
+            refusal = Refused.of(
+                line,
+                gettext_noop(
+                    "unknown time zone '%(zone)s' (use a name like Asia/Tokyo)"
+                ),
+                zone=timezone,
+            )
         elif email in suppressed:
-            reason = f"{email} is on the suppression list ({suppressed[email]})"
+            refusal = Refused.of(
+                line,
+                gettext_noop("%(email)s is on the suppression list (%(why)s)"),
+                email=email,
+                why=suppressed[email],
+            )
         elif email in seen_emails:
-            reason = f"{email} appears twice in the file"
+            twice = gettext_noop("%(email)s appears twice in the file")
+            refusal = Refused.of(line, twice, email=email)
         elif earlier is not None:
-            reason = (
-                f"already surveyed on {earlier.due_at:%Y-%m-%d} (campaign "
-                f"{earlier.campaign_id}); not again within {days} days"
+            refusal = Refused.of(
+                line,
+                gettext_noop(
+                    "already surveyed on %(day)s (campaign %(campaign)d); "
+                    "not again within %(days)d days"
+                ),
+                day=f"{earlier.due_at:%Y-%m-%d}",
+                campaign=earlier.campaign_id,
+                days=days,
             )
         else:
             seen_emails.add(email)
             kept.append((line, row))
             continue
-        refused.append(Refused(line, reason))
+        refused.append(refusal)
     return kept, refused
 
 

@@ -177,6 +177,7 @@ def test_a_lead_who_chose_japanese_previews_in_it(client, auth, staff, nps_surve
     assert "顧客 <strong>2</strong> 人に" in preview.text
     assert "3 日後にリマインダーを1通送ります" in preview.text
     assert "除外した行: 1 件。" in preview.text
+    assert "メールアドレスがありません（キャンペーンには必須です）" in preview.text
     assert '<span lang="ja">日本語</span>のメール' in preview.text
     assert "2 人に送信" in preview.text
 
