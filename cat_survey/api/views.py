@@ -32,7 +32,7 @@ from cat_survey.domain.signed_links import (
     SignedLinkError,
     verify_link,
 )
-from cat_survey.domain.suspects import note_source, screen_answer
+from cat_survey.domain.suspects import screen_answer, screen_source, source_hash
 from cat_survey.extensions import UI_LOCALES
 from cat_survey.ratelimits import client_address, count_conversation_step
 
@@ -139,6 +139,7 @@ def start(slug: str):
         # The API has no browser to recognise: such a survey starts by invitation.
         abort(403, _("This survey takes answers only through personal invitations."))
     count_conversation_step("start", slug)  # 429 with Retry-After over a limit
+    origin = source_hash(client_address())
     try:
         conversation = start_conversation(
             survey,
@@ -147,6 +148,7 @@ def start(slug: str):
             channel="api",
             invitation=invitation,
             identity_verified=verified,
+            source_hash=origin,
         )
     except InvitationClosed as closed:
         if closed.reason == "answered":  # as /i/<token> answers
@@ -156,7 +158,7 @@ def start(slug: str):
         abort(410, _("This invitation is closed."))
     except SurveyNotPublished:
         abort(404, _("No active survey '%(slug)s'.", slug=slug))
-    note_source(conversation, client_address())
+    screen_source(conversation, origin)
     return jsonify(token=conversation.token, next=question_json(conversation)), 201
 
 

@@ -281,6 +281,7 @@ def start_conversation(
     channel: str = "web",
     invitation: Invitation | None = None,
     identity_verified: bool = False,
+    source_hash: str | None = None,
 ) -> Conversation:
     """Create a response to the survey's latest version, commit it, and return it.
 
@@ -291,6 +292,8 @@ def start_conversation(
     unverified, without a ``customer_ref``, though piping still reads its fields.
     Raises SurveyNotPublished if no version of the survey has been loaded; raises
     InvitationClosed("answered") for an invitation whose response is complete.
+    ``source_hash`` is stored with a new response: where it came from
+    (``domain.suspects.source_hash``), in the same INSERT.
     """
     if invitation is not None:
         if existing := invitation_response(invitation):
@@ -320,6 +323,7 @@ def start_conversation(
         "locale": locale if locale in definition.locales else definition.locale,
         "channel": channel,
         "contact_consent": False,
+        "source_hash": source_hash,
         "started_at": now,
         "updated_at": now,
     }

@@ -78,18 +78,15 @@ def source_hash(address: str) -> str:
     return digest.hexdigest()[:32]
 
 
-def note_source(conversation: Conversation, address: str) -> None:
-    """Store where a new response came from, screen its source for a burst, commit."""
-    response_id = conversation.response.id
-    source = source_hash(address)
-    db.session.execute(
-        update(RESPONSES)
-        .where(RESPONSES.c.id == response_id)
-        .values(source_hash=source)
-    )
+def screen_source(conversation: Conversation, source: str) -> None:
+    """Screen a new response's source (its ``source_hash``) for a burst; commit.
+
+    ``start_conversation`` stored the hash with the response; screening adds no
+    query while it is off.
+    """
     if screening_enabled():
-        screen_burst(response_id, source)
-    db.session.commit()
+        screen_burst(conversation.response.id, source)
+        db.session.commit()
 
 
 def screen_burst(response_id: int, source: str, now: datetime | None = None) -> None:

@@ -49,7 +49,7 @@ from cat_survey.domain.signed_links import (
     SignedLinkError,
     verify_link,
 )
-from cat_survey.domain.suspects import note_source, screen_answer
+from cat_survey.domain.suspects import screen_answer, screen_source, source_hash
 from cat_survey.extensions import chosen_locale, csrf, preferred_locale
 from cat_survey.models import ResponseStatus, Survey
 from cat_survey.ratelimits import (
@@ -102,10 +102,15 @@ def public_link(slug: str):
             posted, _verified = link_hidden_fields(definition, request.form)
             return render_intro(definition, form, posted, limited=limited)
         hidden, verified = link_hidden_fields(definition, request.form)
+        origin = source_hash(client_address())
         started = start_conversation(
-            survey, hidden=hidden, locale=browser_locale(), identity_verified=verified
+            survey,
+            hidden=hidden,
+            locale=browser_locale(),
+            identity_verified=verified,
+            source_hash=origin,
         )
-        note_source(started, client_address())
+        screen_source(started, origin)
         return resume_cookie(
             redirect(url_for("survey.conversation", token=started.token)),
             slug,
@@ -164,10 +169,14 @@ def invitation_link(token: str):
         if limited := rate_limited("start", invitation.survey.slug):
             hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
             return render_intro(definition, form, hidden, invited=True, limited=limited)
+        source = source_hash(client_address())
         started = start_conversation(
-            invitation.survey, invitation=invitation, locale=g.locale
+            invitation.survey,
+            invitation=invitation,
+            locale=g.locale,
+            source_hash=source,
         )
-        note_source(started, client_address())
+        screen_source(started, source)
         if score is not None:
             confirm_score(started, score[0].id, request.form.get("value"))
         return redirect(url_for("survey.conversation", token=started.token))
