@@ -28,7 +28,9 @@ hedge, and it holds two to six words wherever the answers allow:
   query against every theme's unit c-TF-IDF profile (:class:`ThemeProfiles`),
   match this theme twice as well as any other ranks first (:func:`names_theme`).
   "card payment" may fill a theme about reverted payments and still describe its
-  neighbour better; "card payment reverted" does not.
+  neighbour better; "card payment reverted" does not. The others follow, those
+  that come closest to naming it first (:func:`naming_ratio`): a theme whose
+  every phrase is shared still gets its most telling one.
 * **Fallback**: when no phrase of two content words occurs twice, the theme's best
   two or three stems in their usual order ("exchange rate wrong").
 * **Unique within a run** (:func:`unique_labels`): the largest theme takes its best
@@ -64,6 +66,7 @@ __all__ = [
     "class_tfidf",
     "distinct_quotes",
     "names_theme",
+    "naming_ratio",
     "terms_and_labels",
     "unique_labels",
     "well_formed",
@@ -228,7 +231,7 @@ def terms_and_labels(
         str(features[c]): float(w) for c, w in zip(columns, weights, strict=True)
     }
     candidates = _phrase_candidates(
-        member_texts, weight_of, lambda span: names_theme(profiles, row, span)
+        member_texts, weight_of, lambda span: naming_ratio(profiles, row, span)
     )
     if not candidates or len(_content_of(candidates[0])) < 2:
         key: list[str] = []
@@ -329,6 +332,38 @@ class ThemeProfiles:
         return cls(sparse.csc_matrix(normalize(scores)), vocabulary)
 
 
+def naming_ratio(
+    profiles: ThemeProfiles | None, row: int, stems: Sequence[str]
+) -> float:
+    """How many times better a phrase of these stems matches theme ``row`` than
+    any other theme (see :func:`names_theme`); infinite when ``profiles`` is None.
+
+    Examples
+    --------
+    >>> from scipy import sparse
+    >>> profiles = ThemeProfiles.of(
+    ...     sparse.csr_matrix([[1.0, 1.0, 0.0], [1.0, 0.0, 1.0]]),
+    ...     {"card": 0, "arriv": 1, "declin": 2},
+    ... )
+    >>> naming_ratio(profiles, 0, ["card"]), naming_ratio(profiles, 1, ["arriv"])
+    (1.0, 0.0)
+    """
+    if profiles is None:
+        return float("inf")
+    features = list(stems) + [
+        f"{min(a, b)} {max(a, b)}" for n, a in enumerate(stems) for b in stems[n + 1 :]
+    ]
+    columns = [profiles.vocabulary[f] for f in features if f in profiles.vocabulary]
+    if not columns:
+        return 0.0
+    totals = np.asarray(profiles.matrix[:, columns].sum(axis=1)).ravel()
+    others = np.delete(totals, row)
+    closest_other = others.max() if others.size else 0.0
+    if totals[row] <= 0:
+        return 0.0
+    return float(totals[row] / closest_other) if closest_other > 0 else float("inf")
+
+
 def names_theme(profiles: ThemeProfiles | None, row: int, stems: Sequence[str]) -> bool:
     """Whether a phrase of these stems clearly matches theme ``row`` best.
 
@@ -350,24 +385,13 @@ def names_theme(profiles: ThemeProfiles | None, row: int, stems: Sequence[str]) 
     >>> names_theme(profiles, 0, ["card"]), names_theme(profiles, 0, ["declin"])
     (False, False)
     """
-    if profiles is None:
-        return True
-    features = list(stems) + [
-        f"{min(a, b)} {max(a, b)}" for n, a in enumerate(stems) for b in stems[n + 1 :]
-    ]
-    columns = [profiles.vocabulary[f] for f in features if f in profiles.vocabulary]
-    if not columns:
-        return False
-    totals = np.asarray(profiles.matrix[:, columns].sum(axis=1)).ravel()
-    others = np.delete(totals, row)
-    closest_other = others.max() if others.size else 0.0
-    return bool(totals[row] > 0 and totals[row] > _NAMING_MARGIN * closest_other)
+    return naming_ratio(profiles, row, stems) > _NAMING_MARGIN
 
 
 def _phrase_candidates(
     member_texts: list[str],
     weights: Mapping[str, float],
-    specific: Callable[[list[str]], bool] = lambda stems: True,
+    naming: Callable[[list[str]], float] = lambda stems: float("inf"),
 ) -> list[str]:
     """The theme's best label phrases as written (see the module docstring)."""
     if not weights:
@@ -408,15 +432,23 @@ def _phrase_candidates(
     # Ties go to the shorter phrase, then alphabetically: sets have no stable order.
     scored.sort(key=lambda item: (item[0], item[1], len(item[2]), item[2]))
     # Of the best few, those that name this theme rather than another come first
-    # (checked on a shortlist only: a theme has thousands of spans).
-    shortlist = [span for _, _, span in scored[: _CANDIDATES * _SHORTLIST]]
-    named = {
-        span: specific(list(dict.fromkeys(stem(w) for w in span if is_content_word(w))))
-        for span in shortlist
+    # (checked on a shortlist only: a theme has thousands of spans). When none
+    # does, the one that comes closest goes first ("top up with cash" rather
+    # than "top up", which half the themes could claim).
+    shortlist = [(rank, span) for rank, _, span in scored[: _CANDIDATES * _SHORTLIST]]
+    ratio = {
+        span: naming(list(dict.fromkeys(stem(w) for w in span if is_content_word(w))))
+        for _, span in shortlist
     }
-    shortlist.sort(key=lambda span: not named[span])
+    shortlist.sort(
+        key=lambda item: (
+            (0, 0, 0.0)
+            if ratio[item[1]] > _NAMING_MARGIN
+            else (1, item[0], -ratio[item[1]])
+        )
+    )
     phrases = []
-    for span in shortlist[:_CANDIDATES]:
+    for _, span in shortlist[:_CANDIDATES]:
         phrase = written[span]
         if not _CJK.search(phrase):
             phrase = _as_written(phrase, member_texts)
