@@ -16,6 +16,7 @@ transaction holds the database's write lock, and a slow mail server must not sta
 customers saving answers), and a second ``notify`` run skips the leased row.
 """
 
+import email.policy
 import json
 import smtplib
 import ssl
@@ -30,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import force_locale, gettext, ngettext
 from sqlalchemy.orm import selectinload
 
 from cat_survey.db import db
@@ -77,13 +79,23 @@ class Trend:
     direction: str  # "rising", "falling" or "steady"
 
     def __str__(self) -> str:
+        """The direction in the current language, then the counts it is read from."""
+        direction = TREND_WORDS[self.direction]()
         if not self.counts:
-            return self.direction
+            return direction
         points = ", ".join(
             f"{month:%Y-%m}: {count}"
             for month, count in zip(self.months, self.counts, strict=True)
         )
-        return f"{self.direction} ({points})"
+        return f"{direction} ({points})"
+
+
+# Functions rather than strings, so each is translated when a message is composed.
+TREND_WORDS = {
+    "rising": lambda: gettext("rising"),
+    "falling": lambda: gettext("falling"),
+    "steady": lambda: gettext("steady"),
+}
 
 
 @dataclass(frozen=True)
@@ -192,8 +204,8 @@ def slack_escaped(text: str) -> str:
 
 
 def answers_phrase(size: int) -> str:
-    """'1 answer', '42 answers'."""
-    return f"{size} answer" if size == 1 else f"{size} answers"
+    """'1 answer', '42 answers', in the current language."""
+    return ngettext("%(num)d answer", "%(num)d answers", size)
 
 
 def theme_link(theme_id: int) -> str:
@@ -244,19 +256,48 @@ def theme_facts(theme: Theme) -> ThemeFacts:
     )
 
 
-def theme_notice(facts: ThemeFacts) -> Message:
-    """Compose the notice of a newly routed theme, for e-mail and for Slack."""
-    where = f" for {facts.department}" if facts.department else ""
+def notice_phrases(facts: ThemeFacts) -> tuple[str, str, str, str]:
+    """A notice's headline, size, owner line and summary, in the current language."""
+    if facts.department:
+        headline = gettext(
+            "New theme for %(department)s: '%(label)s'",
+            department=facts.department,
+            label=facts.label,
+        )
+    else:
+        headline = gettext("New theme: '%(label)s'", label=facts.label)
     size = answers_phrase(facts.size)
-    headline = f"New theme{where}: '{facts.label}'"
-    subject = shortened(f"{headline} ({size}, {facts.trend.direction})", SUBJECT_CHARS)
-    owner = f"Owner: {facts.owner}" if facts.owner else "Owner: nobody yet"
+    owner = gettext("Owner: %(name)s", name=facts.owner or gettext("nobody yet"))
+    direction = TREND_WORDS[facts.trend.direction]()
+    return headline, size, owner, f"({size}, {direction})"
 
-    context = {"headline": headline, "size": size, "owner": owner, "facts": facts}
-    text = render_email("email/theme_notice.txt", context)
-    html = render_email("email/theme_notice.html", context)
 
-    summary = f"{slack_escaped(headline)} ({size}, {facts.trend.direction})"
+def theme_notice(facts: ThemeFacts, *, locale: str = "en") -> Message:
+    """Compose the notice of a newly routed theme.
+
+    The e-mail goes to the theme's owner, in ``locale`` (theirs); the Slack
+    payload to the department's channel, which is shared, in English.
+    """
+    with force_locale(locale):
+        headline, size, owner, summary = notice_phrases(facts)
+        context = {
+            "locale": locale,
+            "headline": headline,
+            "size": size,
+            "owner": owner,
+            "facts": facts,
+        }
+        subject = shortened(f"{headline} {summary}", SUBJECT_CHARS)
+        text = render_email("email/theme_notice.txt", context)
+        html = render_email("email/theme_notice.html", context)
+    with force_locale("en"):
+        return Message(subject, text, html, slack_notice(facts))
+
+
+def slack_notice(facts: ThemeFacts) -> dict[str, Any]:
+    """The Slack-compatible payload of a theme notice, in the current language."""
+    headline, size, owner, summary = notice_phrases(facts)
+    summary = f"{slack_escaped(headline)} {summary}"
     details = [
         f"*Size:* {size}",
         f"*Trend:* {slack_escaped(str(facts.trend))}",
@@ -273,8 +314,7 @@ def theme_notice(facts: ThemeFacts) -> Message:
             mrkdwn_section("\n".join(f">{slack_escaped(q)}" for q in facts.quotes))
         )
     blocks.append(mrkdwn_section(f"<{slack_escaped(facts.link)}|Open the theme>"))
-    slack = {"text": f"{summary} {slack_escaped(facts.link)}", "blocks": blocks}
-    return Message(subject, text, html, slack)
+    return {"text": f"{summary} {slack_escaped(facts.link)}", "blocks": blocks}
 
 
 def mrkdwn_section(text: str) -> dict[str, Any]:
@@ -288,25 +328,29 @@ def weekly_digest(
     themes: Sequence[ThemeFacts],
     *,
     report_link: str | None = None,
+    locale: str = "en",
 ) -> Message:
     """Compose an advocate's weekly list of open themes (given largest first).
 
-    ``report_link`` points at their department's theme report, if they have one.
+    ``report_link`` points at their department's theme report, if they have one;
+    ``locale`` is the advocate's language.
     """
-    count = f"{len(themes)} open theme" + ("" if len(themes) == 1 else "s")
-    subject = f"Your {count}, week {week}"
-    context = {
-        "name": name,
-        "count": count,
-        "themes": themes,
-        "report_link": report_link,
-        "answers_phrase": answers_phrase,
-    }
-    return Message(
-        subject,
-        render_email("email/weekly_digest.txt", context),
-        render_email("email/weekly_digest.html", context),
-    )
+    with force_locale(locale):
+        count = ngettext("%(num)d open theme", "%(num)d open themes", len(themes))
+        subject = gettext("Your %(count)s, week %(week)s", count=count, week=week)
+        context = {
+            "locale": locale,
+            "name": name,
+            "count": count,
+            "themes": themes,
+            "report_link": report_link,
+            "answers_phrase": answers_phrase,
+        }
+        return Message(
+            subject,
+            render_email("email/weekly_digest.txt", context),
+            render_email("email/weekly_digest.html", context),
+        )
 
 
 def queue_theme_notice(theme: Theme) -> list[Notification]:
@@ -315,9 +359,10 @@ def queue_theme_notice(theme: Theme) -> list[Notification]:
     Either is skipped when there is no (active) owner or no webhook. The rows are
     added to the session; the caller commits them with the theme.
     """
-    message = theme_notice(theme_facts(theme))
-    queued = []
     owner = theme.owner
+    locale = (owner.locale if owner else None) or "en"
+    message = theme_notice(theme_facts(theme), locale=locale)
+    queued = []
     if owner is not None and owner.is_active:
         queued.append(
             Notification(
@@ -387,7 +432,11 @@ def queue_weekly_digest(
         base = current_app.config["BASE_URL"].rstrip("/")
         report = f"{base}/themes/report?department={user.department.slug}"
     message = weekly_digest(
-        user.name, week, [theme_facts(theme) for theme in themes], report_link=report
+        user.name,
+        week,
+        [theme_facts(theme) for theme in themes],
+        report_link=report,
+        locale=user.locale or "en",
     )
     notification = Notification(
         channel="email",
@@ -514,9 +563,15 @@ def deliver(outgoing: Outgoing) -> None:
         raise ValueError(f"unknown channel {outgoing.channel!r}")
 
 
+# Python 3.11 drops the space at the fold between two encoded words (CPython
+# gh-92081), so a long Japanese subject arrived as "crashes onupload". Headers are
+# folded only past RFC 5322's 998-character line limit instead.
+LONG_HEADER_LINES = email.policy.default.clone(max_line_length=998)
+
+
 def email_message(outgoing: Outgoing, *, sender: str) -> EmailMessage:
     """The MIME message of an e-mail row: plain text with an HTML alternative."""
-    message = EmailMessage()
+    message = EmailMessage(policy=LONG_HEADER_LINES)
     message["Subject"] = outgoing.subject
     message["From"] = sender
     message["To"] = outgoing.recipient

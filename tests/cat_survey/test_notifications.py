@@ -32,6 +32,7 @@ from cat_survey.models import (
 )
 from cat_survey.notifications import (
     claim_next,
+    iso_week,
     queue_theme_notice,
     queue_weekly_digest,
     retry_delay,
@@ -484,6 +485,40 @@ def test_weekly_digest_lists_open_themes_by_size_once_per_iso_week(
         assert "Ignored request" not in body
         assert "40 answers" in body
     assert queue_weekly_digest(make_user("idle@example.com")) is None
+
+
+def test_an_advocate_who_reads_japanese_gets_notices_and_digests_in_japanese(
+    make_theme, advocate, departments, webhook_receiver, smtp_server, mail_to
+):
+    mail_to(smtp_server.port)
+    advocate.locale = "ja"
+    departments["tech"].webhook_url = webhook_receiver.url
+    theme = make_theme(owner=advocate)
+    queue_theme_notice(theme)
+    now = utcnow()
+    queue_weekly_digest(advocate, now=now)
+    db.session.commit()
+
+    send_due(now=now + timedelta(minutes=1))
+
+    notice, digest = sorted(smtp_server.messages, key=lambda m: m["Subject"])
+    assert notice["Subject"] == (
+        "Tech の新しいテーマ:「App crashes on upload」 (42 件の回答, 増加)"
+    )
+    text, html = parts(notice)
+    assert "お客様の声" in text
+    assert '<html lang="ja">' in html
+    assert "増加 (2025-01: 5, 2025-02: 12, 2025-03: 25)" in html
+    assert digest["Subject"] == f"担当中の1 件の未対応テーマ({iso_week(now)})"
+    text, html = parts(digest)
+    assert "今週の担当は1 件の未対応テーマです。" in text
+    assert "部署のテーマレポート" in html
+    # The department's channel is shared: its notice stays in English.
+    [payload] = webhook_receiver.accepted
+    assert (
+        "New theme for Tech: 'App crashes on upload' (42 answers, rising)"
+        in (payload["text"])
+    )
 
 
 def test_notify_command_queues_digests_sends_and_reports(
