@@ -116,6 +116,9 @@ class RoutedThemes:
     departments : list of str or None
         The department each answer reaches: its theme's, or for an unclear answer
         its own routing (``None``: triage).
+    groups : list of Group
+        The group each answer was themed in: its department and stance (None
+        where its department was themed whole).
     models : dict of Group to ThemeModel
         The fitted :class:`ThemeModel` of each ``(department, stance)`` group
         (department ``None``: triage; stance ``None`` without stances), to place
@@ -130,6 +133,7 @@ class RoutedThemes:
     labels: np.ndarray
     similarities: np.ndarray
     departments: list[str | None]
+    groups: list[Group] = field(default_factory=list)
     models: dict[Group, ThemeModel] = field(default_factory=dict)
     term_centroids: dict[int, dict[str, float]] = field(default_factory=dict)
     representations: dict[str, str] = field(default_factory=dict)
@@ -158,7 +162,9 @@ def fit_routed_themes(
         NPS rating per answer (see :meth:`ThemeModel.fit`).
     stances : sequence of str or None, optional
         The stance of each answer (e.g. "praise" or "problem"); answers of one
-        department and different stances never share a theme.
+        department and different stances never share a theme, unless one of the
+        department's stances is too little text for a theme of its own: then
+        the department is themed whole (its themes' ``stance`` is None).
     embeddings : array of shape (n_answers, dim), optional
         Stored sentence embeddings, one row per answer.
     previous : mapping of int to {term: weight}, optional
@@ -189,23 +195,21 @@ def fit_routed_themes(
                 f"{name} has {len(values)} entries but there are {len(texts)} texts"
             )
     decisions = list(router.route(texts))
-    groups: dict[Group, list[int]] = {}
+    by_department: dict[str | None, dict[str | None, list[int]]] = {}
     for index, decision in enumerate(decisions):
         stance = None if stances is None else stances[index]
-        groups.setdefault((decision.department, stance), []).append(index)
+        parts = by_department.setdefault(decision.department, {})
+        parts.setdefault(stance, []).append(index)
     n_themes = model_params.pop("n_themes", "auto")
-    labels = np.full(len(texts), UNCLEAR, dtype=np.intp)
-    similarities = np.zeros(len(texts))
-    found: list[tuple[Theme, dict[str, float], np.ndarray, Group]] = []
-    models: dict[Group, ThemeModel] = {}
-    representations: dict[str, str] = {}
-    for group, rows in groups.items():
+
+    def fitted(rows: list[int]) -> ThemeModel | None:
+        """The theme model of these answers; None when they are too little text."""
         share = n_themes
         if n_themes != "auto":
             share = max(1, round(int(n_themes) * len(rows) / len(texts)))
         model = ThemeModel(n_themes=share, **model_params)
         try:
-            model.fit(
+            return model.fit(
                 [texts[i] for i in rows],
                 ratings=None if ratings is None else [ratings[i] for i in rows],
                 embeddings=None
@@ -213,15 +217,36 @@ def fit_routed_themes(
                 else [embeddings[i] for i in rows],
             )
         except ValueError:
-            continue  # too little text in this group: its answers stay unclear
-        models[group] = model
-        representations.update(model.representations_)
-        rows_array = np.array(rows)
-        similarities[rows_array] = model.similarities_
-        for local, theme in enumerate(model.themes_):
-            members = rows_array[model.labels_ == local]
-            labels[members] = len(found)
-            found.append((theme, model.term_centroids_[theme.id], members, group))
+            return None
+
+    labels = np.full(len(texts), UNCLEAR, dtype=np.intp)
+    similarities = np.zeros(len(texts))
+    groups: list[Group] = [(d.department, None) for d in decisions]
+    found: list[tuple[Theme, dict[str, float], np.ndarray, Group]] = []
+    models: dict[Group, ThemeModel] = {}
+    representations: dict[str, str] = {}
+    for department, parts in by_department.items():
+        fits = {stance: fitted(rows) for stance, rows in parts.items()}
+        if len(parts) > 1 and None in fits.values():
+            # A stance too small to theme on its own: the department is themed
+            # whole rather than leave those answers unclear.
+            parts = {None: sorted(i for rows in parts.values() for i in rows)}
+            fits = {None: fitted(parts[None])}
+        for stance, rows in parts.items():
+            for i in rows:
+                groups[i] = (department, stance)
+            model = fits[stance]
+            if model is None:
+                continue  # too little text in this group: its answers stay unclear
+            group = (department, stance)
+            models[group] = model
+            representations.update(model.representations_)
+            rows_array = np.array(rows)
+            similarities[rows_array] = model.similarities_
+            for local, theme in enumerate(model.themes_):
+                members = rows_array[model.labels_ == local]
+                labels[members] = len(found)
+                found.append((theme, model.term_centroids_[theme.id], members, group))
     if not found:
         raise ValueError("themes need at least two answers with known words")
     order = sorted(range(len(found)), key=lambda t: -found[t][0].size)
@@ -258,6 +283,7 @@ def fit_routed_themes(
         labels=labels,
         similarities=similarities,
         departments=departments,
+        groups=groups,
         models=models,
         term_centroids=dict(zip(ids, centroids, strict=True)),
         representations=representations,

@@ -9,6 +9,7 @@ from cat_survey.analyze.fitting import predict_themes
 from cat_survey.analyze.records import RETIRED_STATUSES, membership_rows, recount
 from cat_survey.analyze.run import run_analysis
 from cat_survey.analyze.scope import AnalysisError, settled_cursor, text_answers
+from cat_survey.analyze.sentiment import answer_stances
 from cat_survey.analyze.stored import ModelRefused, latest_run, open_model
 from cat_survey.db import db
 from cat_survey.domain.theme_workflow import reopen_if_growing
@@ -56,7 +57,15 @@ def assign_new_answers() -> int:
         vectors, _ = answer_vectors(
             [a.id for a in answers], [a.text for a in answers], encoder
         )
-    labels, similarities = predict_themes(model, [a.text for a in answers], vectors)
+    texts = [a.text for a in answers]
+    stances = None
+    if model.by_stance:
+        stances = answer_stances(
+            texts,
+            representation=run.parameters.get("representation", "tfidf"),
+            model=run.parameters.get("embedding_model"),
+        )
+    labels, similarities = predict_themes(model, texts, vectors, stances)
     theme_ids = run.parameters["theme_ids"]
     themes = db.session.scalars(db.select(Theme).where(Theme.id.in_(theme_ids))).all()
     by_id = {theme.id: theme for theme in themes}

@@ -56,11 +56,11 @@ class RoutedPlacer:
 
     What ``--assign-new`` unpickles: the run's router and the fitted
     :class:`ThemeModel` of each (department, stance) group, with the run's
-    theme index of every group theme. A routed answer joins the closest theme
-    of its department's groups (praise and problems of one topic are themed
-    apart, and the closer centre tells which of the two it is). An answer
-    routed to a department whose models have no theme for it, or to no fitted
-    department, stays unclear until the next run.
+    theme index of every group theme. An answer is routed, then placed by the
+    model of its department and stance (given as the run gave them: see
+    :func:`cat_survey.analyze.sentiment.answer_stances`), or of its department
+    when the run themed that department whole. An answer whose group has no
+    model, or no theme for it, stays unclear until the next run.
     """
 
     def __init__(
@@ -80,31 +80,40 @@ class RoutedPlacer:
         return {**params, "routed": True, "departments": len(self.models)}
 
     def predict_with_similarity(
-        self, texts: Sequence[str], embeddings: np.ndarray | None = None
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray | None = None,
+        stances: Sequence[str | None] | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Run theme index (or -1) and similarity of each answer."""
+        """Run theme index (or -1) and similarity of each answer.
+
+        ``stances`` gives each answer's stance when the run themed by stance.
+        """
         labels = np.full(len(texts), UNCLEAR, dtype=np.intp)
         similarities = np.zeros(len(texts))
-        rows_of: dict[str | None, list[int]] = defaultdict(list)
+        rows_of: dict[Group, list[int]] = defaultdict(list)
         for row, decision in enumerate(self.router.route(list(texts))):
-            rows_of[decision.department].append(row)
-        for group, model in self.models.items():
-            rows = np.array(rows_of.get(group[0], []), dtype=np.intp)
-            if not rows.size:
+            stance = None if stances is None else stances[row]
+            rows_of[decision.department, stance].append(row)
+        for group, rows in rows_of.items():
+            if group not in self.models:
+                group = (group[0], None)  # a department the run themed whole
+            model = self.models.get(group)
+            if model is None:
                 continue
             local, similarity = model.predict_with_similarity(
                 [texts[row] for row in rows],
                 None if embeddings is None else embeddings[rows],
             )
             index = np.array(self.themes_of[group] + [UNCLEAR], dtype=np.intp)
-            found = index[np.asarray(local)]  # local -1 picks the UNCLEAR
-            # The group whose theme centre is closest wins.
-            better = (found != UNCLEAR) & (
-                (labels[rows] == UNCLEAR) | (similarity > similarities[rows])
-            )
-            labels[rows[better]] = found[better]
-            similarities[rows[better]] = np.asarray(similarity)[better]
+            labels[rows] = index[np.asarray(local)]  # local -1 picks the UNCLEAR
+            similarities[rows] = similarity
         return labels, similarities
+
+    @property
+    def by_stance(self) -> bool:
+        """Whether the run themed praise and problems apart."""
+        return any(stance is not None for _, stance in self.models)
 
 
 def fit_themes(
@@ -138,13 +147,11 @@ def fit_themes(
         random_state=seed,
         verbose=verbose,
     )
-    groups = [
-        (department, None if stances is None else stances[i])
-        for i, department in enumerate(routed.departments)
-    ]
     themes_of: dict[Group, list[int]] = {}
     for group, model in routed.models.items():
-        rows = np.array([i for i, g in enumerate(groups) if g == group], dtype=np.intp)
+        rows = np.array(
+            [i for i, g in enumerate(routed.groups) if g == group], dtype=np.intp
+        )
         local = np.asarray(model.labels_)
         themes_of[group] = [
             int(routed.labels[rows[np.flatnonzero(local == t)[0]]])
@@ -161,8 +168,11 @@ def fit_themes(
 
 
 def predict_themes(
-    model: Any, texts: Sequence[str], vectors: np.ndarray | None
+    model: Any,
+    texts: Sequence[str],
+    vectors: np.ndarray | None,
+    stances: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Place answers into a stored model's themes: (theme index or -1, similarity)."""
-    labels, similarities = model.predict_with_similarity(list(texts), vectors)
+    labels, similarities = model.predict_with_similarity(list(texts), vectors, stances)
     return np.asarray(labels), np.asarray(similarities)

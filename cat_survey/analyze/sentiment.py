@@ -84,6 +84,30 @@ def rating_in_light(rating: int | None, asks_for: str = "any") -> int | None:
     return rating
 
 
+def stances_of(scores: Sequence[float] | np.ndarray) -> list[str]:
+    """Each answer's stance: praise above :data:`PRAISE_ABOVE`, else problem.
+
+    Examples
+    --------
+    >>> stances_of([0.9, 0.25, -0.4])
+    ['praise', 'problem', 'problem']
+    """
+    return [PRAISE if score > PRAISE_ABOVE else PROBLEM for score in scores]
+
+
+def answer_stances(
+    texts: Sequence[str], *, representation: str, model: str | None = None
+) -> list[str]:
+    """The stance of answers that arrive between runs, by the shipped model.
+
+    ``--assign-new`` places such answers in the themes of their stance; the
+    run's adapted model is not kept, so a borderline answer may read a little
+    differently until the next run refits everything.
+    """
+    base = default_model(representation=representation, model=model)
+    return stances_of(sentiment_scores(list(texts), model=base))
+
+
 @dataclass(frozen=True)
 class AnswerSentiment:
     """Each answer's sentiment (-1..1) and whether it contradicts its rating."""
@@ -93,8 +117,8 @@ class AnswerSentiment:
 
     @property
     def stances(self) -> list[str]:
-        """Each answer's stance: praise above :data:`PRAISE_ABOVE`, else problem."""
-        return [PRAISE if score > PRAISE_ABOVE else PROBLEM for score in self.scores]
+        """Each answer's stance (:func:`stances_of` its score)."""
+        return stances_of(self.scores)
 
 
 def adapted_model(

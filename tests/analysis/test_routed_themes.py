@@ -137,12 +137,14 @@ def test_given_stances_a_theme_holds_answers_of_one_stance(
     routed = fit_routed_themes(answers, router, stances=stances, representation="tfidf")
     alone = [decision.department for decision in router.route(answers)]
     assert routed.departments == alone
-    assert {theme.stance for theme in routed.themes} == {"praise", "problem"}
+    assert {"praise", "problem"} <= {theme.stance for theme in routed.themes}
     for index, theme in enumerate(routed.themes):
         members = np.flatnonzero(routed.labels == index)
-        assert {stances[i] for i in members} == {theme.stance}
+        if theme.stance is not None:
+            assert {stances[i] for i in members} == {theme.stance}
+        assert {routed.groups[i] for i in members} == {(theme.department, theme.stance)}
         assert {alone[i] for i in members} == {theme.department}
-    assert {stance for _, stance in routed.models} == {"praise", "problem"}
+    assert {"praise", "problem"} <= {stance for _, stance in routed.models}
     labels = [theme.label for theme in routed.themes]
     assert len(set(labels)) == len(labels)
 
@@ -155,3 +157,20 @@ def test_without_stances_a_department_is_one_group(routed: RoutedThemes) -> None
 def test_stances_must_match_the_answers(router: DepartmentRouter) -> None:
     with pytest.raises(ValueError, match="stances has 1 entries"):
         fit_routed_themes(["a", "b"], router, stances=["praise"])
+
+
+def test_a_stance_too_small_for_a_theme_leaves_its_department_themed_whole(
+    router: DepartmentRouter,
+) -> None:
+    crashes = [f"the app crashes when I {verb}" for verb in
+               ("log in", "upload", "export", "print", "search", "sync")]  # fmt: skip
+    answers = [*crashes, *BANKING]
+    # One crash report alone "praises": too little for a theme of its own.
+    stances = ["praise"] + ["problem"] * (len(answers) - 1)
+    routed = fit_routed_themes(answers, router, stances=stances, representation="tfidf")
+    tech = [i for i, d in enumerate(routed.departments) if d == "tech"]
+    assert {routed.groups[i] for i in tech} == {("tech", None)}
+    assert ("tech", None) in routed.models
+    themed = [routed.themes[routed.labels[i]] for i in tech if routed.labels[i] >= 0]
+    assert themed
+    assert {theme.stance for theme in themed} == {None}
