@@ -22,6 +22,7 @@ from flask_migrate import upgrade
 from helpers import SURVEYS_DIR, TEST_PASSWORD, AuthActions
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from cat_survey import create_app
@@ -51,6 +52,23 @@ def pytest_report_header() -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     shown = make_url(url).render_as_string(hide_password=True) if url else "SQLite"
     return f"cat-survey database: {shown}"
+
+
+#: The fixtures that put a test on the database under test (TEST_DATABASE_URL).
+DATABASE_FIXTURES = {"database_url", "gunicorn_database_url"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark ``database`` every test that uses the database under test.
+
+    ``scripts/test`` runs its PostgreSQL pass with ``-m database``: a test that
+    reaches no database (bandit, the import rules, doctests, the catalogs) has
+    proved all it can in the SQLite pass. Runs before ``-m`` deselects.
+    """
+    for item in items:
+        if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.database)
 
 
 @pytest.fixture(scope="session")
@@ -131,16 +149,35 @@ def app(migrated: str, tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
 
 
+#: Every sequence of the schema back to 1, as TRUNCATE ... RESTART IDENTITY does.
+RESTART_SEQUENCES = (
+    "SELECT setval(quote_ident(schemaname) || '.' || quote_ident(sequencename),"
+    " 1, false) FROM pg_sequences WHERE schemaname = current_schema()"
+)
+
+
 def empty_tables() -> None:
-    """Delete every row so the next test starts clean (schema stays)."""
+    """Delete every row so the next test starts clean (schema stays); ids restart.
+
+    Children first, so that no foreign key refuses. On PostgreSQL the DELETEs and
+    the sequence reset go as one script: a tenth of the time of TRUNCATE, which
+    rewrites the files of every table, on tables this small (about 5 ms against
+    50 ms a test). TRUNCATE ... CASCADE stays the fallback.
+    """
     tables = list(reversed(db.metadata.sorted_tables))
-    with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            names = ", ".join(f'"{table.name}"' for table in tables)
-            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
+    if db.engine.dialect.name != "postgresql":
+        with db.engine.begin() as connection:
             for table in tables:
                 connection.execute(table.delete())
+        return
+    script = "".join(f'DELETE FROM "{table.name}";' for table in tables)
+    try:
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(script + RESTART_SEQUENCES)
+    except IntegrityError:
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        with db.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
