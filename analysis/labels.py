@@ -102,6 +102,7 @@ _ADVERBS = frozenset(
         *("suddenly", "urgently", "immediately", "finally", "usually", "always"),
         *("often", "sometimes", "instead", "anyway", "long", "quickly", "later"),
         *("asap", "right", "twice", "once", "very", "too", "quite", "pretty"),
+        *("anywhere", "everywhere", "somewhere"),
         *("first", "more", "less", "whole", "last", "anymore", "apparently"),
     }
 )
@@ -398,23 +399,29 @@ def _phrase_candidates(
         return []
     top = max(weights.values())
     found: Counter = Counter()
+    # Answers in which a phrase ends where it ends: "receive a virtual" never does.
+    whole: Counter = Counter()
     written: dict[tuple[str, ...], str] = {}
     for text in member_texts:
         spans: dict[tuple[str, ...], str] = {}
+        endings: set[tuple[str, ...]] = set()
         for clause in _CLAUSE_BREAK.split(normalise(text)):
             if language_of(clause) == "ja":
-                spans.update(_japanese_spans(clause))
+                japanese = _japanese_spans(clause)
+                spans.update(japanese)
+                endings.update(japanese)
             else:
-                spans.update(
-                    {span: " ".join(span) for span in _spans(*_clause_words(clause))}
-                )
+                english = _spans(*_clause_words(clause))
+                spans.update({span: " ".join(span) for span in english})
+                endings.update(span for span, ends in english.items() if ends)
         found.update(list(spans))
+        whole.update(endings)
         for span, phrase in spans.items():
             written.setdefault(span, phrase)
     scored: list[tuple[int, float, tuple[str, ...]]] = []
     for span, count in found.items():
-        if count < 2:
-            continue
+        if count < 2 or not whole[span]:
+            continue  # never said on its own, it cuts a longer phrase
         span_stems = list(dict.fromkeys(stem(w) for w in span if is_content_word(w)))
         topical = [s for s in span_stems if s not in _NEGATION_STEMS | _TIME_STEMS]
         if not topical:
@@ -472,10 +479,15 @@ def _clause_words(clause: str) -> tuple[list[str], list[bool]]:
     return words, hyphened
 
 
-def _spans(words: list[str], hyphened: list[bool]) -> set[tuple[str, ...]]:
-    """Candidate label phrases of one English clause (see the module docstring)."""
+def _spans(words: list[str], hyphened: list[bool]) -> dict[tuple[str, ...], bool]:
+    """Candidate label phrases of one English clause (see the module docstring).
+
+    Each maps to whether the clause's phrase may end there: what follows is no
+    content word, or an adverb ("receive a virtual" of "receive a virtual card"
+    may not end there; "auto-top-up" of "auto-top-up anywhere" may).
+    """
     stems = [stem(w) if is_content_word(w) else None for w in words]
-    spans: set[tuple[str, ...]] = set()
+    spans: dict[tuple[str, ...], bool] = {}
     for i, first in enumerate(stems):
         if first is None or words[i] in NEGATIONS:
             continue  # "not arrived" leaves out what has not arrived
@@ -492,7 +504,12 @@ def _spans(words: list[str], hyphened: list[bool]) -> set[tuple[str, ...]]:
             if j + 1 < len(words) and words[j + 1] in _VERB_PARTICLES:
                 continue  # "card to top" of "card to top up"
             if words[j] not in NEGATIONS and well_formed(span):
-                spans.add(tuple(span))
+                ends = (
+                    j + 1 == len(words)
+                    or stems[j + 1] is None
+                    or words[j + 1] in _ADVERBS
+                )
+                spans[tuple(span)] = spans.get(tuple(span), False) or ends
     return spans
 
 

@@ -99,6 +99,17 @@ def test_no_candidate_cuts_a_phrasal_verb() -> None:
     assert not any(c.endswith("top") for c in candidates), candidates
 
 
+def test_no_candidate_ends_where_every_answer_goes_on() -> None:
+    answers = [
+        "How do I receive a virtual card?",
+        "when will I receive a virtual card",
+        "can I receive a virtual card today",
+    ]
+    candidates = label_candidates(answers)
+    assert "receive a virtual card" in candidates
+    assert not any(c.endswith("virtual") for c in candidates), candidates
+
+
 def test_words_of_time_alone_are_no_label() -> None:
     answers = [
         "My bank transfer from a couple days ago",
