@@ -24,6 +24,7 @@ import io
 import math
 import numbers
 import threading
+import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -63,6 +64,9 @@ PREVIOUS_COLOR = "#c05a00"
 NEGATIVE_COLOR = "#b2333b"
 MUTED_COLOR = "#6b6b6b"
 PARTIAL_COLOR = "#9a9a9a"
+
+#: Widest bar name drawn, in inches; longer names end in "…" (the <desc> has them).
+LONGEST_BAR_NAME = 2.5
 
 _RENDER_LOCK = threading.Lock()
 
@@ -160,6 +164,46 @@ def _svg_bytes(figure: Figure, *, title: str, description: str) -> bytes:
     # which assistive technology ignores; <desc> is what it reads.
     desc = f"</title>\n <desc>{escape(description)}</desc>".encode()
     return svg.replace(b"</title>", desc, 1)
+
+
+def _text_inches(text: str, *, size: float = 9) -> float:
+    """Rough width of one line of ``text`` at ``size`` points, in inches.
+
+    The SVG keeps text as text, so the browser's own font draws it and matplotlib's
+    measure of its bundled font (which has no Japanese glyphs) is no truer than this:
+    a wide (CJK) character takes one em, any other about 0.62 em.
+    """
+    ems = sum(
+        1.0 if unicodedata.east_asian_width(character) in "WF" else 0.62
+        for character in text
+    )
+    return ems * size / 72
+
+
+def _shortened(text: str, inches: float) -> str:
+    """``text`` cut with an ellipsis to fit ``inches``; the description keeps it all."""
+    if _text_inches(text) <= inches:
+        return text
+    while text and _text_inches(text + "…") > inches:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _fix_margins(
+    figure: Figure, *, left: float, right: float, top: float, bottom: float
+) -> None:
+    """Place the axes at fixed margins, given in inches.
+
+    Constrained layout measured every label by drawing the whole figure an extra
+    time, which was most of a chart's cost; these charts' margins are known up front.
+    """
+    width, height = figure.get_size_inches()
+    figure.subplots_adjust(
+        left=left / width,
+        right=1 - right / width,
+        top=1 - top / height,
+        bottom=bottom / height,
+    )
 
 
 def _plain(text: str) -> str:
@@ -371,8 +415,19 @@ def trend_svg(
 
     with _chart_style():
         width = max(6.4, 0.6 * len(points) + 1.5)
-        figure = Figure(figsize=(width, 3.4), layout="constrained")
+        figure = Figure(figsize=(width, 3.4))
         axes = figure.add_subplot()
+        # Left: the y label, then tick labels as wide as the range's ends (at least
+        # three characters, "0.5"); top: the title and one row of legend; bottom:
+        # two lines of period label (the period, then its n).
+        widest_tick = max(len(_format_number(low)), len(_format_number(high)), 3)
+        _fix_margins(
+            figure,
+            left=0.45 + _text_inches("0" * widest_tick),
+            right=0.2,
+            top=0.6,
+            bottom=0.42,
+        )
         if baseline is not None:
             axes.axhline(baseline, color=MUTED_COLOR, linewidth=0.8)
         _draw_band(axes, points)
@@ -606,8 +661,13 @@ def bar_svg(
 
     with _chart_style():
         height = max(1.6, 0.32 * len(labels) + 1.1)
-        figure = Figure(figsize=(6.4, height), layout="constrained")
+        figure = Figure(figsize=(6.4, height))
         axes = figure.add_subplot()
+        # Left: the longest bar name, up to a cut-off past which names are shortened;
+        # top: the title; bottom: the ticks and the x label.
+        names = [_shortened(label, LONGEST_BAR_NAME) for label in labels]
+        longest = max((_text_inches(name) for name in names), default=0.0)
+        _fix_margins(figure, left=0.2 + longest, right=0.25, top=0.35, bottom=0.5)
         positions = list(range(len(labels)))
         colors = [NEGATIVE_COLOR if v < 0 else LINE_COLOR for v in values]
         axes.barh(
@@ -632,7 +692,7 @@ def bar_svg(
                 va="center",
             )
         axes.axvline(0, color=MUTED_COLOR, linewidth=0.8)
-        axes.set_yticks(positions, [_plain(label) for label in labels])
+        axes.set_yticks(positions, [_plain(name) for name in names])
         axes.invert_yaxis()
         axes.set_xlabel(_plain(x_label))
         figure.suptitle(_plain(title), x=0.01, ha="left")

@@ -284,6 +284,15 @@ def test_bar_chart_labels_bars_and_prints_values() -> None:
     assert "Enterprise: -12.5 ± 8" in root.find(f"{SVG}desc").text
 
 
+def test_bar_chart_shortens_a_long_name_on_the_axis_not_in_the_description() -> None:
+    long_name = "Regional public-sector agencies and universities " * 2
+    svg = bar_svg([long_name, "SMB"], [-5.0, 10.0], x_label="NPS")
+    shortened = next(text for text in texts(svg) if text.startswith("Regional"))
+    assert shortened.endswith("…")
+    assert len(shortened) < len(long_name)
+    assert f"{long_name}: -5" in parse(svg).find(f"{SVG}desc").text
+
+
 def test_bar_chart_colours_negative_bars_differently() -> None:
     fills = re.findall(
         rb"fill: (#[0-9a-f]{6})", bar_svg(["a", "b"], [-1.0, 1.0], x_label="x")
