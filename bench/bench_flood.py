@@ -19,8 +19,6 @@ import http.client
 import json
 import os
 import re
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,8 +29,9 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
+from cat_survey.loopback import HOST, free_port, redis_server
+
 REPO = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
 SURVEY = "relationship-nps"
 SPAM = "Claim your refund at evil-example dot com today"
 ANSWERS = (
@@ -43,13 +42,6 @@ ANSWERS = (
 )
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 WEB_THREADS = 2
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 def request(port: int, method: str, path: str, body=None, headers=None):
@@ -132,32 +124,6 @@ def serve(tree: Path, folder: Path, env: dict[str, str], stack: ExitStack) -> in
     return port
 
 
-def redis(stack: ExitStack) -> str:
-    """A throwaway redis-server on loopback; its URL."""
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server is missing: run scripts/setup")
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            HOST,
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    stack.callback(process.wait, timeout=10)
-    stack.callback(process.terminate)
-    time.sleep(0.5)
-    return f"redis://{HOST}:{port}/0"
-
-
 def flood(tree: Path, seconds: float, threads: int, *, shared_limits: bool) -> dict:
     """Serve ``tree`` and flood it; what one client managed."""
     with ExitStack() as stack, tempfile.TemporaryDirectory() as scratch:
@@ -169,7 +135,9 @@ def flood(tree: Path, seconds: float, threads: int, *, shared_limits: bool) -> d
             "CAT_SURVEY_INSTANCE_PATH": str(folder / "instance"),
         }
         if shared_limits:
-            env["CAT_SURVEY_RATELIMIT_STORAGE_URI"] = redis(stack)
+            env["CAT_SURVEY_RATELIMIT_STORAGE_URI"] = stack.enter_context(
+                redis_server()
+            )
         port = serve(tree, folder, env, stack)
         seen: Counter = Counter()
         lock = threading.Lock()

@@ -30,7 +30,6 @@ import json
 import os
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,9 +48,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cat_survey import create_app
+from cat_survey.loopback import HOST, free_port
 
 REPO = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
 SURVEY = "relationship-nps"
 ANSWERS_PER_CUSTOMER = 4
 TARGET_PER_SECOND = 200.0
@@ -133,13 +132,6 @@ class Client:
     def close(self) -> None:
         """Close the connection."""
         self.connection.close()
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager

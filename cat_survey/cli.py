@@ -16,7 +16,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate import upgrade
 
-from analysis.routing import CatalogError
+from analysis.catalog import CatalogError
 from cat_survey.campaigns.commands import campaigns_cli
 from cat_survey.catalog import load_departments, load_survey_file
 from cat_survey.db import MIGRATIONS_DIR, db

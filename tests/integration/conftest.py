@@ -2,9 +2,10 @@
 
 The database is a new SQLite file, or a new PostgreSQL database
 ``<db>_<worker>_gunicorn`` when ``TEST_DATABASE_URL`` names a server. The schema and
-the shipped surveys are created with the real ``flask`` commands before gunicorn
-starts, as an installation would. The server lives for one test module; tests read
-and seed its database through an app of their own on the same URL.
+the shipped surveys are created with the real ``flask`` commands (``init-db``,
+``surveys load``, run in this process) before gunicorn starts, as an installation
+would. The server lives for one test module; tests read and seed its database
+through an app of their own on the same URL.
 
 gthread workers (4 threads each) are used: on ``bench/bench_load.py`` they
 answer as fast as sync workers (within the run-to-run noise, on SQLite and on
@@ -16,7 +17,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,8 +32,8 @@ from sqlalchemy.engine import make_url
 
 from cat_survey import create_app
 from cat_survey.db import db
+from cat_survey.loopback import HOST, free_port
 
-HOST = "127.0.0.1"
 WORKERS = 2
 WORKER_ARGS = ("--worker-class", "gthread", "--threads", "4")
 READY_MARK = "worker ready, pid"
@@ -146,13 +146,6 @@ class GunicornServer:
         return response.status, decoded
 
 
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def gunicorn_database_url(
     tmp_path_factory: pytest.TempPathFactory, worker_id: str
@@ -206,15 +199,19 @@ def gunicorn_server(
             "CAT_SURVEY_INSTANCE_PATH": str(instance),
         }
     )
+    # The test's own app on the server's database runs the real commands, in this
+    # process: two fewer interpreters to start (each loads the whole app) per server.
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": gunicorn_database_url,
+            "SECRET_KEY": "integration-secret",
+            "INSTANCE_PATH": str(folder / "test_instance"),
+        }
+    )
+    runner = app.test_cli_runner()
     for command in (["init-db"], ["surveys", "load"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "cat_survey", *command],
-            cwd=REPO,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        assert done.returncode == 0, f"flask {' '.join(command)}:\n{done.stderr}"
+        done = runner.invoke(args=command)
+        assert done.exit_code == 0, f"flask {' '.join(command)}:\n{done.output}"
     config = folder / "gunicorn_conf.py"
     config.write_text(GUNICORN_CONFIG, encoding="utf-8")
     log = folder / "gunicorn.log"
@@ -232,13 +229,6 @@ def gunicorn_server(
         process = subprocess.Popen(
             command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT
         )
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": gunicorn_database_url,
-            "SECRET_KEY": "integration-secret",
-            "INSTANCE_PATH": str(folder / "test_instance"),
-        }
-    )
     server = GunicornServer(process, port, log, app)
     try:
         server.wait_for_workers()

@@ -10,9 +10,6 @@ answers the theme analysis reads are exactly what they were before the flood.
 
 import http.client
 import re
-import shutil
-import socket
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,6 +22,7 @@ from cat_survey.analyze.scope import text_answers
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
 from cat_survey.domain.responses import new_token
+from cat_survey.loopback import HOST, redis_server
 from cat_survey.models import Answer, Survey, SurveyResponse
 from cat_survey.reports.queries import Filters, nps_series
 
@@ -42,7 +40,6 @@ FLOOD_ANSWERS = (
 THREADS = 8
 API_STARTS = 240
 WEB_STARTS = 60
-HOST = "127.0.0.1"
 CSRF_INPUT = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 #: (NPS, text) of the month's genuine responses: NPS +30 over 10 responses.
 GENUINE = [
@@ -59,50 +56,11 @@ GENUINE = [
 ]
 
 
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    """A throwaway Redis server on loopback (Debian's redis-server, scripts/setup)."""
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: scripts/setup installs it"
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            HOST,
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with socket.create_connection((HOST, port), timeout=1) as probe:
-                    probe.sendall(b"PING\r\n")
-                    if probe.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-        yield f"redis://{HOST}:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    """A throwaway Redis server on loopback, shared by the two gunicorn workers."""
+    with redis_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,69 @@
+"""Throwaway servers on 127.0.0.1 for the tests and the benchmarks.
+
+The integration tests and ``bench/`` start gunicorn, Redis and the like on
+loopback; they find free ports and start Redis here, one way for all of them.
+The application itself never calls this module.
+"""
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+HOST = "127.0.0.1"
+START_SECONDS = 10
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def answers_ping(port: int) -> bool:
+    """True once a Redis server on ``port`` answers PING."""
+    try:
+        with socket.create_connection((HOST, port), timeout=1) as probe:
+            probe.sendall(b"PING\r\n")
+            return probe.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A Redis server without persistence on a free loopback port; yields its URL.
+
+    Debian's ``redis-server`` (installed by ``scripts/setup``), as ``scripts/demo``
+    runs it. Raises RuntimeError when it is missing or does not answer in time.
+    """
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is missing: scripts/setup installs it")
+    port = free_port()
+    arguments = [
+        "--port",
+        str(port),
+        "--bind",
+        HOST,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
+    process = subprocess.Popen(
+        [binary, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + START_SECONDS
+        while not answers_ping(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {port}")
+            time.sleep(0.05)
+        yield f"redis://{HOST}:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
