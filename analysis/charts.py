@@ -36,6 +36,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.transforms import ScaledTranslation
 
 from analysis.scores import SMALL_SAMPLE_N
 
@@ -252,6 +253,30 @@ def _clip_band(point: TrendPoint, low: float, high: float) -> TrendPoint:
     )
 
 
+def _label_periods(axes: Axes, points: Sequence[TrendPoint]) -> None:
+    """Write each period's label under the axis, with its n on a second line.
+
+    The labels are plain texts rather than tick labels: a matplotlib tick is two
+    lines, a grid line and two texts, and made and laid out per period it was a
+    large share of a chart's cost. The n is there because it is as honest as the score.
+    """
+    axes.set_xticks([])
+    # x in data (the period's index), y in axes units; then 3.5 points down.
+    under_axis = axes.get_xaxis_transform() + ScaledTranslation(
+        0, -3.5 / 72, axes.figure.dpi_scale_trans
+    )
+    for index, point in enumerate(points):
+        star = "*" if point.partial else ""
+        axes.text(
+            index,
+            0,
+            f"{_plain(point.label)}{star}\nn={point.n}",
+            transform=under_axis,
+            ha="center",
+            va="top",
+        )
+
+
 def _mark_partial(axes: Axes, points: Sequence[TrendPoint]) -> list[Patch]:
     """Shade partial periods; return their legend entry if there are any."""
     partial = [index for index, point in enumerate(points) if point.partial]
@@ -442,12 +467,7 @@ def trend_svg(
         axes.set_ylim(low, high)
         axes.set_xlim(-0.5, max(len(points), 1) - 0.5)
         axes.set_ylabel(_plain(y_label))
-        # The second line of each period label is its n, as honest as the score.
-        axes.set_xticks(
-            range(len(points)),
-            [f"{_plain(p.label)}{'*' if p.partial else ''}\nn={p.n}" for p in points],
-        )
-        axes.tick_params(axis="x", length=0)
+        _label_periods(axes, points)
         axes.grid(axis="y", color="#e4e4e4", linewidth=0.6)
         axes.set_axisbelow(True)
         figure.suptitle(_plain(title), x=0.01, ha="left")
