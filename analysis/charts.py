@@ -318,18 +318,28 @@ def _draw_line(axes: Axes, points: Sequence[TrendPoint], *, label: str) -> list[
     values = [math.nan if p.is_gap or p.value is None else p.value for p in points]
     (line,) = axes.plot(range(len(points)), values, color=LINE_COLOR, linewidth=1.8)
     line.set_gid("trend-line")
-    for index, point in enumerate(points):
-        if point.is_gap or point.value is None:
+    # One artist per kind of marker, not one per period (each artist costs as much
+    # to make and draw as its whole line): filled, and hollow for small samples.
+    for gid, small in (("points", False), ("small-sample-points", True)):
+        drawn = [
+            (index, point.value)
+            for index, point in enumerate(points)
+            if not point.is_gap
+            and point.value is not None
+            and (point.n < SMALL_SAMPLE_N) == small
+        ]
+        if not drawn:
             continue
-        (marker,) = axes.plot(
-            index,
-            point.value,
+        (markers,) = axes.plot(
+            [index for index, _ in drawn],
+            [value for _, value in drawn],
+            linestyle="none",
             marker="o",
             markersize=6,
             color=LINE_COLOR,
-            markerfacecolor="white" if point.n < SMALL_SAMPLE_N else LINE_COLOR,
+            markerfacecolor="white" if small else LINE_COLOR,
         )
-        marker.set_gid(f"point-{index}")
+        markers.set_gid(gid)
     return [Line2D([], [], color=LINE_COLOR, marker="o", label=label)]
 
 
@@ -442,17 +452,6 @@ def trend_svg(
         width = max(6.4, 0.6 * len(points) + 1.5)
         figure = Figure(figsize=(width, 3.4))
         axes = figure.add_subplot()
-        # Left: the y label, then tick labels as wide as the range's ends (at least
-        # three characters, "0.5"); top: the title and one row of legend; bottom:
-        # two lines of period label (the period, then its n).
-        widest_tick = max(len(_format_number(low)), len(_format_number(high)), 3)
-        _fix_margins(
-            figure,
-            left=0.45 + _text_inches("0" * widest_tick),
-            right=0.2,
-            top=0.6,
-            bottom=0.42,
-        )
         if baseline is not None:
             axes.axhline(baseline, color=MUTED_COLOR, linewidth=0.8)
         _draw_band(axes, points)
@@ -467,6 +466,23 @@ def trend_svg(
         axes.set_ylim(low, high)
         axes.set_xlim(-0.5, max(len(points), 1) - 0.5)
         axes.set_ylabel(_plain(y_label))
+        # The y label has a fixed place, so matplotlib does not measure every tick
+        # label to find one: left of the tick (3.5 pt), its pad (3.5 pt), the widest
+        # tick label (the minus sign is wide) and the label's pad (4 pt).
+        widest_tick = max(
+            _text_inches(_format_number(tick).replace("-", "--"))
+            for tick in axes.get_yticks()
+        )
+        label_offset = 11 / 72 + widest_tick
+        axes.yaxis.set_label_coords(
+            0,
+            0.5,
+            transform=axes.transAxes
+            + ScaledTranslation(-label_offset, 0, figure.dpi_scale_trans),
+        )
+        # Margins: the y label, its ticks; the title and one row of legend above;
+        # two lines of period label (the period, then its n) below.
+        _fix_margins(figure, left=label_offset + 0.3, right=0.2, top=0.6, bottom=0.42)
         _label_periods(axes, points)
         axes.grid(axis="y", color="#e4e4e4", linewidth=0.6)
         axes.set_axisbelow(True)

@@ -144,17 +144,23 @@ def test_trend_breaks_the_line_at_a_period_without_answers() -> None:
     assert path.count("M") == 2
 
 
-def test_trend_draws_no_point_for_a_gap() -> None:
+def markers(svg: bytes, gid: str) -> int:
+    """How many markers the group ``gid`` draws (0 if there is no such group)."""
+    found = group(svg, gid)
+    return 0 if found is None else len(list(found.iter(f"{SVG}use")))
+
+
+def test_trend_draws_no_point_for_a_gap_and_small_samples_hollow() -> None:
     svg = nps_trend_svg(MONTHS)
-    assert group(svg, "point-2") is None
-    assert group(svg, "point-1") is not None
-    assert group(svg, "point-3") is not None
+    # Four periods have answers: 2024-04 (n=14) is hollow, 2024-03 has no point.
+    assert markers(svg, "points") == 3
+    assert markers(svg, "small-sample-points") == 1
 
 
 def test_trend_treats_n_zero_as_a_gap_even_with_a_value() -> None:
     points = [MONTHS[0], TrendPoint("2024-02", 0.0, None, None, 0), MONTHS[1]]
     svg = nps_trend_svg(points)
-    assert group(svg, "point-1") is None
+    assert markers(svg, "points") == 2
     assert group(svg, "trend-line").find(f"{SVG}path").get("d").count("M") == 2
 
 
