@@ -731,6 +731,14 @@ def bar_svg(
         axes.set_yticks(positions, [_plain(name) for name in names])
         axes.invert_yaxis()
         axes.set_xlabel(_plain(x_label))
+        # A fixed place under the tick (3.5 pt), its pad (3.5 pt), one line of tick
+        # label and the label's pad (4 pt): no measuring of every tick label.
+        axes.xaxis.set_label_coords(
+            0.5,
+            0,
+            transform=axes.transAxes
+            + ScaledTranslation(0, -22 / 72, figure.dpi_scale_trans),
+        )
         figure.suptitle(_plain(title), x=0.01, ha="left")
         axes.margins(x=0.15)
         axes.tick_params(axis="y", length=0)
