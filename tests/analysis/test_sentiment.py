@@ -150,6 +150,22 @@ def test_fit_is_deterministic_and_clone_refits_the_same() -> None:
     )
 
 
+def test_class_weight_sets_how_much_the_rarer_classes_count() -> None:
+    """The default keeps the examples' mix; "balanced" lifts the rarer classes."""
+    texts = ["awful", "broken", "late again", "no reply", "terrible", "great", "ok?"]
+    labels = ["negative"] * 5 + ["positive", "neutral"]
+    probe = ["it arrived"]
+    as_given = SentimentModel(representation="tfidf").fit(texts, labels)
+    balanced = SentimentModel(representation="tfidf", class_weight="balanced").fit(
+        texts, labels
+    )
+    negative = LABELS.index("negative")
+    assert (
+        balanced.predict_proba(probe)[0, negative]
+        < as_given.predict_proba(probe)[0, negative]
+    )
+
+
 def test_auto_falls_back_to_tfidf_without_the_embedding_model(tmp_path) -> None:
     model = SentimentModel(representation="auto", model=str(tmp_path / "no-model"))
     model.fit(["great", "awful", "what time?"], ["positive", "negative", "neutral"])
