@@ -41,6 +41,8 @@ from matplotlib.transforms import ScaledTranslation
 from analysis.scores import SMALL_SAMPLE_N
 
 __all__ = [
+    "ENGLISH",
+    "ChartWords",
     "TrendPoint",
     "bar_svg",
     "nps_trend_svg",
@@ -70,6 +72,44 @@ PARTIAL_COLOR = "#9a9a9a"
 LONGEST_BAR_NAME = 2.5
 
 _RENDER_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class ChartWords:
+    """The fixed words a trend chart prints, English unless the caller translates.
+
+    This module cannot ask the web app for the reader's language, so the app passes
+    these texts already translated (``cat_survey.reports`` does, with gettext).
+
+    Attributes
+    ----------
+    interval : str
+        Legend entry of the shaded 95% band.
+    small_sample : str
+        Legend entry of the hollow markers of periods with few answers.
+    partial_period : str
+        Legend entry of the shading of partly covered periods (their labels are
+        starred, so it starts with the star).
+    previous_period : str
+        Legend entry of the period compared against.
+    no_data : str
+        Shown across an empty chart.
+
+    Examples
+    --------
+    >>> ChartWords(no_data="まだデータがありません").interval
+    '95% interval'
+    """
+
+    interval: str = "95% interval"
+    small_sample: str = f"n < {SMALL_SAMPLE_N} (small sample)"
+    partial_period: str = "* partial period"
+    previous_period: str = "previous period"
+    no_data: str = "no data yet"
+
+
+#: The words charts print when the caller gives none.
+ENGLISH = ChartWords()
 
 
 @dataclass(frozen=True)
@@ -277,7 +317,9 @@ def _label_periods(axes: Axes, points: Sequence[TrendPoint]) -> None:
         )
 
 
-def _mark_partial(axes: Axes, points: Sequence[TrendPoint]) -> list[Patch]:
+def _mark_partial(
+    axes: Axes, points: Sequence[TrendPoint], *, label: str
+) -> list[Patch]:
     """Shade partial periods; return their legend entry if there are any."""
     partial = [index for index, point in enumerate(points) if point.partial]
     for index in partial:
@@ -287,7 +329,7 @@ def _mark_partial(axes: Axes, points: Sequence[TrendPoint]) -> list[Patch]:
         span.set_gid(f"partial-{index}")
     if not partial:
         return []
-    return [Patch(color=PARTIAL_COLOR, alpha=0.3, label="* partial period")]
+    return [Patch(color=PARTIAL_COLOR, alpha=0.3, label=_plain(label))]
 
 
 def _draw_band(axes: Axes, points: Sequence[TrendPoint]) -> None:
@@ -343,7 +385,9 @@ def _draw_line(axes: Axes, points: Sequence[TrendPoint], *, label: str) -> list[
     return [Line2D([], [], color=LINE_COLOR, marker="o", label=label)]
 
 
-def _mark_small_samples(axes: Axes, points: Sequence[TrendPoint]) -> list[Line2D]:
+def _mark_small_samples(
+    axes: Axes, points: Sequence[TrendPoint], *, label: str
+) -> list[Line2D]:
     """Legend entry for the hollow small-sample markers, if any period has one."""
     if not any(not p.is_gap and p.n < SMALL_SAMPLE_N for p in points):
         return []
@@ -355,12 +399,14 @@ def _mark_small_samples(axes: Axes, points: Sequence[TrendPoint]) -> list[Line2D
             marker="o",
             markerfacecolor="white",
             linestyle="none",
-            label=f"n < {SMALL_SAMPLE_N} (small sample)",
+            label=_plain(label),
         )
     ]
 
 
-def _mark_previous(axes: Axes, points: Sequence[TrendPoint], index: int) -> Line2D:
+def _mark_previous(
+    axes: Axes, points: Sequence[TrendPoint], index: int, *, label: str
+) -> Line2D:
     """Mark the comparison period with a dotted line and a ring; return its legend."""
     axes.axvline(index, color=PREVIOUS_COLOR, linestyle=":", linewidth=1.2)
     previous = points[index]
@@ -381,7 +427,7 @@ def _mark_previous(axes: Axes, points: Sequence[TrendPoint], index: int) -> Line
         linestyle=":",
         marker="o",
         markerfacecolor="none",
-        label="previous period",
+        label=_plain(label),
     )
 
 
@@ -393,6 +439,7 @@ def trend_svg(
     title: str | None = None,
     previous_index: int | None = None,
     baseline: float | None = None,
+    words: ChartWords = ENGLISH,
 ) -> bytes:
     """Line chart of a score over periods with its 95% band, as SVG bytes.
 
@@ -410,6 +457,9 @@ def trend_svg(
         Index of the period to compare against; it gets a dotted line and a ring.
     baseline : float, optional
         Value of a horizontal reference line (0 for NPS).
+    words : ChartWords, default ENGLISH
+        The legend's fixed entries and the empty chart's text, in the reader's
+        language.
 
     Returns
     -------
@@ -457,12 +507,16 @@ def trend_svg(
         _draw_band(axes, points)
         legend = [
             *_draw_line(axes, points, label=_plain(y_label)),
-            Patch(color=LINE_COLOR, alpha=0.18, label="95% interval"),
-            *_mark_small_samples(axes, points),
-            *_mark_partial(axes, points),
+            Patch(color=LINE_COLOR, alpha=0.18, label=_plain(words.interval)),
+            *_mark_small_samples(axes, points, label=words.small_sample),
+            *_mark_partial(axes, points, label=words.partial_period),
         ]
         if previous_index is not None:
-            legend.append(_mark_previous(axes, points, previous_index))
+            legend.append(
+                _mark_previous(
+                    axes, points, previous_index, label=words.previous_period
+                )
+            )
         axes.set_ylim(low, high)
         axes.set_xlim(-0.5, max(len(points), 1) - 0.5)
         axes.set_ylabel(_plain(y_label))
@@ -497,7 +551,11 @@ def trend_svg(
         )
         if not points:
             axes.text(
-                0, (low + high) / 2, "no data yet", ha="center", color=MUTED_COLOR
+                0,
+                (low + high) / 2,
+                _plain(words.no_data),
+                ha="center",
+                color=MUTED_COLOR,
             )
         return _svg_bytes(figure, title=title, description=description)
 
@@ -507,6 +565,7 @@ def nps_trend_svg(
     *,
     title: str = "Net Promoter Score",
     previous_index: int | None = None,
+    words: ChartWords = ENGLISH,
 ) -> bytes:
     """NPS over periods on a fixed -100..100 axis with a 0 line, as SVG bytes.
 
@@ -519,6 +578,8 @@ def nps_trend_svg(
         Visible and accessible title.
     previous_index : int, optional
         Index of the period to compare against, marked distinctly.
+    words : ChartWords, default ENGLISH
+        The legend's fixed entries, in the reader's language; see :func:`trend_svg`.
 
     Returns
     -------
@@ -542,6 +603,7 @@ def nps_trend_svg(
         title=title,
         previous_index=previous_index,
         baseline=0,
+        words=words,
     )
 
 

@@ -12,6 +12,7 @@ import matplotlib
 import pytest
 
 from analysis.charts import (
+    ChartWords,
     TrendPoint,
     bar_svg,
     nps_trend_svg,
@@ -168,6 +169,22 @@ def test_trend_marks_small_samples_in_the_legend_only_when_present() -> None:
     assert "n < 30 (small sample)" in texts(nps_trend_svg(MONTHS))
     large = [p for p in MONTHS if p.n >= 30]
     assert "n < 30 (small sample)" not in texts(nps_trend_svg(large))
+
+
+def test_trend_prints_the_words_it_is_given() -> None:
+    words = ChartWords(
+        interval="95%区間",
+        small_sample="n < 30（少数）",
+        partial_period="* 途中の期間",
+        previous_period="前期",
+        no_data="まだデータがありません",
+    )
+    partial = [*MONTHS[:-1], TrendPoint("2024-06", 20.0, 10.0, 30.0, 50, partial=True)]
+    shown = texts(nps_trend_svg(partial, previous_index=1, words=words))
+    assert {"95%区間", "n < 30（少数）", "* 途中の期間", "前期"} <= set(shown)
+    assert not {"95% interval", "previous period", "* partial period"} & set(shown)
+    empty = trend_svg([], y_label="CSAT", y_range=(0, 100), words=words)
+    assert "まだデータがありません" in texts(empty)
 
 
 def test_trend_marks_the_previous_period_distinctly() -> None:
