@@ -11,6 +11,7 @@ embeddings.
 """
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from scipy import sparse
 from scipy.sparse.linalg import eigsh
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 from sklearn.preprocessing import normalize
 
@@ -69,9 +71,9 @@ _DENSE_EIGEN = 500
 # similarities; 3,000 banking77 queries found the intents as well as all 10,003),
 # each joined to this many neighbours, and k-means keeps the best of this many
 # starts in the embedding.
-SPECTRAL_SAMPLE = 4_000
+SPECTRAL_SAMPLE = 3_000
 _NEIGHBOURS = 15
-_SPECTRAL_STARTS = 10
+_SPECTRAL_STARTS = 3
 _EXTRA_PART_ROUNDS = 2
 
 
@@ -290,19 +292,23 @@ def spectral_centres(
     at most :data:`SPECTRAL_SAMPLE` answers; each part's centre is the weighted
     mean of its ``points``. A few answers cut off from the rest (two off-topic
     remarks) make a part of their own: a part smaller than ``min_size`` is not
-    a theme, so the partition asks for one more part per such part (twice at
-    most) and gives them no centre.
+    a theme, so k-means on the same embedding asks for one more part per such
+    part (twice at most) and gives them no centre.
     """
     rows = np.arange(points.shape[0])
     if len(rows) > SPECTRAL_SAMPLE:
         rng = np.random.default_rng(seed)
         rows = np.sort(rng.choice(len(rows), SPECTRAL_SAMPLE, replace=False))
-    graph = neighbour_graph(graph_rows[rows], _NEIGHBOURS)
+    embedded = spectral_points(neighbour_graph(graph_rows[rows], _NEIGHBOURS), k, seed)
     n_parts = k
     for _ in range(_EXTRA_PART_ROUNDS + 1):
-        embedded = spectral_points(graph, n_parts, seed)
+        # More parts in the same embedding: the small ones take the outliers.
         kmeans = KMeans(n_clusters=n_parts, n_init=_SPECTRAL_STARTS, random_state=seed)
-        parts = kmeans.fit_predict(embedded)
+        with warnings.catch_warnings():
+            # Answers that share one point of the embedding (near-duplicates, a
+            # cut-off pair) can number fewer than the parts: those stay empty.
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            parts = kmeans.fit_predict(embedded)
         sizes = np.bincount(parts, minlength=n_parts)
         small = int((sizes < min_size).sum())
         if sizes.size - small >= k or n_parts + 1 >= len(rows):
