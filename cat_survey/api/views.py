@@ -11,7 +11,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import gettext as _
 
-from cat_survey.catalog import definition_of
 from cat_survey.domain.flow import AnswerError
 from cat_survey.domain.lifecycle import Availability, survey_availability
 from cat_survey.domain.responses import (
@@ -21,8 +20,8 @@ from cat_survey.domain.responses import (
     SurveyNotPublished,
     active_survey,
     find_invitation,
+    latest_definition,
     load_conversation,
-    published_version,
     record_answer,
     start_conversation,
 )
@@ -101,7 +100,7 @@ def refuse_outside_dates(slug: str, state: Availability) -> None:
 def one_response_rule(survey) -> str | None:
     """The survey's ``one_response`` rule, or None (also while nothing is loaded)."""
     try:
-        return definition_of(published_version(survey)).one_response
+        return latest_definition(survey).one_response
     except SurveyNotPublished:
         return None
 

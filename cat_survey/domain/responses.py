@@ -361,6 +361,18 @@ def published_version(survey: Survey) -> SurveyVersion:
     return version
 
 
+def latest_definition(survey: Survey) -> SurveyDefinition:
+    """The definition new responses answer, without reading the version's text.
+
+    Only the latest version's id and checksum are queried; the parsed definition
+    comes from the per-process cache. SurveyNotPublished if none is loaded.
+    """
+    version = db.session.execute(LATEST_VERSION, {"survey": survey.id}).first()
+    if version is None:
+        raise SurveyNotPublished(f"survey '{survey.slug}' has no loaded version")
+    return parsed_definition(version.checksum, lambda: version_source(version.id))
+
+
 def invitation_response(invitation: Invitation) -> SurveyResponse | None:
     """The response an invitation already started, if any."""
     return db.session.scalar(
