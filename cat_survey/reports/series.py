@@ -33,9 +33,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from analysis.charts import TrendPoint, bar_svg, nps_trend_svg, trend_svg
+from analysis.charts import ChartWords, TrendPoint, bar_svg, nps_trend_svg, trend_svg
 from analysis.periods import same_span
-from analysis.scores import NpsComparison, compare_nps_results
+from analysis.scores import SMALL_SAMPLE_N, NpsComparison, compare_nps_results
 from cat_survey.reports.queries import (
     Filters,
     PeriodCounts,
@@ -665,6 +665,17 @@ def trend_point(
     return TrendPoint(label, value, low, high, n, partial=covered.partial)
 
 
+def chart_words() -> ChartWords:
+    """A trend chart's legend entries in the request's language."""
+    return ChartWords(
+        interval=_("%(level)d%% interval", level=95),
+        small_sample=_("n < %(n)d (small sample)", n=SMALL_SAMPLE_N),
+        partial_period=_("* partial period"),
+        previous_period=_("previous period"),
+        no_data=_("no data yet"),
+    )
+
+
 def nps_chart(data: DashboardData) -> bytes:
     """NPS by period with its 95% band, n under each point, the previous marked."""
     filters, change = data.filters, data.change
@@ -678,6 +689,7 @@ def nps_chart(data: DashboardData) -> bytes:
         trend,
         title=by_period(_("Net Promoter Score"), filters),
         previous_index=None if change is None else change.previous_index,
+        words=chart_words(),
     )
 
 
@@ -718,9 +730,10 @@ def csat_chart(data: DashboardData) -> bytes:
     ]
     return trend_svg(
         trend,
-        y_label="CSAT (% satisfied)",
+        y_label=_("CSAT (satisfied, %)"),
         y_range=SCALES["csat"],
         title=by_period("CSAT", filters),
+        words=chart_words(),
     )
 
 
@@ -739,9 +752,10 @@ def ces_chart(data: DashboardData) -> bytes:
     ]
     return trend_svg(
         trend,
-        y_label="CES (mean, 1-7)",
+        y_label=_("CES (mean, 1-7)"),
         y_range=SCALES["ces"],
         title=by_period("CES", filters),
+        words=chart_words(),
     )
 
 
@@ -763,10 +777,11 @@ def mean_chart(name: str) -> Callable[[DashboardData], bytes]:
         ]
         return trend_svg(
             trend,
-            y_label=f"{score} (0-100)",
+            y_label=_("%(score)s (0-100)", score=score),
             y_range=SCALES[name],
             title=by_period(score, filters),
             baseline=SUS_AVERAGE if name == "sus" else None,
+            words=chart_words(),
         )
 
     return chart

@@ -117,6 +117,11 @@ def test_a_lead_who_chose_japanese_reads_the_dashboard_in_japanese(
     # A chart's titles follow the language too, and are cached per language.
     chart = client.get(f"/dashboard/chart/nps.svg?{Q1}").text
     assert "ネットプロモータースコア" in chart
+    # So do its legend entries, which analysis.charts is given translated.
+    assert "95% 信頼区間" in chart
+    assert "前の期間" in chart
+    assert "* 一部のみの期間" in chart
+    assert ">95% interval<" not in chart  # the English legend (the <desc> is not)
     client.set_cookie(LOCALE_COOKIE, "en")
     assert "Net Promoter Score" in client.get(f"/dashboard/chart/nps.svg?{Q1}").text
 
