@@ -16,6 +16,13 @@ and a bar's error bar to ``value_range``, so an NPS interval never reaches below
 -100 on the drawing. A period the data covers only in part (``TrendPoint.partial``)
 is shaded and starred, so a half-finished quarter is not read as a whole one.
 
+Drawing is kept cheap, because a dashboard's first visit after new data draws six
+charts: margins are fixed in inches rather than found by constrained layout (which
+draws the figure once more to measure it), period labels are plain texts rather than
+ticks, and a trend's markers are one artist per kind rather than one per period.
+The fixed words a chart prints come in a :class:`ChartWords`, so the web app can
+pass them in the reader's language.
+
 The scores themselves come from :mod:`analysis.scores`; this module only draws them.
 """
 
