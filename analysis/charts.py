@@ -101,6 +101,12 @@ class ChartWords:
         Legend entry of the period compared against.
     no_data : str
         Shown across an empty chart.
+    by_period, no_periods : str
+        Start of the <desc> of a trend, and the whole <desc> of one without
+        periods; ``{title}`` stands for the chart's title.
+    partial_label, no_data_point, interval_range : str
+        How the <desc> names a partial period (``{label}``), a period without
+        answers (``{label}``, ``{n}``) and an interval (``{low}``, ``{high}``).
 
     Examples
     --------
@@ -113,6 +119,11 @@ class ChartWords:
     partial_period: str = "* partial period"
     previous_period: str = "previous period"
     no_data: str = "no data yet"
+    by_period: str = "{title} by period."
+    no_periods: str = "{title}: no periods yet."
+    partial_label: str = "{label} (partial period)"
+    no_data_point: str = "{label}: no data (n={n})"
+    interval_range: str = "95% interval {low} to {high}"
 
 
 #: The words charts print when the caller gives none.
@@ -265,16 +276,16 @@ def _format_number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _describe_point(point: TrendPoint) -> str:
+def _describe_point(point: TrendPoint, words: ChartWords) -> str:
     """One period in words, for the SVG description."""
     if point.partial:
-        point = replace(point, label=f"{point.label} (partial period)")
+        point = replace(point, label=words.partial_label.format(label=point.label))
     if point.is_gap or point.value is None:
-        return f"{point.label}: no data (n={point.n})"
+        return words.no_data_point.format(label=point.label, n=point.n)
     text = f"{point.label}: {_format_number(point.value)}"
     if point.ci_low is not None and point.ci_high is not None:
         low, high = _format_number(point.ci_low), _format_number(point.ci_high)
-        text += f" (95% interval {low} to {high})"
+        text += f" ({words.interval_range.format(low=low, high=high)})"
     return f"{text}, n={point.n}"
 
 
@@ -465,8 +476,8 @@ def trend_svg(
     baseline : float, optional
         Value of a horizontal reference line (0 for NPS).
     words : ChartWords, default ENGLISH
-        The legend's fixed entries and the empty chart's text, in the reader's
-        language.
+        The legend's fixed entries, the empty chart's text and the words of the
+        <desc>, in the reader's language.
 
     Returns
     -------
@@ -500,9 +511,12 @@ def trend_svg(
         )
     title = y_label if title is None else title
     description = (
-        f"{title} by period. " + "; ".join(_describe_point(p) for p in points) + "."
+        words.by_period.format(title=title)
+        + " "
+        + "; ".join(_describe_point(p, words) for p in points)
+        + "."
         if points
-        else f"{title}: no periods yet."
+        else words.no_periods.format(title=title)
     )
 
     with _chart_style():

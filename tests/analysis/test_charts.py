@@ -178,13 +178,25 @@ def test_trend_prints_the_words_it_is_given() -> None:
         partial_period="* 途中の期間",
         previous_period="前期",
         no_data="まだデータがありません",
+        by_period="{title}（期間ごと）。",
+        no_periods="{title}: まだ期間がありません。",
+        partial_label="{label}（途中）",
+        no_data_point="{label}: データなし（n={n}）",
+        interval_range="95%区間 {low}〜{high}",
     )
     partial = [*MONTHS[:-1], TrendPoint("2024-06", 20.0, 10.0, 30.0, 50, partial=True)]
-    shown = texts(nps_trend_svg(partial, previous_index=1, words=words))
+    svg = nps_trend_svg(partial, previous_index=1, words=words)
+    shown = texts(svg)
     assert {"95%区間", "n < 30（少数）", "* 途中の期間", "前期"} <= set(shown)
     assert not {"95% interval", "previous period", "* partial period"} & set(shown)
+    description = parse(svg).find(f"{SVG}desc").text
+    assert description.startswith("Net Promoter Score（期間ごと）。 2024-01: 12")
+    assert "2024-01: 12 (95%区間 2〜22), n=120" in description
+    assert "2024-03: データなし（n=0）" in description
+    assert "2024-06（途中）: 20" in description
     empty = trend_svg([], y_label="CSAT", y_range=(0, 100), words=words)
     assert "まだデータがありません" in texts(empty)
+    assert parse(empty).find(f"{SVG}desc").text == "CSAT: まだ期間がありません。"
 
 
 def test_trend_marks_the_previous_period_distinctly() -> None:
