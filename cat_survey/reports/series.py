@@ -666,13 +666,22 @@ def trend_point(
 
 
 def chart_words() -> ChartWords:
-    """A trend chart's legend entries in the request's language."""
+    """A trend chart's legend entries and description words in the request's language.
+
+    The braces are filled in by :mod:`analysis.charts` (with the title, a period's
+    label, its n or an interval's ends), so translations keep them as they are.
+    """
     return ChartWords(
         interval=_("%(level)d%% interval", level=95),
         small_sample=_("n < %(n)d (small sample)", n=SMALL_SAMPLE_N),
         partial_period=_("* partial period"),
         previous_period=_("previous period"),
         no_data=_("no data yet"),
+        by_period=_("{title} by period."),
+        no_periods=_("{title}: no periods yet."),
+        partial_label=_("{label} (partial period)"),
+        no_data_point=_("{label}: no data (n={n})"),
+        interval_range=_("%(level)d%% interval {low} to {high}", level=95),
     )
 
 

@@ -121,7 +121,12 @@ def test_a_lead_who_chose_japanese_reads_the_dashboard_in_japanese(
     assert "95% 信頼区間" in chart
     assert "前の期間" in chart
     assert "* 一部のみの期間" in chart
-    assert ">95% interval<" not in chart  # the English legend (the <desc> is not)
+    assert ">95% interval<" not in chart
+    # And its description, which a screen reader reads out.
+    assert "（期間ごと）。" in chart
+    assert "（一部のみの期間）: " in chart
+    assert "by period" not in chart
+    assert "95% interval" not in chart
     client.set_cookie(LOCALE_COOKIE, "en")
     assert "Net Promoter Score" in client.get(f"/dashboard/chart/nps.svg?{Q1}").text
 
