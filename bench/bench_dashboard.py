@@ -49,13 +49,11 @@ from cat_survey import create_app
 from cat_survey.catalog import load_survey_file
 from cat_survey.db import db
 from cat_survey.models import ScoreTally
+from cat_survey.reports.charts import CHARTS, cached_chart, chart_cache
 from cat_survey.reports.queries import Filters, data_start, nps_overview
 from cat_survey.reports.review import excluded_responses
 from cat_survey.reports.series import (
-    CHARTS,
     build_dashboard,
-    cached_chart,
-    chart_cache,
     data_cache,
     load_data,
     utc_today,

@@ -29,6 +29,7 @@ from cat_survey.domain.suspects import NotSuspect, decide, suspect_responses
 from cat_survey.domain.theme_workflow import status_label
 from cat_survey.exports import csv_response
 from cat_survey.models import Role
+from cat_survey.reports.charts import cached_chart
 from cat_survey.reports.forms import PERIOD_PLURALS, DashboardFilterForm
 from cat_survey.reports.queries import NO_VALUE, Filters, span_words
 from cat_survey.reports.review import DECISIONS, ReviewForm
@@ -37,7 +38,6 @@ from cat_survey.reports.series import (
     SERIES_TITLES,
     breakdown_words,
     build_dashboard,
-    cached_chart,
     period_words,
     series_table,
     utc_today,

@@ -16,9 +16,10 @@ from analysis.periods import (
 from cat_survey.db import db
 from cat_survey.extensions import LOCALE_COOKIE
 from cat_survey.models import Campaign, CampaignRecipient, Survey, User, utcnow
-from cat_survey.reports import series as series_module
+from cat_survey.reports import charts as charts_module
 from cat_survey.reports import views as views_module
-from cat_survey.reports.series import CHART_SERIES, chart_cache
+from cat_survey.reports.charts import chart_cache
+from cat_survey.reports.series import CHART_SERIES
 
 LEAD = "lead@example.com"
 FEB, MAR = (datetime(2024, month, 5, 9, tzinfo=UTC) for month in (2, 3))
@@ -214,9 +215,9 @@ def test_a_chart_is_svg_served_from_the_cache_and_revalidated_by_etag(
     client, lead, quarter, add_response, monkeypatch
 ):
     rendered = []
-    draw = series_module.CHARTS["nps"]
+    draw = charts_module.CHARTS["nps"]
     monkeypatch.setitem(
-        series_module.CHARTS,
+        charts_module.CHARTS,
         "nps",
         lambda data: rendered.append(data.filters) or draw(data),
     )
