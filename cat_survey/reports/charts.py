@@ -111,71 +111,27 @@ def breakdown_chart(data: DashboardData) -> bytes:
     )
 
 
-def csat_chart(data: DashboardData) -> bytes:
-    """Percent satisfied by period with its 95% band."""
-    filters = data.filters
-    trend = [
-        trend_point(
-            p.label,
-            p.result.score,
-            interval(p.result.score, p.result.margin_of_error, SCALES["csat"]),
-            p.result.n,
-            c,
-        )
-        for p, c in zip(data.series["csat"], data.coverages, strict=True)
-    ]
-    return trend_svg(
-        trend,
-        y_label=_("CSAT (satisfied, %)"),
-        y_range=SCALES["csat"],
-        title=by_period("CSAT", filters),
-        words=chart_words(),
-    )
-
-
-def ces_chart(data: DashboardData) -> bytes:
-    """Mean effort agreement (1-7) by period with its 95% t band."""
-    filters = data.filters
-    trend = [
-        trend_point(
-            p.label,
-            p.result.mean,
-            interval(p.result.mean, p.result.margin_of_error, SCALES["ces"]),
-            p.result.n,
-            c,
-        )
-        for p, c in zip(data.series["ces"], data.coverages, strict=True)
-    ]
-    return trend_svg(
-        trend,
-        y_label=_("CES (mean, 1-7)"),
-        y_range=SCALES["ces"],
-        title=by_period("CES", filters),
-        words=chart_words(),
-    )
-
-
-def mean_chart(name: str) -> Callable[[DashboardData], bytes]:
-    """A chart builder for a series of per-respondent means on 0-100."""
+def scale_chart(
+    name: str, y_label: Callable[[], str], value: str = "mean"
+) -> Callable[[DashboardData], bytes]:
+    """A chart builder for a score on a fixed scale: its ``value`` by period, with
+    the 95% band clipped to the scale (CSAT's percent satisfied is its ``score``;
+    CES, SUS and UMUX-Lite are means). SUS shows the average SUS as a line."""
     score = SHORT_NAMES[name]
 
     def chart(data: DashboardData) -> bytes:
-        filters = data.filters
-        trend = [
-            trend_point(
-                p.label,
-                p.result.mean,
-                interval(p.result.mean, p.result.margin_of_error, SCALES[name]),
-                p.result.n,
-                c,
+        trend = []
+        for period, covered in zip(data.series[name], data.coverages, strict=True):
+            shown = getattr(period.result, value)
+            band = interval(shown, period.result.margin_of_error, SCALES[name])
+            trend.append(
+                trend_point(period.label, shown, band, period.result.n, covered)
             )
-            for p, c in zip(data.series[name], data.coverages, strict=True)
-        ]
         return trend_svg(
             trend,
-            y_label=_("%(score)s (0-100)", score=score),
+            y_label=y_label(),
             y_range=SCALES[name],
-            title=by_period(score, filters),
+            title=by_period(score, data.filters),
             baseline=SUS_AVERAGE if name == "sus" else None,
             words=chart_words(),
         )
@@ -186,10 +142,12 @@ def mean_chart(name: str) -> Callable[[DashboardData], bytes]:
 CHARTS: dict[str, Callable[[DashboardData], bytes]] = {
     "nps": nps_chart,
     "breakdown": breakdown_chart,
-    "csat": csat_chart,
-    "ces": ces_chart,
-    "sus": mean_chart("sus"),
-    "umux_lite": mean_chart("umux_lite"),
+    "csat": scale_chart("csat", lambda: _("CSAT (satisfied, %)"), value="score"),
+    "ces": scale_chart("ces", lambda: _("CES (mean, 1-7)")),
+    "sus": scale_chart("sus", lambda: _("%(score)s (0-100)", score="SUS")),
+    "umux_lite": scale_chart(
+        "umux_lite", lambda: _("%(score)s (0-100)", score="UMUX-Lite")
+    ),
 }
 
 
