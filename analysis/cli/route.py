@@ -10,7 +10,6 @@ with status 2 and a message on stderr.
 
 import argparse
 import csv
-import json
 import sys
 from typing import TypedDict
 
@@ -20,7 +19,13 @@ from analysis.catalog import (
     default_catalog_path,
     load_catalog,
 )
-from analysis.cli import add_representation_options, add_training_options, csv_parser
+from analysis.cli import (
+    add_representation_options,
+    add_training_options,
+    csv_parser,
+    fail,
+    write_json,
+)
 from analysis.csv_input import InputError, read_rows
 from analysis.embeddings import MODEL_SETTING, EmbeddingUnavailable
 from analysis.routing import DEFAULT_MIN_CONFIDENCE, DEFAULT_MIN_MARGIN, build_router
@@ -106,8 +111,7 @@ def cli(argv: list[str]) -> int:
         print("\n".join(f"error: {message}" for message in exc.errors), file=sys.stderr)
         return 2
     except (InputError, FileNotFoundError, EmbeddingUnavailable) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return fail(str(exc))
     decisions = router.route([row[args.text_column] for row in rows])
     results: list[_RoutedRow] = [
         {
@@ -124,8 +128,7 @@ def cli(argv: list[str]) -> int:
         )
     ]
     if args.format == "json":
-        json.dump(results, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        write_json(results)
     else:
         writer = csv.DictWriter(
             sys.stdout, fieldnames=list(results[0]), lineterminator="\n"
