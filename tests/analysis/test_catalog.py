@@ -1,7 +1,6 @@
 """Tests for analysis.catalog: reading, validating and learning from the catalog."""
 
 import re
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -31,37 +30,12 @@ SLUGS = (
     "product",
     "client-success",
 )
-TWO_DEPARTMENTS = """\
-departments:
-  - slug: tech
-    name: Tech
-    examples: ["the app crashes", "error on login"]
-  - slug: sales
-    name: Sales
-    examples: ["price too high", "wrong invoice"]
-"""
 
 
 @pytest.fixture(scope="module")
 def catalog() -> Catalog:
     """The shipped department catalog."""
     return load_catalog(SHIPPED_CATALOG)
-
-
-@pytest.fixture
-def write_file(tmp_path: Path):
-    """Return a function writing text (dedented) or bytes to a file in tmp_path."""
-
-    def write(name: str, content: str | bytes) -> Path:
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
-        return path
-
-    return write
 
 
 # --- catalog ---------------------------------------------------------------------
@@ -247,8 +221,10 @@ def test_unreadable_catalog_file_is_a_catalog_error(
     assert str(path) in raised.value.errors[0]
 
 
-def test_valid_catalog_keeps_order_and_defaults_optional_fields() -> None:
-    catalog = parse_catalog(TWO_DEPARTMENTS)
+def test_valid_catalog_keeps_order_and_defaults_optional_fields(
+    two_departments: str,
+) -> None:
+    catalog = parse_catalog(two_departments)
     assert catalog.slugs == ("tech", "sales")
     tech = catalog.department("tech")
     assert (tech.description, tech.keywords) == ("", ())
@@ -301,9 +277,9 @@ def test_training_data_uses_description_keywords_examples_and_corrections() -> N
     ]
 
 
-def test_correction_to_unknown_department_is_refused() -> None:
+def test_correction_to_unknown_department_is_refused(two_departments: str) -> None:
     with pytest.raises(ValueError, match=r"'legal'.*not in the catalog"):
-        training_data(parse_catalog(TWO_DEPARTMENTS), [("the terms", "legal")])
+        training_data(parse_catalog(two_departments), [("the terms", "legal")])
 
 
 def test_routing_still_exports_the_catalog_api() -> None:

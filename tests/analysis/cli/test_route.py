@@ -8,7 +8,6 @@ import csv
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -17,32 +16,7 @@ from analysis.cli.route import cli
 from analysis.embeddings import MODEL_SETTING
 
 REPO = Path(__file__).resolve().parents[3]
-TWO_DEPARTMENTS = """\
-departments:
-  - slug: tech
-    name: Tech
-    examples: ["the app crashes", "error on login"]
-  - slug: sales
-    name: Sales
-    examples: ["price too high", "wrong invoice"]
-"""
 TFIDF = ["--representation", "tfidf"]
-
-
-@pytest.fixture
-def write_file(tmp_path: Path):
-    """Return a function writing text (dedented) or bytes to a file in tmp_path."""
-
-    def write(name: str, content: str | bytes) -> Path:
-        path = tmp_path / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(textwrap.dedent(content), encoding="utf-8")
-        return path
-
-    return write
 
 
 def run_cli(
@@ -125,9 +99,13 @@ def test_cli_training_file_adds_labelled_examples(write_file, capsys) -> None:
 
 
 def test_cli_prefers_the_catalog_in_the_current_directory(
-    write_file, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    write_file,
+    two_departments: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys,
 ) -> None:
-    write_file("surveys/departments.yaml", TWO_DEPARTMENTS)
+    write_file("surveys/departments.yaml", two_departments)
     answers = write_file("answers.csv", "text\nwrong price on the invoice\n")
     monkeypatch.chdir(tmp_path)
     status, out, _ = run_cli([str(answers)], capsys)
