@@ -17,10 +17,11 @@ from cat_survey.domain.responses import (
     AnswerConflict,
     Conversation,
     InvitationClosed,
+    LatestVersion,
     SurveyNotPublished,
     active_survey,
     find_invitation,
-    latest_definition,
+    latest_version_of,
     load_conversation,
     record_answer,
     start_conversation,
@@ -97,10 +98,10 @@ def refuse_outside_dates(slug: str, state: Availability) -> None:
         abort(403, _("The survey '%(slug)s' is not open yet.", slug=slug))
 
 
-def one_response_rule(survey) -> str | None:
-    """The survey's ``one_response`` rule, or None (also while nothing is loaded)."""
+def published_or_none(survey) -> LatestVersion | None:
+    """The version new responses answer, or None while nothing is loaded."""
     try:
-        return latest_definition(survey).one_response
+        return latest_version_of(survey)
     except SurveyNotPublished:
         return None
 
@@ -134,7 +135,9 @@ def start(slug: str):
             status, message = REFUSALS[refused.reason]
             abort(status, _(message))
         verified = True
-    if invitation is None and one_response_rule(survey):
+    # Looked up once: the one_response rule below and the new response both need it.
+    latest = published_or_none(survey)
+    if invitation is None and latest is not None and latest.definition.one_response:
         # The API has no browser to recognise: such a survey starts by invitation.
         abort(403, _("This survey takes answers only through personal invitations."))
     count_conversation_step("start", slug)  # 429 with Retry-After over a limit
@@ -148,6 +151,7 @@ def start(slug: str):
             invitation=invitation,
             identity_verified=verified,
             source_hash=origin,
+            latest=latest,
         )
     except InvitationClosed as closed:
         if closed.reason == "answered":  # as /i/<token> answers

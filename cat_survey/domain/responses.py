@@ -282,6 +282,7 @@ def start_conversation(
     invitation: Invitation | None = None,
     identity_verified: bool = False,
     source_hash: str | None = None,
+    latest: "LatestVersion | None" = None,
 ) -> Conversation:
     """Create a response to the survey's latest version, commit it, and return it.
 
@@ -293,7 +294,8 @@ def start_conversation(
     Raises SurveyNotPublished if no version of the survey has been loaded; raises
     InvitationClosed("answered") for an invitation whose response is complete.
     ``source_hash`` is stored with a new response: where it came from
-    (``domain.suspects.source_hash``), in the same INSERT.
+    (``domain.suspects.source_hash``), in the same INSERT. ``latest`` is the
+    survey's :func:`latest_version_of` when the caller has looked it up already.
     """
     if invitation is not None:
         if existing := invitation_response(invitation):
@@ -303,15 +305,16 @@ def start_conversation(
         check_invitation_open(invitation)
         hidden = {**invitation.hidden, "customer_ref": invitation.customer_ref}
         identity_verified = True
-    version = db.session.execute(LATEST_VERSION, {"survey": survey.id}).first()
-    if version is None:
-        raise SurveyNotPublished(f"survey '{survey.slug}' has no loaded version")
-    definition = parsed_definition(version.checksum, lambda: version_source(version.id))
+    latest = latest or latest_version_of(survey)
+    definition = latest.definition
     hidden = clean_hidden(definition, hidden or {})
+    # Read before the commit, which expires the survey: reading them after it
+    # would cost a SELECT of the whole row.
+    opens_at, closes_at = survey.opens_at, survey.closes_at
     now = utcnow()
-    row = {
+    row: dict[str, Any] = {
         "survey_id": survey.id,
-        "survey_version_id": version.id,
+        "survey_version_id": latest.version_id,
         # Unique: a simultaneous start of the same invitation fails here.
         "invitation_id": invitation.id if invitation is not None else None,
         "token": new_token(),
@@ -344,8 +347,8 @@ def start_conversation(
         definition,
         {},
         position(definition, {}, hidden),
-        survey.opens_at,
-        survey.closes_at,
+        opens_at,
+        closes_at,
     )
 
 
@@ -361,8 +364,16 @@ def published_version(survey: Survey) -> SurveyVersion:
     return version
 
 
-def latest_definition(survey: Survey) -> SurveyDefinition:
-    """The definition new responses answer, without reading the version's text.
+@dataclass(frozen=True)
+class LatestVersion:
+    """The version new responses answer: its id and its parsed definition."""
+
+    version_id: int
+    definition: SurveyDefinition
+
+
+def latest_version_of(survey: Survey) -> LatestVersion:
+    """The version new responses answer, without reading the version's text.
 
     Only the latest version's id and checksum are queried; the parsed definition
     comes from the per-process cache. SurveyNotPublished if none is loaded.
@@ -370,7 +381,8 @@ def latest_definition(survey: Survey) -> SurveyDefinition:
     version = db.session.execute(LATEST_VERSION, {"survey": survey.id}).first()
     if version is None:
         raise SurveyNotPublished(f"survey '{survey.slug}' has no loaded version")
-    return parsed_definition(version.checksum, lambda: version_source(version.id))
+    definition = parsed_definition(version.checksum, lambda: version_source(version.id))
+    return LatestVersion(version.id, definition)
 
 
 def invitation_response(invitation: Invitation) -> SurveyResponse | None:
