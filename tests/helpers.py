@@ -6,10 +6,15 @@ would load it a second time under another name, with fixtures pytest already own
 """
 
 import re
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
+
+from cat_survey.definitions import SurveyDefinition
+from cat_survey.models import Answer, StoredValue
 
 REPO = Path(__file__).parents[1]
 SURVEYS_DIR = REPO / "surveys"
@@ -35,6 +40,26 @@ def csrf_token(html: str) -> str:
     match = CSRF_INPUT.search(html)
     assert match, "the page has no CSRF token"
     return match.group(1)
+
+
+def answer_rows(
+    definition: SurveyDefinition, answers: Mapping[str, StoredValue], *, at: datetime
+) -> list[Answer]:
+    """Answer rows for ``answers`` in order, typed by the survey ``definition``.
+
+    They are what the conversation stores, without walking the flow, so a test can
+    lay out many dated answers quickly.
+    """
+    return [
+        Answer(
+            question_id=question_id,
+            question_type=definition.question(question_id).type,
+            position=position,
+            answered_at=at,
+            **Answer.columns_for(value),
+        )
+        for position, (question_id, value) in enumerate(answers.items())
+    ]
 
 
 class AuthActions:

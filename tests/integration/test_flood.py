@@ -17,13 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+from helpers import answer_rows
 
 from cat_survey.analyze.scope import text_answers
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
 from cat_survey.domain.responses import new_token
 from cat_survey.loopback import HOST, redis_server
-from cat_survey.models import Answer, Survey, SurveyResponse
+from cat_survey.models import Survey, SurveyResponse
 from cat_survey.reports.queries import Filters, nps_series
 
 pytestmark = pytest.mark.slow
@@ -89,17 +90,7 @@ def seed_genuine_month(now: datetime) -> None:
             completed_at=now,
         )
         answers = {"nps": score, "fix_first": text, "support_csat": 4}
-        for position, (question_id, value) in enumerate(answers.items()):
-            response.answers.append(
-                Answer(
-                    question_id=question_id,
-                    question_type=definition.question(question_id).type,
-                    position=position,
-                    number_value=value if isinstance(value, int) else None,
-                    text_value=value if isinstance(value, str) else None,
-                    answered_at=now,
-                )
-            )
+        response.answers.extend(answer_rows(definition, answers, at=now))
         db.session.add(response)
     db.session.commit()
 

@@ -32,7 +32,7 @@ from xml.etree import ElementTree
 import pytest
 import yaml
 from flask.testing import FlaskClient
-from helpers import csrf_token
+from helpers import answer_rows, csrf_token
 from sqlalchemy import select
 
 from cat_survey.catalog import definition_of, latest_version
@@ -416,18 +416,7 @@ def add_response(slug: str, hidden: dict[str, str], answers: dict[str, Any]) -> 
         completed_at=now,
         contact_consent=True,
     )
-    for position, (question_id, value) in enumerate(answers.items()):
-        response.answers.append(
-            Answer(
-                question_id=question_id,
-                question_type=definition.question(question_id).type,
-                position=position,
-                number_value=value if isinstance(value, int) else None,
-                text_value=value if isinstance(value, str) else None,
-                choice_values=value if isinstance(value, list) else None,
-                answered_at=now,
-            )
-        )
+    response.answers.extend(answer_rows(definition, answers, at=now))
     db.session.add(response)
     db.session.flush()
     return next(answer for answer in response.answers if answer.question_id == "say")

@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from helpers import answer_rows
 
 from cat_survey.catalog import definition_of, latest_version
 from cat_survey.db import db
 from cat_survey.domain.responses import new_token
-from cat_survey.models import Answer, Survey, SurveyResponse
+from cat_survey.models import Survey, SurveyResponse
 
 #: A survey that asks every scored question type once.
 SCORES_SURVEY = """\
@@ -66,17 +67,7 @@ def add_response(app_ctx: None, make_survey: Callable[..., str]) -> Callable[...
             started_at=started_at or at,
             completed_at=at if status == "complete" else None,
         )
-        for position, (question_id, value) in enumerate(answers.items()):
-            response.answers.append(
-                Answer(
-                    question_id=question_id,
-                    question_type=definition.question(question_id).type,
-                    position=position,
-                    number_value=value if isinstance(value, int) else None,
-                    text_value=value if isinstance(value, str) else None,
-                    answered_at=at,
-                )
-            )
+        response.answers.extend(answer_rows(definition, answers, at=at))
         db.session.add(response)
         return response
 
