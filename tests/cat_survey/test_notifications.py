@@ -8,7 +8,6 @@ import email
 import email.policy
 import json
 import secrets
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from aiosmtpd.controller import Controller
 
 from cat_survey.catalog import latest_version
 from cat_survey.db import db
+from cat_survey.loopback import free_port
 from cat_survey.models import (
     Answer,
     Notification,
@@ -43,13 +43,6 @@ from cat_survey.notifications import (
 
 BASE_URL = "https://surveys.example"
 SENDER = "cat@surveys.example"
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on: the OS handed it out and took it back."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class CollectingHandler:

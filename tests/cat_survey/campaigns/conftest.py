@@ -6,7 +6,6 @@ refuses the recipients a test names (as a mail server refuses an unknown mailbox
 
 import email
 import email.policy
-import socket
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ from flask import Flask
 
 from cat_survey.db import db
 from cat_survey.domain.campaigns import send_due_campaign_mail
+from cat_survey.loopback import free_port
 from cat_survey.models import Survey
 from cat_survey.notifications import send_due
 
@@ -28,13 +28,6 @@ THREE_CUSTOMERS = (
     "C-2,bo@example.com,Bo,en,,smb\n"
     "C-3,chika@example.jp,Chika,ja,Asia/Tokyo,smb\n"
 )
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on: the OS handed it out and took it back."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class MailSink:

@@ -3,13 +3,13 @@
 import asyncio
 import email
 import email.policy
-import socket
 from collections.abc import Callable, Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from cat_survey.db import db
+from cat_survey.loopback import free_port
 from cat_survey.models import Notification, utcnow
 
 
@@ -30,13 +30,6 @@ class SlowCollectingHandler:
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on: the OS handed it out and took it back."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
