@@ -10,7 +10,9 @@ server given by ``--postgres``), loads the surveys, then through Flask's test cl
   to the end,
 
 and prints the process CPU milliseconds per request of each (starts apart) and
-the ratio of bare insert to answer.
+the ratio of bare insert to answer, both alone and with each answer's share of
+the starts: ``bench_load.py`` counts the starts' CPU into its answer phase, so the
+second ratio is the one its throughput ratio follows.
 With ``--profile N`` it also prints the N functions with the most cumulative time
 over the answers (cProfile), which is how to find work repeated on every request.
 
@@ -29,7 +31,7 @@ from pathlib import Path
 from random import Random
 
 from bare_app import create_bench_table
-from bench_load import SURVEY, answer_for, fresh_database
+from bench_load import ANSWERS_PER_CUSTOMER, SURVEY, answer_for, fresh_database
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
@@ -148,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         started: list[tuple[str, dict]] = []
 
         def start_all() -> int:
-            started.extend(start_conversations(client, args.answers // 4))
+            started.extend(
+                start_conversations(client, args.answers // ANSWERS_PER_CUSTOMER)
+            )
             return len(started)
 
         start_ms = cpu_ms_per_request(start_all)
@@ -156,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         # Profiled apart: the profiler's own cost would inflate the figures above.
         profiler = cProfile.Profile()
         if args.profile:
-            started = start_conversations(client, args.answers // 4)
+            started = start_conversations(client, args.answers // ANSWERS_PER_CUSTOMER)
             profiler.runcall(answer_all, client, started)
         with app.app_context():
             db.engine.dispose()
@@ -164,6 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{database}: CPU ms per bare insert {insert_ms:.2f}", end=", ")
     print(f"per answer {answer_ms:.2f}, per start {start_ms:.2f}")
     print(f"ratio (bare insert CPU / answer CPU): {insert_ms / answer_ms:.2f}")
+    # Each conversation has one start and ANSWERS_PER_CUSTOMER answers.
+    with_starts_ms = answer_ms + start_ms / ANSWERS_PER_CUSTOMER
+    print(
+        f"with the starts' share ({with_starts_ms:.2f} ms per answer): "
+        f"{insert_ms / with_starts_ms:.2f}"
+    )
     if args.profile:
         pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(
             args.profile
