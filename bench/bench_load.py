@@ -44,11 +44,10 @@ from random import Random
 from typing import Any
 
 from bare_app import create_bench_table
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cat_survey import create_app
-from cat_survey.loopback import HOST, free_port
+from cat_survey.loopback import HOST, free_port, throwaway_database
 
 REPO = Path(__file__).resolve().parents[1]
 SURVEY = "relationship-nps"
@@ -132,26 +131,6 @@ class Client:
     def close(self) -> None:
         """Close the connection."""
         self.connection.close()
-
-
-@contextmanager
-def fresh_database(postgres: str | None, folder: Path) -> Iterator[str]:
-    """An empty database: an SQLite file, or a new database on a PostgreSQL server."""
-    if postgres is None:
-        yield f"sqlite:///{folder / 'bench.sqlite'}"
-        return
-    url = make_url(postgres)
-    name = f"{url.database or 'cat_survey'}_bench"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def prepare(env: dict[str, str], database_url: str, instance: Path) -> None:
@@ -387,7 +366,9 @@ def main(argv: list[str] | None = None) -> int:
 
     with (
         tempfile.TemporaryDirectory() as folder,
-        fresh_database(options.postgres, Path(folder)) as database_url,
+        throwaway_database(
+            options.postgres, Path(folder), name="bench"
+        ) as database_url,
     ):
         instance = Path(folder) / "instance"
         env = os.environ | {

@@ -1,8 +1,8 @@
 """Throwaway servers on 127.0.0.1 for the tests and the benchmarks.
 
 The integration tests and ``bench/`` start gunicorn, Redis and the like on
-loopback; they find free ports and start Redis here, one way for all of them.
-The application itself never calls this module.
+loopback; they find free ports, start Redis and make the server's empty database
+here, one way for all of them. The application itself never calls this module.
 """
 
 import shutil
@@ -11,6 +11,10 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 HOST = "127.0.0.1"
 START_SECONDS = 10
@@ -67,3 +71,30 @@ def redis_server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def throwaway_database(server: str | None, folder: Path, *, name: str) -> Iterator[str]:
+    """An empty database that is gone afterwards; yields its URL.
+
+    Without a PostgreSQL ``server`` URL, an SQLite file ``<name>.sqlite`` in
+    ``folder``; with one, a new database ``<server's database>_<name>`` on that
+    server, dropped on exit (``FORCE`` closes what a killed server left open).
+    """
+    if server is None:
+        yield f"sqlite:///{folder / f'{name}.sqlite'}"
+        return
+    url = make_url(server)
+    database = f"{url.database or 'cat_survey'}_{name}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{database}"'))
+    try:
+        yield url.set(database=database).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            )
+        admin.dispose()

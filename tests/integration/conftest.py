@@ -27,12 +27,10 @@ from typing import Any
 import pytest
 from flask import Flask
 from helpers import REPO
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from cat_survey import create_app
 from cat_survey.db import db
-from cat_survey.loopback import HOST, free_port
+from cat_survey.loopback import HOST, free_port, throwaway_database
 
 WORKERS = 2
 WORKER_ARGS = ("--worker-class", "gthread", "--threads", "4")
@@ -151,21 +149,12 @@ def gunicorn_database_url(
     tmp_path_factory: pytest.TempPathFactory, worker_id: str
 ) -> Iterator[str]:
     """An empty database for the server: SQLite file or a new PostgreSQL database."""
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        folder = tmp_path_factory.mktemp("gunicorn_db")
-        yield f"sqlite:///{folder / 'gunicorn.sqlite'}"
-        return
-    url = make_url(server)
-    name = f"{url.database}_{worker_id}_gunicorn"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_database(
+        os.environ.get("TEST_DATABASE_URL") or None,
+        tmp_path_factory.mktemp("gunicorn_db"),
+        name=f"{worker_id}_gunicorn",
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
