@@ -31,7 +31,7 @@ from pathlib import Path
 from random import Random
 
 from bare_app import create_bench_table
-from bench_load import ANSWERS_PER_CUSTOMER, SURVEY, answer_for, fresh_database
+from bench_load import ANSWERS_PER_CUSTOMER, SURVEY, answer_for
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert
@@ -40,6 +40,7 @@ from cat_survey import create_app
 from cat_survey.catalog import load_survey_file
 from cat_survey.db import db
 from cat_survey.extensions import csrf
+from cat_survey.loopback import throwaway_database
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_INSERT = Table(
@@ -138,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with (
         tempfile.TemporaryDirectory() as folder,
-        fresh_database(args.postgres, Path(folder)) as database_url,
+        throwaway_database(args.postgres, Path(folder), name="bench") as database_url,
     ):
         app = bench_app(database_url, Path(folder))
         client = app.test_client()
