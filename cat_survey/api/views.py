@@ -17,11 +17,9 @@ from cat_survey.domain.responses import (
     AnswerConflict,
     Conversation,
     InvitationClosed,
-    LatestVersion,
     SurveyNotPublished,
-    active_survey,
+    active_survey_and_latest,
     find_invitation,
-    latest_version_of,
     load_conversation,
     record_answer,
     start_conversation,
@@ -98,20 +96,14 @@ def refuse_outside_dates(slug: str, state: Availability) -> None:
         abort(403, _("The survey '%(slug)s' is not open yet.", slug=slug))
 
 
-def published_or_none(survey) -> LatestVersion | None:
-    """The version new responses answer, or None while nothing is loaded."""
-    try:
-        return latest_version_of(survey)
-    except SurveyNotPublished:
-        return None
-
-
 @bp.post("/surveys/<slug>/conversations")
 def start(slug: str):
     """Start a conversation, optionally from an invitation; 201 with the first step."""
-    survey = active_survey(slug)
-    if survey is None:
+    # The survey and the version new responses answer, in one query.
+    found = active_survey_and_latest(slug)
+    if found is None:
         abort(404, _("No active survey '%(slug)s'.", slug=slug))
+    survey, latest = found
     refuse_outside_dates(slug, survey_availability(survey))
     body = json_body()
     locale = body.get("locale")
@@ -135,8 +127,6 @@ def start(slug: str):
             status, message = REFUSALS[refused.reason]
             abort(status, _(message))
         verified = True
-    # Looked up once: the one_response rule below and the new response both need it.
-    latest = published_or_none(survey)
     if invitation is None and latest is not None and latest.definition.one_response:
         # The API has no browser to recognise: such a survey starts by invitation.
         abort(403, _("This survey takes answers only through personal invitations."))

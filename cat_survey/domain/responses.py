@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import String, Table, bindparam, insert, select, update
+from sqlalchemy import String, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -92,6 +92,23 @@ LATEST_VERSION = (
 )
 ACTIVE_SURVEY = select(Survey).where(
     Survey.slug == bindparam("slug"), Survey.is_active.is_(True)
+)
+_NEWER = VERSIONS.alias("newer")
+#: An active survey with its newest version's id and checksum (None while no
+#: version is loaded): what the API's start needs, in one round trip.
+ACTIVE_SURVEY_AND_LATEST = (
+    select(Survey, VERSIONS.c.id, VERSIONS.c.checksum)
+    .outerjoin(
+        VERSIONS,
+        and_(
+            VERSIONS.c.survey_id == Survey.id,
+            VERSIONS.c.number
+            == select(func.max(_NEWER.c.number))
+            .where(_NEWER.c.survey_id == Survey.id)
+            .scalar_subquery(),
+        ),
+    )
+    .where(Survey.slug == bindparam("slug"), Survey.is_active.is_(True))
 )
 INSERT_RESPONSE = insert(RESPONSES).returning(RESPONSES.c.id)
 INSERT_ANSWER = insert(ANSWERS)
@@ -271,6 +288,26 @@ def active_survey(slug: str) -> Survey | None:
     if not SLUG.fullmatch(slug):
         return None
     return db.session.scalar(ACTIVE_SURVEY, {"slug": slug})
+
+
+def active_survey_and_latest(
+    slug: str,
+) -> tuple[Survey, "LatestVersion | None"] | None:
+    """The active survey with this slug and its latest version, or None.
+
+    As :func:`active_survey` then :func:`latest_version_of` (None while no version
+    is loaded), in one query.
+    """
+    if not SLUG.fullmatch(slug):
+        return None
+    row = db.session.execute(ACTIVE_SURVEY_AND_LATEST, {"slug": slug}).first()
+    if row is None:
+        return None
+    survey, version_id, checksum = row
+    if version_id is None:
+        return survey, None
+    definition = parsed_definition(checksum, lambda: version_source(version_id))
+    return survey, LatestVersion(version_id, definition)
 
 
 def start_conversation(

@@ -236,3 +236,14 @@ def test_a_new_version_reaches_new_conversations_and_spares_running_ones(
     resumed = client.get(f"/api/v1/conversations/{running}").get_json()
     assert resumed["next"]["prompt"] == old_prompt
     assert answer(client, running, "nps", 9).status_code == 200
+
+
+def test_start_of_a_survey_without_a_loaded_version_is_404(client, app_ctx):
+    # A survey row whose file was never loaded has nothing to answer yet.
+    db.session.add(Survey(slug="unloaded", title="Unloaded"))
+    db.session.commit()
+
+    response = start(client, slug="unloaded")
+
+    assert response.status_code == 404
+    assert db.session.query(SurveyResponse).count() == 0
