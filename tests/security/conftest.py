@@ -26,14 +26,12 @@ from cat_survey.models import (
     Answer,
     Campaign,
     CampaignRecipient,
-    Department,
     Invitation,
     LoopMessage,
     Survey,
     SurveyResponse,
     Theme,
     ThemeAnswer,
-    ThemeMonth,
     User,
     utcnow,
 )
@@ -76,13 +74,12 @@ def form_token(client: FlaskClient) -> str:
 
 
 @pytest.fixture
-def make_theme(
-    make_response: Callable[..., Any], departments: dict[str, Department]
-) -> Callable[..., Theme]:
-    """Return a factory of themes whose answers are stored survey responses.
+def make_theme(make_theme: Callable[..., Theme]) -> Callable[..., Theme]:
+    """Return the root theme factory with this suite's defaults.
 
-    Each answer is a dict with ``text`` and optional ``hidden`` (first_name,
-    segment, customer_ref, ...), ``nps`` (default 3) and ``consent``.
+    A checkout theme, routed with low confidence; each answer is a dict as the
+    root factory takes it (``text``, and ``first_name``, ``customer_ref``,
+    ``segment``, ``nps`` or ``consent`` when a test needs them).
     """
 
     def make(
@@ -94,42 +91,16 @@ def make_theme(
         needs_triage: bool = False,
         status: str = "new",
     ) -> Theme:
-        theme = Theme(
+        return make_theme(
+            department,
             label=label,
-            terms=list(terms),
-            department=departments[department] if department else None,
+            terms=terms,
+            answers=answers,
+            needs_triage=needs_triage,
             status=status,
             sentiment=-0.5,
             routing_confidence=0.4,
-            routing_terms=list(terms[:1]),
-            needs_triage=needs_triage,
         )
-        db.session.add(theme)
-        db.session.flush()
-        answer_ids = []
-        for spec in answers:
-            response = make_response(
-                hidden=spec.get("hidden", {"segment": "smb"}),
-                nps=spec.get("nps", 3),
-                fix_first=spec["text"],
-                contact_consent="yes" if spec.get("consent") else "no",
-            )
-            text_answer = next(
-                a for a in response.answers if a.question_id == "fix_first"
-            )
-            db.session.add(
-                ThemeAnswer(answer_id=text_answer.id, theme_id=theme.id, similarity=0.5)
-            )
-            answer_ids.append(text_answer.id)
-        theme.survey_id = db.session.scalar(
-            select(Survey.id).filter_by(slug="relationship-nps")
-        )
-        theme.size = len(answer_ids)
-        theme.quotes = answer_ids[:3]
-        month = utcnow().date().replace(day=1)
-        db.session.add(ThemeMonth(theme_id=theme.id, month=month, count=theme.size))
-        db.session.commit()
-        return theme
 
     return make
 
@@ -202,11 +173,9 @@ def world(
                 {
                     "text": markers[1],
                     "consent": True,
-                    "hidden": {
-                        "first_name": markers[2],
-                        "customer_ref": markers[3],
-                        "segment": f"seg{key}",
-                    },
+                    "first_name": markers[2],
+                    "customer_ref": markers[3],
+                    "segment": f"seg{key}",
                 }
             ],
         )
