@@ -47,7 +47,7 @@ from bare_app import create_bench_table
 from sqlalchemy.engine import make_url
 
 from cat_survey import create_app
-from cat_survey.loopback import HOST, free_port, throwaway_database
+from cat_survey.loopback import HOST, child_pids, free_port, throwaway_database
 
 REPO = Path(__file__).resolve().parents[1]
 SURVEY = "relationship-nps"
@@ -223,22 +223,6 @@ def ready_pids(log: Path) -> set[int]:
     }
 
 
-def worker_pids(master: int) -> list[int]:
-    """The live child processes of gunicorn's master."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state, parent = stat.rsplit(")", 1)[1].split()[:2]
-        if int(parent) == master and state != "Z":
-            pids.append(int(entry.name))
-    return pids
-
-
 def cpu_seconds(pids: list[int]) -> float:
     """User plus system CPU time the processes have used so far."""
     total = 0
@@ -291,7 +275,7 @@ def run_phase(
                 latencies.extend(mine)
                 errors += failed
 
-    workers = worker_pids(master)
+    workers = sorted(child_pids(master))
     cpu_before = cpu_seconds(workers)
     client_before = own_cpu_seconds()
     began = time.perf_counter()

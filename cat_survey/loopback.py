@@ -37,6 +37,26 @@ def answers_ping(port: int) -> bool:
         return False
 
 
+def child_pids(parent: int) -> set[int]:
+    """The live child processes of ``parent`` (zombies left out), from ``/proc``.
+
+    The tests and the load benchmark use it to find gunicorn's workers.
+    """
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name may hold spaces; the fields after ")" do not.
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if int(ppid) == parent and state != "Z":
+            pids.add(int(entry.name))
+    return pids
+
+
 @contextmanager
 def redis_server() -> Iterator[str]:
     """A Redis server without persistence on a free loopback port; yields its URL.

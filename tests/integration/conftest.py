@@ -30,7 +30,7 @@ from helpers import REPO
 
 from cat_survey import create_app
 from cat_survey.db import db
-from cat_survey.loopback import HOST, free_port, throwaway_database
+from cat_survey.loopback import HOST, child_pids, free_port, throwaway_database
 
 WORKERS = 2
 WORKER_ARGS = ("--worker-class", "gthread", "--threads", "4")
@@ -62,19 +62,7 @@ class GunicornServer:
 
     def worker_pids(self) -> set[int]:
         """Live workers: the master's children that are not zombies."""
-        pids = set()
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            # The command name may hold spaces; the fields after ")" do not.
-            state, parent = stat.rsplit(")", 1)[1].split()[:2]
-            if int(parent) == self.master_pid and state != "Z":
-                pids.add(int(entry.name))
-        return pids
+        return child_pids(self.master_pid)
 
     def ready_pids(self) -> set[int]:
         """Workers that have loaded the app, live or not (from the log)."""
