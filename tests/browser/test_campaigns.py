@@ -118,7 +118,7 @@ def test_a_lead_uploads_previews_and_sends_a_campaign(
     assert axe_violations(page) == []
     page.get_by_role("button", name="Send to 2 customers").click()
 
-    created = re.compile(r"Campaign \d+ created: 2 e-mail\(s\) to send")
+    created = re.compile(r"Campaign \d+ created: 2 e-mails to send")
     expect(page.get_by_text(created)).to_be_visible()
     db.session.expire_all()
     campaign = db.session.scalar(db.select(Campaign))
