@@ -7,7 +7,7 @@ here, one way for all of them. The application itself never calls this module.
 
 import shutil
 import socket
-import subprocess
+import subprocess  # nosec B404 - starts local test servers only
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,7 +78,7 @@ def redis_server() -> Iterator[str]:
         "--appendonly",
         "no",
     ]
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # nosec B603 - a fixed binary, fixed arguments
         [binary, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
