@@ -1,6 +1,6 @@
 """Kept counts of finished periods: used, equal to fresh counts, renewed on change."""
 
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from random import Random
 
@@ -35,6 +35,21 @@ JAN_TO_APR = Filters(start=date(2024, 1, 1), end=date(2024, 4, 30), period="mont
 #: Mid-April: January to March are finished and settled, April is running.
 TODAY = date(2024, 4, 15)
 FINISHED = [date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)]
+
+
+def figures(value: object) -> object:
+    """Series as plain values, floats to 9 places: a mean of stored sums and one the
+    database averages afresh may differ in the last bit (summation order)."""
+    if isinstance(value, float):
+        return round(value, 9)
+    if is_dataclass(value) and not isinstance(value, type):
+        parts = (figures(getattr(value, field.name)) for field in fields(value))
+        return (type(value).__name__, *parts)
+    if isinstance(value, list | tuple):
+        return tuple(figures(item) for item in value)
+    if isinstance(value, dict):
+        return {key: figures(item) for key, item in value.items()}
+    return value
 
 
 def fresh(filters: Filters) -> DashboardSeries:
@@ -107,7 +122,7 @@ def test_kept_counts_equal_fresh_counts_and_only_settled_periods_are_kept(
     first = dashboard_series(filters, today=TODAY)
     again = dashboard_series(filters, today=TODAY)
 
-    assert first == fresh(filters)
+    assert figures(first) == figures(fresh(filters))
     assert again == first
     kept = kept_starts(filters)
     assert kept
@@ -175,7 +190,7 @@ def test_a_back_dated_answer_makes_its_period_counted_again(four_months, add_res
 
     after = dashboard_series(JAN_TO_APR, today=TODAY)
 
-    assert after == fresh(JAN_TO_APR)
+    assert figures(after) == figures(fresh(JAN_TO_APR))
     february = [
         p.result.n for p in (before.overview.series[1], after.overview.series[1])
     ]
@@ -200,7 +215,7 @@ def test_an_import_into_a_finished_period_is_counted(
     assert report.imported == 3
 
     after = dashboard_series(JAN_TO_APR, today=TODAY)
-    assert after == fresh(JAN_TO_APR)
+    assert figures(after) == figures(fresh(JAN_TO_APR))
     groups = {group.group for group in after.overview.breakdown}
     assert "(none)" in groups
 
@@ -213,13 +228,13 @@ def test_suspects_and_their_review_change_the_kept_counts(four_months, staff):
     mark_suspect([r.id for r in complete], "burst")
     db.session.commit()
     suspected = dashboard_series(by_survey, today=TODAY)
-    assert suspected == fresh(by_survey)
+    assert figures(suspected) == figures(fresh(by_survey))
 
     decide(complete[0].id, ResponseIntegrity.RELEASED, staff["lead"])
     decide(complete[1].id, ResponseIntegrity.DISCARDED, staff["lead"])
     db.session.commit()
     reviewed = dashboard_series(by_survey, today=TODAY)
-    assert reviewed == fresh(by_survey)
+    assert figures(reviewed) == figures(fresh(by_survey))
     assert reviewed.overview.breakdown[0].result.n == (
         suspected.overview.breakdown[0].result.n + 1
     )
@@ -234,7 +249,8 @@ def test_erasing_a_customer_takes_their_answers_out_of_kept_counts(four_months):
     erase_customer("cust-42")
     db.session.commit()
 
-    assert dashboard_series(JAN_TO_APR, today=TODAY) == fresh(JAN_TO_APR)
+    kept = dashboard_series(JAN_TO_APR, today=TODAY)
+    assert figures(kept) == figures(fresh(JAN_TO_APR))
 
 
 def test_survey_groups_are_named_by_the_current_slug(four_months):
@@ -259,4 +275,5 @@ def test_a_response_moved_out_of_a_period_leaves_it(four_months):
     )
     db.session.commit()
 
-    assert dashboard_series(JAN_TO_APR, today=TODAY) == fresh(JAN_TO_APR)
+    kept = dashboard_series(JAN_TO_APR, today=TODAY)
+    assert figures(kept) == figures(fresh(JAN_TO_APR))
