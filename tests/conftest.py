@@ -20,7 +20,7 @@ from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_migrate import upgrade
 from helpers import SURVEYS_DIR, TEST_PASSWORD, AuthActions
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
@@ -34,6 +34,7 @@ from cat_survey.catalog import (
 )
 from cat_survey.db import MIGRATIONS_DIR, db
 from cat_survey.domain.accounts import create_user
+from cat_survey.loopback import throwaway_database
 from cat_survey.models import (
     Answer,
     Department,
@@ -72,19 +73,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+def database_url(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[str]:
     """A fresh, empty database for this test session (one per xdist worker)."""
-    server = os.environ.get("TEST_DATABASE_URL")
-    if not server:
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    url = make_url(server)
-    name = f"{url.database}_{worker_id}"
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    with throwaway_database(
+        os.environ.get("TEST_DATABASE_URL"),
+        tmp_path_factory.mktemp("db"),
+        name=worker_id,
+    ) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
